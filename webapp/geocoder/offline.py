@@ -1,0 +1,280 @@
+"""The offline geocoder, with geopy's interface.
+
+``OfflineGeocoder().geocode("Rafah", context=article_text)`` returns a
+``geopy.location.Location`` whose ``raw`` dict carries the briefing map's fields
+(name, kind, country_code, admin1, geo_precision, source, GeoJSON geometry), or None.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from geopy.location import Location
+from shapely.geometry import mapping
+
+from webapp.errors import BadQueryError
+from webapp.geocoder import spatial
+from webapp.geocoder.context import EMPTY, Context, ContextCache
+from webapp.geocoder.gazetteer import Gazetteer, Place, load_gazetteer
+from webapp.geocoder.normalize import exact_key
+
+MAX_QUERY_CHARS = 1000
+_AREA_KINDS = {"country", "admin area", "county", "continent", "region", "area", "desert",
+               "peninsula", "valley", "island", "sea", "lake", "mountains"}
+_LEADING_ARTICLE = re.compile(r"^(?:the|la|le|el|al)\s+", re.IGNORECASE)
+_ADMIN_SUFFIX = re.compile(
+    r"\s+(?:city|town|village|governorate|province|district|state|county|oblast|region|"
+    r"prefecture|municipality|department|camp|refugee camp)$", re.IGNORECASE)
+
+
+def _check_query(query) -> str:
+    if not isinstance(query, str):
+        raise BadQueryError(f"query must be text, not {type(query).__name__}")
+    q = " ".join(query.split())
+    if not q:
+        raise BadQueryError("query is empty")
+    if len(q) > MAX_QUERY_CHARS:
+        raise BadQueryError(f"query is longer than {MAX_QUERY_CHARS} characters")
+    return q
+
+
+class OfflineGeocoder:
+    """Resolves names, areas, borders and spatial expressions from local data only."""
+
+    def __init__(self, gazetteer: Gazetteer | None = None, cache_dir=None):
+        self.gaz = gazetteer if gazetteer is not None else load_gazetteer(cache_dir)
+        self._contexts = ContextCache(self.gaz)
+
+    # -- geopy interface ----------------------------------------------------------
+    def geocode(self, query, exactly_one: bool = True, timeout=None, *, context=None,
+                country_codes=None, limit: int = 10):
+        """Best match (or up to ``limit`` ranked matches) for ``query``.
+
+        ``context`` is the text around the mention (e.g. the whole article) or a
+        prepared :class:`Context`; ``country_codes`` restricts the countries searched.
+        """
+        q = _check_query(query)
+        ctx = context if isinstance(context, Context) else self._contexts.get(context)
+        allowed = {c.upper() for c in ([country_codes] if isinstance(country_codes, str)
+                                       else country_codes or [])}
+        results = self._resolve(q, ctx, allowed)
+        locations = [self._location(q, place, precision, geom)
+                     for place, precision, geom in results[: (1 if exactly_one else limit)]]
+        if exactly_one:
+            return locations[0] if locations else None
+        return locations or None
+
+    def context(self, text: str | None) -> Context:
+        """The prepared context of a text, to reuse across many queries."""
+        return self._contexts.get(text)
+
+    # -- resolution ---------------------------------------------------------------
+    def _resolve(self, q: str, ctx: Context, allowed: set) -> list:
+        bare = _LEADING_ARTICLE.sub("", q)
+        ranked = self._rank_name(q, ctx, allowed) or self._rank_name(bare, ctx, allowed)
+        if ranked:
+            return [(p, p.geo_precision, p.geometry) for p in ranked]
+        expr = spatial.parse(q)
+        if expr.kind == "name":
+            return [(p, p.geo_precision, p.geometry) for p in self._fallback_names(bare, ctx,
+                                                                                  allowed)]
+        handler = getattr(self, f"_expr_{expr.kind}")
+        return handler(expr, ctx, allowed)
+
+    def _fallback_names(self, q: str, ctx: Context, allowed: set) -> list[Place]:
+        """Names with a qualifier ("Paris, Texas") or a generic suffix ("Rafah city")."""
+        if "," in q:
+            head, _, qualifier = q.partition(",")
+            within = self._rank_name(qualifier.strip(), ctx, allowed)
+            if within:
+                area = within[0]
+                scope = {area.country_code} if area.country_code else allowed
+                ranked = self._rank_name(head.strip(), ctx, scope)
+                if area.kind == "admin area":
+                    inside = [p for p in ranked if p.admin1 == area.admin1]
+                    ranked = inside or ranked
+                return ranked
+        stripped = _ADMIN_SUFFIX.sub("", q)
+        if stripped != q:
+            return self._rank_name(stripped, ctx, allowed)
+        return []
+
+    def _rank_name(self, name: str, ctx: Context, allowed: set, areas_only=False) -> list:
+        gaz = self.gaz
+        exact, loose = gaz.lookup(name)
+        if not exact and not loose:
+            return []
+        key = exact_key(name)
+        scored = []
+        same_name_cities = {gaz.country_codes[i] for i in exact
+                            if gaz.kinds[i] == "city" and gaz.population[i] >= 5000}
+        for ids, match_bonus in ((exact, 0.0), (loose, -1.0)):
+            for i in ids:
+                cc = gaz.country_codes[i]
+                if allowed and cc not in allowed:
+                    continue
+                kind = gaz.kinds[i]
+                if areas_only and (kind not in _AREA_KINDS or i not in gaz.shapes_wkb):
+                    continue
+                score = float(gaz.prior[i]) + match_bonus
+                if gaz.primary_keys[i] == key:
+                    score += 0.5
+                if kind == "admin area" and cc in same_name_cities and not areas_only:
+                    score -= 2.5  # "Aleppo", "Rafah": news means the city, not the province
+                score += self._context_bonus(i, ctx)
+                scored.append((score, i))
+        scored.sort(key=lambda s: -s[0])
+        return [gaz.place(i) for _, i in scored]
+
+    def _context_bonus(self, i: int, ctx: Context) -> float:
+        if ctx is EMPTY:
+            return 0.0
+        gaz = self.gaz
+        cc = gaz.country_codes[i]
+        bonus = 2.5 * ctx.country_share(cc)
+        if (cc, gaz.admin1[i]) in ctx.admin1 and gaz.kinds[i] != "admin area":
+            bonus += 1.5
+        d = ctx.nearest_anchor_km(gaz.lat[i], gaz.lon[i], exclude=i)
+        if d < 50:
+            bonus += 1.5
+        elif d < 150:
+            bonus += 1.0
+        elif d < 400:
+            bonus += 0.4
+        if ctx.dateline:
+            lat, lon, dcc = ctx.dateline
+            if cc == dcc:
+                bonus += 0.5
+        return bonus
+
+    def resolve_area(self, name: str, ctx: Context, allowed: set = frozenset()):
+        """The best reading of ``name`` that has an area (polygon or line) of its own."""
+        bare = _LEADING_ARTICLE.sub("", name)
+        ranked = self._rank_name(bare, ctx, allowed, areas_only=True)
+        if not ranked:
+            return None
+        # "Gaza" as an area is the Strip, not the governorate: prefer the largest of
+        # the areas named exactly so.
+        top = ranked[0]
+        same = [p for p in ranked[:5] if exact_key(p.name) == exact_key(top.name)
+                or p.kind == top.kind]
+        return max(same, key=lambda p: p.geometry.area) if same else top
+
+    # -- expressions --------------------------------------------------------------
+    def _expr_near(self, expr, ctx, allowed):
+        ranked = self._rank_name(_LEADING_ARTICLE.sub("", expr.names[0]), ctx, allowed)
+        return [(p, max(p.geo_precision, 2), p.geometry) for p in ranked]
+
+    def _expr_offset(self, expr, ctx, allowed):
+        ranked = self._rank_name(_LEADING_ARTICLE.sub("", expr.names[0]), ctx, allowed)
+        out = []
+        for p in ranked:
+            lat, lon = spatial.offset_point(p.latitude, p.longitude, expr.km, expr.direction)
+            out.append((_moved(p, lat, lon), 2, spatial.Point(lon, lat)))
+        return out
+
+    def _expr_part(self, expr, ctx, allowed):
+        full = f"{expr.direction} {expr.names[0]}"
+        named = [p for p in self._rank_name(full, ctx, allowed)
+                 if p.kind in ("admin area", "region", "area")]
+        if named:
+            return [(p, 2, p.geometry) for p in named]
+        area = self.resolve_area(expr.names[0], ctx, allowed)
+        if area is None:
+            return []
+        piece = spatial.part_of(area.geometry, expr.direction)
+        pt = spatial.point_on(piece)
+        label = f"{expr.direction.capitalize()} {area.name}"
+        if expr.direction == "central":
+            label = f"Central {area.name}"
+        part = _moved(area, pt.y, pt.x, name=label, kind="region part",
+                      source=f"{area.source}#{expr.direction}")
+        return [(part, 2 if area.kind != "continent" else 3, piece)]
+
+    def _expr_border(self, expr, ctx, allowed):
+        sides = [self.resolve_area(n, ctx) for n in expr.names]
+        if any(s is None for s in sides):
+            return []
+        if len(sides) == 1:
+            other = self._implicit_neighbour(sides[0], ctx)
+            if other is None:
+                return []
+            sides.append(other)
+        a, b = sides
+        line = spatial.shared_border(a.geometry, b.geometry)
+        if line.is_empty:
+            # "the Gaza-Egypt border": fall back to the countries the areas belong to.
+            ca, cb = (self._country_of(s) for s in sides)
+            if ca is None or cb is None:
+                return []
+            line = spatial.shared_border(ca.geometry, cb.geometry)
+            if line.is_empty:
+                return []
+        pt = spatial.point_on(line)
+        cc = a.country_code if a.kind != "country" or b.kind == "country" else b.country_code
+        border = _moved(a, pt.y, pt.x, name=f"{a.name}–{b.name} border", kind="border",
+                        source=f"border:{a.source}|{b.source}", country_code=cc, admin1="")
+        return [(border, 2, line)]
+
+    def _country_of(self, place: Place):
+        if place.kind == "country":
+            return place
+        i = self.gaz.country(place.country_code)
+        return self.gaz.place(i) if i is not None else None
+
+    def _implicit_neighbour(self, side: Place, ctx: Context):
+        """The other side of "the Lebanon border": the neighbour the text names most."""
+        gaz = self.gaz
+        candidates = []
+        for cc, weight in ctx.country_weight.most_common():
+            i = gaz.country(cc)
+            if i is None or cc == side.country_code:
+                continue
+            other = gaz.place(i)
+            if not spatial.shared_border(side.geometry, other.geometry).is_empty:
+                candidates.append((weight, other))
+        if candidates:
+            return max(candidates, key=lambda c: c[0])[1]
+        return None
+
+    # -- output -------------------------------------------------------------------
+    def _location(self, query: str, place: Place, precision: int, geom) -> Location:
+        raw = {
+            "query": query,
+            "name": place.name,
+            "latitude": round(place.latitude, 6),
+            "longitude": round(place.longitude, 6),
+            "country_code": place.country_code,
+            "admin1": place.admin1,
+            "kind": place.kind,
+            "geo_precision": precision,
+            "source": place.source,
+            "approximate": place.approximate,
+            "geometry": _rounded(mapping(geom)),
+        }
+        country = self.gaz.country(place.country_code)
+        parts = [place.name, place.admin1 if place.admin1 != place.name else "",
+                 self.gaz.names[country] if country is not None and place.kind != "country"
+                 else ""]
+        address = ", ".join(p for p in parts if p)
+        return Location(address, (place.latitude, place.longitude), raw)
+
+
+def _moved(place: Place, lat, lon, **changes) -> Place:
+    from dataclasses import replace
+
+    return replace(place, latitude=float(lat), longitude=float(lon), **changes)
+
+
+def _rounded(obj, ndigits=5):
+    if isinstance(obj, float):
+        return round(obj, ndigits)
+    if isinstance(obj, (list, tuple)):
+        return [_rounded(x, ndigits) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _rounded(v, ndigits) for k, v in obj.items()}
+    return obj
+
+
+__all__ = ["OfflineGeocoder", "MAX_QUERY_CHARS", "math"]
