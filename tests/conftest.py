@@ -1,0 +1,27 @@
+"""Shared fixtures: the real gazetteer (built once, cached under instance/)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("BRIEFING_SHARED_DIR", ROOT.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def geocoder():
+    from webapp.geocoder import OfflineGeocoder
+
+    return OfflineGeocoder()
+
+
+def run_cli(*args, input_text=None):
+    """Run ``python -m webapp`` as a user would; returns the CompletedProcess."""
+    import subprocess
+
+    return subprocess.run([sys.executable, "-m", "webapp", *args], cwd=ROOT, input=input_text,
+                          capture_output=True, text=True, timeout=120)
