@@ -149,7 +149,12 @@ def simplify_coverage(geoms, tolerance: float, magnify: bool = False):
 
 
 def label(geom) -> tuple[float, float]:
-    point = geom.representative_point()
+    # The centroid is where gazetteers put an area (measured: closer to GeoNames' and
+    # Wikipedia's points for admin-1 areas than a representative point); when it falls
+    # outside a crescent-shaped area, the representative point stands in.
+    point = geom.centroid
+    if not geom.buffer(0.05).contains(point):
+        point = geom.representative_point()
     return round(point.y, 4), round(point.x, 4)
 
 

@@ -40,22 +40,46 @@ _STOPWORDS = frozenset(
 
 @dataclass
 class Context:
+    votes: dict = field(default_factory=dict)          # mention key -> Counter(cc -> weight)
     country_weight: Counter = field(default_factory=Counter)
-    admin1: set = field(default_factory=set)          # {(country_code, admin1 name)}
+    admin1: Counter = field(default_factory=Counter)   # (country_code, admin1) -> weight
+    admin1_votes: dict = field(default_factory=dict)   # mention key -> set of (cc, admin1)
     anchor_lat: np.ndarray = field(default_factory=lambda: np.empty(0))
     anchor_lon: np.ndarray = field(default_factory=lambda: np.empty(0))
-    anchor_ids: tuple = ()
+    anchor_keys: tuple = ()
     dateline: tuple | None = None                      # (lat, lon, country_code)
 
-    def country_share(self, cc: str) -> float:
+    def add_vote(self, key: str, cc: str, weight: float) -> None:
+        if cc:
+            self.votes.setdefault(key, Counter())[cc] += weight
+            self.country_weight[cc] += weight
+
+    def add_admin1(self, key: str, cc: str, admin1: str) -> None:
+        if admin1:
+            self.admin1_votes.setdefault(key, set()).add((cc, admin1))
+            self.admin1[(cc, admin1)] += 1
+
+    def country_share(self, cc: str, exclude: str = "") -> float:
+        """How strongly the text points at a country, 0..1, leaving out the mentions
+        of the name being resolved (a name is no evidence for its own reading)."""
         if not self.country_weight or not cc:
             return 0.0
-        return self.country_weight.get(cc, 0.0) / max(self.country_weight.values())
+        weights = self.country_weight
+        own = self.votes.get(exclude)
+        if own:
+            weights = weights - own
+            if not weights:
+                return 0.0
+        return weights.get(cc, 0.0) / max(weights.values())
 
-    def nearest_anchor_km(self, lat: float, lon: float, exclude: int) -> float:
+    def names_admin1(self, cc: str, admin1: str, exclude: str = "") -> bool:
+        n = self.admin1.get((cc, admin1), 0)
+        return n > (1 if (cc, admin1) in self.admin1_votes.get(exclude, ()) else 0)
+
+    def nearest_anchor_km(self, lat: float, lon: float, exclude: str = "") -> float:
         if not len(self.anchor_lat):
             return math.inf
-        mask = np.asarray(self.anchor_ids) != exclude
+        mask = np.asarray(self.anchor_keys) != exclude
         if not mask.any():
             return math.inf
         return float(haversine_km(lat, lon, self.anchor_lat[mask], self.anchor_lon[mask]).min())
@@ -100,47 +124,67 @@ def capitalised_mentions(text: str, gaz):
             i += 1
 
 
-def _best_by_prior(ids, gaz):
-    ranked = sorted(ids, key=lambda j: -gaz.prior[j])
-    return ranked
+def build_context(text: str, gaz, rank=None) -> Context:
+    """Read a text's place evidence.
 
-
-def build_context(text: str, gaz) -> Context:
+    First pass: countries, demonyms, admin-1 areas and places whose reading is clear
+    from importance alone. Second pass (when ``rank`` is given: a function
+    ``rank(key, ctx) -> (record id, margin)``): the ambiguous names, resolved against
+    the first pass, add weaker votes and anchors of their own.
+    """
     ctx = Context()
-    anchors: dict[int, float] = {}
+    anchors: dict[str, int] = {}
+    ambiguous: list[str] = []
     for _start, _end, key in capitalised_mentions(text, gaz):
         if key in gaz.demonyms:
-            ctx.country_weight[gaz.demonyms[key]] += 0.7
+            ctx.add_vote(key, gaz.demonyms[key], 0.7)
             continue
-        ids = _best_by_prior(gaz.exact[key], gaz)
-        top = ids[0]
-        kind = gaz.kinds[top]
+        ids = sorted(gaz.exact[key], key=lambda j: -gaz.prior[j])
+        top, kind = ids[0], gaz.kinds[ids[0]]
         cc = gaz.country_codes[top]
         if kind == "country":
-            ctx.country_weight[cc] += 1.0
+            ctx.add_vote(key, cc, 1.0)
             continue
-        # A name is a trustworthy clue only when one reading clearly dominates.
         rivals = [j for j in ids[1:] if gaz.country_codes[j] != cc]
         margin = gaz.prior[top] - (gaz.prior[rivals[0]] if rivals else 0.0)
-        if margin < 1.0:
+        if margin < 2.0:
+            ambiguous.append(key)
             continue
-        if kind == "admin area":
-            ctx.admin1.add((cc, gaz.admin1[top]))
-            ctx.country_weight[cc] += 0.7
-        elif cc:
-            ctx.country_weight[cc] += 0.5
-        if kind not in ("continent", "region", "sea") and gaz.prior[top] >= 3.0:
-            anchors[top] = 1.0
-    for j in [j for j in anchors if gaz.kinds[j] == "city" and gaz.admin1[j]]:
-        ctx.admin1.add((gaz.country_codes[j], gaz.admin1[j]))
-    ids = list(anchors)
-    ctx.anchor_ids = tuple(ids)
-    ctx.anchor_lat = np.asarray([gaz.lat[j] for j in ids])
-    ctx.anchor_lon = np.asarray([gaz.lon[j] for j in ids])
+        _take(ctx, gaz, key, top, 1.0, anchors)
     ctx.dateline = _dateline(text, gaz)
     if ctx.dateline:
-        ctx.country_weight[ctx.dateline[2]] += 1.0
+        ctx.add_vote("", ctx.dateline[2], 1.0)
+    if rank is not None:
+        first = Context(**{**ctx.__dict__, "votes": dict(ctx.votes),
+                           "country_weight": Counter(ctx.country_weight),
+                           "admin1": Counter(ctx.admin1)})
+        _set_anchors(first, gaz, anchors)
+        for key in dict.fromkeys(ambiguous):
+            best, margin = rank(key, first)
+            if best is not None and margin >= 1.0:
+                for _ in range(ambiguous.count(key)):
+                    _take(ctx, gaz, key, best, 0.5, anchors)
+    _set_anchors(ctx, gaz, anchors)
     return ctx
+
+
+def _take(ctx: Context, gaz, key: str, i: int, weight: float, anchors: dict) -> None:
+    kind, cc = gaz.kinds[i], gaz.country_codes[i]
+    if kind == "admin area":
+        ctx.add_admin1(key, cc, gaz.admin1[i])
+        ctx.add_vote(key, cc, 0.7 * weight)
+        return
+    ctx.add_vote(key, cc, 0.5 * weight)
+    if kind == "city":
+        ctx.add_admin1(key, cc, gaz.admin1[i])
+    if kind not in ("continent", "region", "sea") and gaz.prior[i] >= 3.0:
+        anchors[key] = i
+
+
+def _set_anchors(ctx: Context, gaz, anchors: dict) -> None:
+    ctx.anchor_keys = tuple(anchors)
+    ctx.anchor_lat = np.asarray([gaz.lat[j] for j in anchors.values()])
+    ctx.anchor_lon = np.asarray([gaz.lon[j] for j in anchors.values()])
 
 
 def _dateline(text: str, gaz):
@@ -163,8 +207,8 @@ def _dateline(text: str, gaz):
 class ContextCache:
     """Contexts of recently seen texts, so a batch over one article reads it once."""
 
-    def __init__(self, gaz, size: int = 256):
-        self._build = lru_cache(maxsize=size)(lambda text: build_context(text, gaz))
+    def __init__(self, gaz, rank=None, size: int = 256):
+        self._build = lru_cache(maxsize=size)(lambda text: build_context(text, gaz, rank))
 
     def get(self, text: str | None) -> Context:
         return self._build(text) if text else EMPTY

@@ -106,7 +106,8 @@ class Gazetteer:
         self.lon.append(float(lon))
         self.population.append(int(population or 0))
         if prior is None:
-            prior = KIND_PRIOR.get(kind, 5.0)
+            prior = (math.log10(max(population, 100)) if kind == "city"
+                     else KIND_PRIOR.get(kind, 5.0))
             if population:
                 prior = max(prior, math.log10(max(population, 100)))
         self.prior.append(prior)

@@ -17,7 +17,7 @@ from webapp.errors import BadQueryError
 from webapp.geocoder import spatial
 from webapp.geocoder.context import EMPTY, Context, ContextCache
 from webapp.geocoder.gazetteer import Gazetteer, Place, load_gazetteer
-from webapp.geocoder.normalize import exact_key
+from webapp.geocoder.normalize import exact_key, loose_key
 
 MAX_QUERY_CHARS = 1000
 _AREA_KINDS = {"country", "admin area", "county", "continent", "region", "area", "desert",
@@ -44,7 +44,7 @@ class OfflineGeocoder:
 
     def __init__(self, gazetteer: Gazetteer | None = None, cache_dir=None):
         self.gaz = gazetteer if gazetteer is not None else load_gazetteer(cache_dir)
-        self._contexts = ContextCache(self.gaz)
+        self._contexts = ContextCache(self.gaz, rank=self._rank_key)
 
     # -- geopy interface ----------------------------------------------------------
     def geocode(self, query, exactly_one: bool = True, timeout=None, *, context=None,
@@ -73,14 +73,16 @@ class OfflineGeocoder:
     def _resolve(self, q: str, ctx: Context, allowed: set) -> list:
         bare = _LEADING_ARTICLE.sub("", q)
         ranked = self._rank_name(q, ctx, allowed) or self._rank_name(bare, ctx, allowed)
-        if ranked:
-            return [(p, p.geo_precision, p.geometry) for p in ranked]
         expr = spatial.parse(q)
+        # A curated point for "southern Lebanon" is worth less than the shape the
+        # expression itself describes.
+        if ranked and not (expr.kind == "part" and ranked[0].geometry.geom_type == "Point"):
+            return [(p, p.geo_precision, p.geometry) for p in ranked]
         if expr.kind == "name":
             return [(p, p.geo_precision, p.geometry) for p in self._fallback_names(bare, ctx,
                                                                                   allowed)]
         handler = getattr(self, f"_expr_{expr.kind}")
-        return handler(expr, ctx, allowed)
+        return handler(expr, ctx, allowed) or [(p, p.geo_precision, p.geometry) for p in ranked]
 
     def _fallback_names(self, q: str, ctx: Context, allowed: set) -> list[Place]:
         """Names with a qualifier ("Paris, Texas") or a generic suffix ("Rafah city")."""
@@ -101,6 +103,10 @@ class OfflineGeocoder:
         return []
 
     def _rank_name(self, name: str, ctx: Context, allowed: set, areas_only=False) -> list:
+        return [self.gaz.place(i) for _, i in self._scored(name, ctx, allowed, areas_only)]
+
+    def _scored(self, name: str, ctx: Context, allowed, areas_only=False) -> list:
+        """(score, record id) of every reading of a name, best first."""
         gaz = self.gaz
         exact, loose = gaz.lookup(name)
         key = exact_key(name)
@@ -113,8 +119,9 @@ class OfflineGeocoder:
         # Cities whose own name (not an alias) is the query compete with areas of that
         # name: "Aleppo" and "Rafah" mean the city, not the province around it.
         namesake_cities = {}
+        lkey = loose_key(name)
         for i in exact:
-            if gaz.kinds[i] == "city" and exact_key(gaz.names[i]) == key:
+            if gaz.kinds[i] == "city" and loose_key(gaz.names[i]) == lkey:
                 cc = gaz.country_codes[i]
                 namesake_cities[cc] = max(namesake_cities.get(cc, 0), int(gaz.population[i]))
         biggest_namesake = max(namesake_cities.values(), default=0)
@@ -135,30 +142,49 @@ class OfflineGeocoder:
                         score += 1.0 if areas_only else -2.5
                     elif biggest_namesake >= 200000 and not areas_only:
                         score -= 1.0
-                score += self._context_bonus(i, ctx)
+                score += self._context_bonus(i, ctx, key)
                 scored.append((score, i))
         scored.sort(key=lambda s: -s[0])
-        return [gaz.place(i) for _, i in scored]
+        return scored
 
-    def _context_bonus(self, i: int, ctx: Context) -> float:
+    def _rank_key(self, key: str, ctx: Context):
+        """Best record for a mention's key in a context, and its lead over the runner-up
+        from another country (for the context's second pass)."""
+        scored = self._scored(key, ctx, frozenset())
+        if not scored:
+            return None, 0.0
+        best_score, best = scored[0]
+        cc = self.gaz.country_codes[best]
+        rival = next((s for s, i in scored[1:] if self.gaz.country_codes[i] != cc), None)
+        return best, (best_score - rival) if rival is not None else 9.0
+
+    def _context_bonus(self, i: int, ctx: Context, key: str) -> float:
         if ctx is EMPTY:
             return 0.0
         gaz = self.gaz
-        cc = gaz.country_codes[i]
-        bonus = 2.5 * ctx.country_share(cc)
-        if (cc, gaz.admin1[i]) in ctx.admin1 and gaz.kinds[i] != "admin area":
+        cc, kind = gaz.country_codes[i], gaz.kinds[i]
+        share = ctx.country_share(cc, exclude=key)
+        bonus = 2.5 * share
+        # Areas hold the evidence that points at them: a country gets what its named
+        # places would give a city in it, an admin area what its cities give.
+        if kind == "country":
+            return bonus + (1.5 * share + 1.0 if share > 0 else 0.0)
+        if kind == "admin area":
+            named = ctx.names_admin1(cc, gaz.admin1[i], exclude=key)
+            return bonus + (2.5 if named else 0.0)
+        if kind in ("continent", "region", "sea"):
+            return bonus
+        if ctx.names_admin1(cc, gaz.admin1[i], exclude=key):
             bonus += 1.5
-        d = ctx.nearest_anchor_km(gaz.lat[i], gaz.lon[i], exclude=i)
+        d = ctx.nearest_anchor_km(gaz.lat[i], gaz.lon[i], exclude=key)
         if d < 50:
             bonus += 1.5
         elif d < 150:
             bonus += 1.0
         elif d < 400:
             bonus += 0.4
-        if ctx.dateline:
-            lat, lon, dcc = ctx.dateline
-            if cc == dcc:
-                bonus += 0.5
+        if ctx.dateline and cc == ctx.dateline[2]:
+            bonus += 0.5
         return bonus
 
     def resolve_area(self, name: str, ctx: Context, allowed: set = frozenset()):

@@ -36,8 +36,8 @@ _PATTERNS = [
         r"(km|kilometers|kilometres|kilometer|kilometre|miles|mile|mi)\s*\(?[^)]*\)?\s+"
         r"(north|south|east|west|north-?east|north-?west|south-?east|south-?west)\s+of\s+(.+)$")),
     ("border", re.compile(r"^(?:the )?border (?:between|of) (.+?) and (.+)$")),
-    ("border", re.compile(r"^(?:the )?(.+?)(?:'s|’s)? border with (.+)$")),
     ("border1", re.compile(r"^(?:the )?border with (.+)$")),
+    ("border", re.compile(r"^(?:the )?(.+?)(?:'s|’s)? border with (.+)$")),
     ("border", re.compile(r"^(?:the )?(.+?)\s*[-–—/]\s*(.+?) (?:border|frontier|boundary)"
                           r"(?: area| region| line| zone)?$")),
     ("border1", re.compile(r"^(?:the )?(.+?)(?:'s|’s)? (?:border|frontier)"
