@@ -76,13 +76,16 @@ class Context:
         n = self.admin1.get((cc, admin1), 0)
         return n > (1 if (cc, admin1) in self.admin1_votes.get(exclude, ()) else 0)
 
-    def nearest_anchor_km(self, lat: float, lon: float, exclude: str = "") -> float:
-        if not len(self.anchor_lat):
-            return math.inf
-        mask = np.asarray(self.anchor_keys) != exclude
-        if not mask.any():
-            return math.inf
-        return float(haversine_km(lat, lon, self.anchor_lat[mask], self.anchor_lon[mask]).min())
+    def anchor_distances(self, lat, lon, exclude: str = "") -> np.ndarray:
+        """Km from each point to the nearest place the text names (other than the
+        mentions of ``exclude``); infinity when there is none."""
+        lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
+        mask = np.asarray(self.anchor_keys, dtype=object) != exclude
+        if not len(self.anchor_lat) or not mask.any():
+            return np.full(lat.shape, np.inf)
+        d = haversine_km(lat[:, None], lon[:, None], self.anchor_lat[mask][None, :],
+                         self.anchor_lon[mask][None, :])
+        return d.min(axis=1)
 
 
 EMPTY = Context()

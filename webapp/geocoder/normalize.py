@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Letters NFKD does not decompose into ASCII on its own.
 _SPECIAL_LETTERS = str.maketrans({
@@ -66,6 +67,7 @@ def fold_text(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=1 << 17)
 def exact_key(name: str) -> str:
     """Case-, accent- and punctuation-insensitive key."""
     folded = _APOSTROPHES.sub("", fold_text(name))
@@ -79,6 +81,7 @@ def _fold_token(token: str) -> str:
     return token
 
 
+@lru_cache(maxsize=1 << 17)
 def loose_key(name: str) -> str:
     """Key that also ignores articles and common transliteration differences."""
     tokens = exact_key(name).split()

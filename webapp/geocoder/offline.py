@@ -7,21 +7,19 @@
 
 from __future__ import annotations
 
-import math
+import json
 import re
 
 from geopy.location import Location
-from shapely.geometry import mapping
+import shapely
 
 from webapp.errors import BadQueryError
 from webapp.geocoder import spatial
 from webapp.geocoder.context import EMPTY, Context, ContextCache
 from webapp.geocoder.gazetteer import Gazetteer, Place, load_gazetteer
-from webapp.geocoder.normalize import exact_key, loose_key
+from webapp.geocoder.ranking import Ranker
 
 MAX_QUERY_CHARS = 1000
-_AREA_KINDS = {"country", "admin area", "county", "continent", "region", "area", "desert",
-               "peninsula", "valley", "island", "sea", "lake", "mountains"}
 _LEADING_ARTICLE = re.compile(r"^(?:the|la|le|el|al)\s+", re.IGNORECASE)
 _ADMIN_SUFFIX = re.compile(
     r"\s+(?:city|town|village|governorate|province|district|state|county|oblast|region|"
@@ -44,7 +42,9 @@ class OfflineGeocoder:
 
     def __init__(self, gazetteer: Gazetteer | None = None, cache_dir=None):
         self.gaz = gazetteer if gazetteer is not None else load_gazetteer(cache_dir)
-        self._contexts = ContextCache(self.gaz, rank=self._rank_key)
+        self.ranker = Ranker(self.gaz)
+        self._contexts = ContextCache(self.gaz, rank=self.ranker.best_with_margin)
+        self._geojson_cache: dict[int, dict] = {}
 
     # -- geopy interface ----------------------------------------------------------
     def geocode(self, query, exactly_one: bool = True, timeout=None, *, context=None,
@@ -64,6 +64,13 @@ class OfflineGeocoder:
         if exactly_one:
             return locations[0] if locations else None
         return locations or None
+
+    def _record_geojson(self, i: int) -> dict:
+        """A record's own geometry as GeoJSON, converted once (shared: do not modify)."""
+        cached = self._geojson_cache.get(i)
+        if cached is None:
+            cached = self._geojson_cache[i] = _geojson(self.gaz.geometry(i))
+        return cached
 
     def context(self, text: str | None) -> Context:
         """The prepared context of a text, to reuse across many queries."""
@@ -103,89 +110,9 @@ class OfflineGeocoder:
         return []
 
     def _rank_name(self, name: str, ctx: Context, allowed: set, areas_only=False) -> list:
-        return [self.gaz.place(i) for _, i in self._scored(name, ctx, allowed, areas_only)]
-
-    def _scored(self, name: str, ctx: Context, allowed, areas_only=False) -> list:
-        """(score, record id) of every reading of a name, best first."""
-        gaz = self.gaz
-        exact, loose = gaz.lookup(name)
-        key = exact_key(name)
-        demonym_of = gaz.demonyms.get(key)
-        if demonym_of and gaz.country(demonym_of) is not None:
-            # "Lebanese", "U.S.": a weak, country-level mention of that country.
-            exact = [gaz.country(demonym_of), *exact]
-        if not exact and not loose:
-            return []
-        # Cities whose own name (not an alias) is the query compete with areas of that
-        # name: "Aleppo" and "Rafah" mean the city, not the province around it.
-        namesake_cities = {}
-        lkey = loose_key(name)
-        for i in exact:
-            if gaz.kinds[i] == "city" and loose_key(gaz.names[i]) == lkey:
-                cc = gaz.country_codes[i]
-                namesake_cities[cc] = max(namesake_cities.get(cc, 0), int(gaz.population[i]))
-        biggest_namesake = max(namesake_cities.values(), default=0)
-        scored = []
-        for ids, match_bonus in ((exact, 0.0), (loose, -1.0)):
-            for i in ids:
-                cc = gaz.country_codes[i]
-                if allowed and cc not in allowed:
-                    continue
-                kind = gaz.kinds[i]
-                if areas_only and (kind not in _AREA_KINDS or i not in gaz.shapes_wkb):
-                    continue
-                score = float(gaz.prior[i]) + match_bonus
-                score += 0.5 if exact_key(gaz.names[i]) == key else -0.3
-                if kind == "admin area":
-                    if namesake_cities.get(cc, 0) >= 20000:
-                        # as an area ("northern Gaza") the city's own region is meant
-                        score += 1.0 if areas_only else -2.5
-                    elif biggest_namesake >= 200000 and not areas_only:
-                        score -= 1.0
-                score += self._context_bonus(i, ctx, key)
-                scored.append((score, i))
-        scored.sort(key=lambda s: -s[0])
-        return scored
-
-    def _rank_key(self, key: str, ctx: Context):
-        """Best record for a mention's key in a context, and its lead over the runner-up
-        from another country (for the context's second pass)."""
-        scored = self._scored(key, ctx, frozenset())
-        if not scored:
-            return None, 0.0
-        best_score, best = scored[0]
-        cc = self.gaz.country_codes[best]
-        rival = next((s for s, i in scored[1:] if self.gaz.country_codes[i] != cc), None)
-        return best, (best_score - rival) if rival is not None else 9.0
-
-    def _context_bonus(self, i: int, ctx: Context, key: str) -> float:
-        if ctx is EMPTY:
-            return 0.0
-        gaz = self.gaz
-        cc, kind = gaz.country_codes[i], gaz.kinds[i]
-        share = ctx.country_share(cc, exclude=key)
-        bonus = 2.5 * share
-        # Areas hold the evidence that points at them: a country gets what its named
-        # places would give a city in it, an admin area what its cities give.
-        if kind == "country":
-            return bonus + (1.5 * share + 1.0 if share > 0 else 0.0)
-        if kind == "admin area":
-            named = ctx.names_admin1(cc, gaz.admin1[i], exclude=key)
-            return bonus + (2.5 if named else 0.0)
-        if kind in ("continent", "region", "sea"):
-            return bonus
-        if ctx.names_admin1(cc, gaz.admin1[i], exclude=key):
-            bonus += 1.5
-        d = ctx.nearest_anchor_km(gaz.lat[i], gaz.lon[i], exclude=key)
-        if d < 50:
-            bonus += 1.5
-        elif d < 150:
-            bonus += 1.0
-        elif d < 400:
-            bonus += 0.4
-        if ctx.dateline and cc == ctx.dateline[2]:
-            bonus += 0.5
-        return bonus
+        # Ten readings are plenty for any caller; building Place objects is the cost.
+        return [self.gaz.place(i)
+                for _, i in self.ranker.scored(name, ctx, allowed, areas_only)[:10]]
 
     def resolve_area(self, name: str, ctx: Context, allowed: set = frozenset()):
         """The best reading of ``name`` that has an area (polygon or line) of its own."""
@@ -288,7 +215,8 @@ class OfflineGeocoder:
             "geo_precision": precision,
             "source": place.source,
             "approximate": place.approximate,
-            "geometry": _rounded(mapping(geom)),
+            "geometry": (self._record_geojson(place.index) if geom is place.geometry
+                         else _geojson(geom)),
         }
         country = self.gaz.country(place.country_code)
         parts = [place.name, place.admin1 if place.admin1 != place.name else "",
@@ -298,20 +226,15 @@ class OfflineGeocoder:
         return Location(address, (place.latitude, place.longitude), raw)
 
 
+def _geojson(geom) -> dict:
+    """GeoJSON mapping with coordinates rounded to ~1 m (shapely's C writer is fast)."""
+    return json.loads(shapely.to_geojson(shapely.set_precision(geom, 1e-5)))
+
+
 def _moved(place: Place, lat, lon, **changes) -> Place:
     from dataclasses import replace
 
     return replace(place, latitude=float(lat), longitude=float(lon), **changes)
 
 
-def _rounded(obj, ndigits=5):
-    if isinstance(obj, float):
-        return round(obj, ndigits)
-    if isinstance(obj, (list, tuple)):
-        return [_rounded(x, ndigits) for x in obj]
-    if isinstance(obj, dict):
-        return {k: _rounded(v, ndigits) for k, v in obj.items()}
-    return obj
-
-
-__all__ = ["OfflineGeocoder", "MAX_QUERY_CHARS", "math"]
+__all__ = ["OfflineGeocoder", "MAX_QUERY_CHARS"]

@@ -1,0 +1,115 @@
+"""Ranking the readings of a name: importance, how well the name matches, context.
+
+Scores are in log10(population)-like units, so "ten times bigger" and "named by the
+article's context" can be weighed against each other. The weights were set by
+measuring on the development corpora (see bench/README.md), not per place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from webapp.geocoder.context import EMPTY, Context, haversine_km
+from webapp.geocoder.normalize import exact_key, loose_key
+
+AREA_KINDS = {"country", "admin area", "county", "continent", "region", "area", "desert",
+              "peninsula", "valley", "island", "sea", "lake", "mountains"}
+LOOSE_MATCH = -1.0      # found only through transliteration folding
+OWN_NAME = 0.5          # the query is the place's own name, not one of its aliases
+ALIAS_NAME = -0.3
+COUNTRY_SHARE = 2.5     # times the share of the text's evidence pointing at the country
+ADMIN1_NAMED = 1.5      # a city in an admin-1 area the text names
+NEAR_ANCHOR = ((50, 1.5), (150, 1.0), (400, 0.4))  # km to a place the text names
+DATELINE_COUNTRY = 0.5
+
+
+class Ranker:
+    def __init__(self, gaz):
+        self.gaz = gaz
+
+    def scored(self, name: str, ctx: Context, allowed=frozenset(), areas_only=False) -> list:
+        """(score, record id) of every reading of a name, best first."""
+        gaz = self.gaz
+        exact, loose = gaz.lookup(name)
+        key = exact_key(name)
+        demonym_of = gaz.demonyms.get(key)
+        if demonym_of and gaz.country(demonym_of) is not None:
+            # "Lebanese", "U.S.": a weak, country-level mention of that country.
+            exact = [gaz.country(demonym_of), *exact]
+        if not exact and not loose:
+            return []
+        namesakes = self._namesake_cities(name, exact)
+        biggest_namesake = max(namesakes.values(), default=0)
+        ids, scores = [], []
+        for group, match_bonus in ((exact, 0.0), (loose, LOOSE_MATCH)):
+            for i in group:
+                cc, kind = gaz.country_codes[i], gaz.kinds[i]
+                if allowed and cc not in allowed:
+                    continue
+                if areas_only and (kind not in AREA_KINDS or i not in gaz.shapes_wkb):
+                    continue
+                score = float(gaz.prior[i]) + match_bonus
+                score += OWN_NAME if exact_key(gaz.names[i]) == key else ALIAS_NAME
+                if kind == "admin area":
+                    if namesakes.get(cc, 0) >= 20000:
+                        # "Aleppo", "Rafah" mean the city, not the province around it;
+                        # but as an area ("northern Gaza") the city's region is meant.
+                        score += 1.0 if areas_only else -2.5
+                    elif biggest_namesake >= 200000 and not areas_only:
+                        score -= 1.0
+                ids.append(i)
+                scores.append(score)
+        if ctx is not EMPTY and ids:
+            scores = np.asarray(scores) + self._context_bonus(ids, ctx, key)
+        order = np.argsort(-np.asarray(scores), kind="stable")
+        return [(float(scores[k]), ids[k]) for k in order]
+
+    def best_with_margin(self, key: str, ctx: Context):
+        """Best record for a mention in a context, and its lead over the best reading
+        in another country (used by the context's second pass)."""
+        scored = self.scored(key, ctx)
+        if not scored:
+            return None, 0.0
+        best_score, best = scored[0]
+        cc = self.gaz.country_codes[best]
+        rival = next((s for s, i in scored[1:] if self.gaz.country_codes[i] != cc), None)
+        return best, (best_score - rival) if rival is not None else 9.0
+
+    def _namesake_cities(self, name: str, exact: list[int]) -> dict[str, int]:
+        """Largest population, per country, of cities whose own name is the query."""
+        gaz, lkey, out = self.gaz, loose_key(name), {}
+        for i in exact:
+            if gaz.kinds[i] == "city" and loose_key(gaz.names[i]) == lkey:
+                cc = gaz.country_codes[i]
+                out[cc] = max(out.get(cc, 0), int(gaz.population[i]))
+        return out
+
+    def _context_bonus(self, ids: list[int], ctx: Context, key: str) -> np.ndarray:
+        gaz = self.gaz
+        idx = np.asarray(ids)
+        distance = ctx.anchor_distances(gaz.lat[idx], gaz.lon[idx], exclude=key)
+        bonus = np.zeros(len(ids))
+        for n, i in enumerate(ids):
+            cc, kind = gaz.country_codes[i], gaz.kinds[i]
+            share = ctx.country_share(cc, exclude=key)
+            b = COUNTRY_SHARE * share
+            if ctx.dateline and cc == ctx.dateline[2]:
+                b += DATELINE_COUNTRY
+            # Areas hold the evidence that points at them: a country gets what its
+            # named places would give a city in it, an admin area what its cities give.
+            if kind == "country":
+                b += 1.5 * share + 1.0 if share > 0 else 0.0
+            elif kind == "admin area":
+                b += 2.5 if ctx.names_admin1(cc, gaz.admin1[i], exclude=key) else 0.0
+            elif kind not in ("continent", "region", "sea"):
+                if ctx.names_admin1(cc, gaz.admin1[i], exclude=key):
+                    b += ADMIN1_NAMED
+                for limit_km, value in NEAR_ANCHOR:
+                    if distance[n] < limit_km:
+                        b += value
+                        break
+            bonus[n] = b
+        return bonus
+
+
+__all__ = ["Ranker", "AREA_KINDS", "haversine_km"]
