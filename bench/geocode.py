@@ -74,7 +74,7 @@ def measure_accuracy(geocoder, articles, errors=None) -> dict:
     for article in articles:
         ctx = geocoder.context(article.text)
         for gold in article.toponyms:
-            found = geocoder.geocode(gold.text, context=ctx)
+            found = geocoder.geocode(gold.text, context=ctx, position=gold.start)
             predicted = (found.latitude, found.longitude) if found else None
             pairs.append((gold, predicted))
             if errors is not None:

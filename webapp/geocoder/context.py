@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -27,6 +27,7 @@ _DATELINE = re.compile(
     re.MULTILINE,
 )
 _MAX_NGRAM = 4
+_POSSESSIVE = re.compile(r"['’]s?$")
 # Capitalised words that start sentences or titles far more often than they name places.
 _STOPWORDS = frozenset(
     "a an the this that these those he she it we they i you his her its their our "
@@ -47,6 +48,8 @@ class Context:
     anchor_lat: np.ndarray = field(default_factory=lambda: np.empty(0))
     anchor_lon: np.ndarray = field(default_factory=lambda: np.empty(0))
     anchor_keys: tuple = ()
+    located: list = field(default_factory=list)        # (offset, key, cc, admin1)
+    position: int | None = None                        # where the name being resolved is
     dateline: tuple | None = None                      # (lat, lon, country_code)
 
     def add_vote(self, key: str, cc: str, weight: float) -> None:
@@ -75,6 +78,19 @@ class Context:
     def names_admin1(self, cc: str, admin1: str, exclude: str = "") -> bool:
         n = self.admin1.get((cc, admin1), 0)
         return n > (1 if (cc, admin1) in self.admin1_votes.get(exclude, ()) else 0)
+
+    def at(self, position: int | None) -> "Context":
+        """This context, for a name found at character offset ``position``."""
+        return self if position is None or self is EMPTY else replace(self, position=position)
+
+    def nearby(self, exclude: str = "", window: int = 300):
+        """Countries and (country, admin-1) pairs named within ``window`` characters
+        of the name: "Paris" beside "France" is not the one in Kentucky."""
+        if self.position is None:
+            return frozenset(), frozenset()
+        hits = [(cc, a1) for start, key, cc, a1 in self.located
+                if key != exclude and abs(start - self.position) <= window]
+        return frozenset(cc for cc, _ in hits), frozenset(h for h in hits if h[1])
 
     def anchor_distances(self, lat, lon, exclude: str = "") -> np.ndarray:
         """Km from each point to the nearest place the text names (other than the
@@ -116,7 +132,7 @@ def capitalised_mentions(text: str, gaz):
             gap = text[words[i].start():last.end()]
             if n > 1 and ("\n" in gap or "," in gap):
                 continue
-            key = exact_key(gap)
+            key = exact_key(_POSSESSIVE.sub("", gap))
             if key in gaz.exact or (n == 1 and key in gaz.demonyms):
                 found = (words[i].start(), last.end(), key, n)
                 break
@@ -137,23 +153,28 @@ def build_context(text: str, gaz, rank=None) -> Context:
     """
     ctx = Context()
     anchors: dict[str, int] = {}
-    ambiguous: list[str] = []
-    for _start, _end, key in capitalised_mentions(text, gaz):
+    ambiguous: dict[str, list[int]] = {}
+    for start, _end, key in capitalised_mentions(text, gaz):
         if key in gaz.demonyms:
             ctx.add_vote(key, gaz.demonyms[key], 0.7)
+            ctx.located.append((start, key, gaz.demonyms[key], ""))
             continue
         ids = sorted(gaz.exact[key], key=lambda j: -gaz.prior[j])
         top, kind = ids[0], gaz.kinds[ids[0]]
         cc = gaz.country_codes[top]
         if kind == "country":
             ctx.add_vote(key, cc, 1.0)
+            ctx.located.append((start, key, cc, ""))
             continue
         rivals = [j for j in ids[1:] if gaz.country_codes[j] != cc]
         margin = gaz.prior[top] - (gaz.prior[rivals[0]] if rivals else 0.0)
-        if margin < 2.0:
-            ambiguous.append(key)
+        # Evidence must be strong on its own: capitalised words also name people and
+        # things ("Clever", "Angela", "Federal" are villages somewhere), so a small
+        # place counts only once the text's other evidence backs it (second pass).
+        if margin < 1.0 or (kind == "city" and gaz.population[top] < 100_000):
+            ambiguous.setdefault(key, []).append(start)
             continue
-        _take(ctx, gaz, key, top, 1.0, anchors)
+        _take(ctx, gaz, key, top, 1.0, anchors, [start])
     ctx.dateline = _dateline(text, gaz)
     if ctx.dateline:
         ctx.add_vote("", ctx.dateline[2], 1.0)
@@ -162,24 +183,29 @@ def build_context(text: str, gaz, rank=None) -> Context:
                            "country_weight": Counter(ctx.country_weight),
                            "admin1": Counter(ctx.admin1)})
         _set_anchors(first, gaz, anchors)
-        for key in dict.fromkeys(ambiguous):
+        for key, starts in ambiguous.items():
             best, margin = rank(key, first)
-            if best is not None and margin >= 1.0:
-                for _ in range(ambiguous.count(key)):
-                    _take(ctx, gaz, key, best, 0.5, anchors)
+            if best is None or margin < 1.0:
+                continue
+            backed = first.country_weight.get(gaz.country_codes[best], 0) > 0
+            if backed or gaz.population[best] >= 50_000:
+                _take(ctx, gaz, key, best, 0.5, anchors, starts)
     _set_anchors(ctx, gaz, anchors)
     return ctx
 
 
-def _take(ctx: Context, gaz, key: str, i: int, weight: float, anchors: dict) -> None:
+def _take(ctx: Context, gaz, key: str, i: int, weight: float, anchors: dict,
+          starts: list[int]) -> None:
+    """Count each mention of ``key`` as evidence for record ``i``."""
     kind, cc = gaz.kinds[i], gaz.country_codes[i]
+    admin1 = gaz.admin1[i] if kind in ("admin area", "city") else ""
+    for start in starts:
+        ctx.located.append((start, key, cc, admin1))
+        if admin1:
+            ctx.add_admin1(key, cc, admin1)
+        ctx.add_vote(key, cc, (0.7 if kind == "admin area" else 0.5) * weight)
     if kind == "admin area":
-        ctx.add_admin1(key, cc, gaz.admin1[i])
-        ctx.add_vote(key, cc, 0.7 * weight)
         return
-    ctx.add_vote(key, cc, 0.5 * weight)
-    if kind == "city":
-        ctx.add_admin1(key, cc, gaz.admin1[i])
     if kind not in ("continent", "region", "sea") and gaz.prior[i] >= 3.0:
         anchors[key] = i
 

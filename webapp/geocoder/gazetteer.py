@@ -28,7 +28,7 @@ from webapp.errors import DataError
 from webapp.geocoder.normalize import exact_key, is_latin, loose_key
 
 GEODATA_DIR = Path(__file__).resolve().parents[2] / "geodata"
-INDEX_VERSION = 3  # bump when the pickled layout or the build rules change
+INDEX_VERSION = 4  # bump when the pickled layout or the build rules change
 
 # Prior importance, in log10(population)-like units, for places without a population.
 KIND_PRIOR = {
@@ -88,6 +88,7 @@ class Gazetteer:
         self.prior: np.ndarray | list = []
         self.approximate: set[int] = set()
         self.shapes_wkb: dict[int, bytes] = {}
+        self.area_km2: dict[int, float] = {}
         self.exact: dict[str, list[int]] = {}
         self.loose: dict[str, list[int]] = {}
         self.by_country: dict[str, int] = {}
@@ -116,6 +117,9 @@ class Gazetteer:
             self.approximate.add(i)
         if geometry is not None and geometry.geom_type != "Point":
             self.shapes_wkb[i] = shapely.to_wkb(geometry)
+            # rough km² (degrees shrink with latitude): enough to tell a province
+            # from a state the size of a country
+            self.area_km2[i] = geometry.area * 12392 * math.cos(math.radians(float(lat)))
         for alias in {name, *aliases}:
             ek = exact_key(alias)
             if not ek:

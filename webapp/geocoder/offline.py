@@ -48,14 +48,16 @@ class OfflineGeocoder:
 
     # -- geopy interface ----------------------------------------------------------
     def geocode(self, query, exactly_one: bool = True, timeout=None, *, context=None,
-                country_codes=None, limit: int = 10):
+                position: int | None = None, country_codes=None, limit: int = 10):
         """Best match (or up to ``limit`` ranked matches) for ``query``.
 
         ``context`` is the text around the mention (e.g. the whole article) or a
-        prepared :class:`Context`; ``country_codes`` restricts the countries searched.
+        prepared :class:`Context`, ``position`` the mention's character offset in it;
+        ``country_codes`` restricts the countries searched.
         """
         q = _check_query(query)
         ctx = context if isinstance(context, Context) else self._contexts.get(context)
+        ctx = ctx.at(position)
         allowed = {c.upper() for c in ([country_codes] if isinstance(country_codes, str)
                                        else country_codes or [])}
         results = self._resolve(q, ctx, allowed)

@@ -21,6 +21,8 @@ COUNTRY_SHARE = 2.5     # times the share of the text's evidence pointing at the
 ADMIN1_NAMED = 1.5      # a city in an admin-1 area the text names
 NEAR_ANCHOR = ((50, 1.5), (150, 1.0), (400, 0.4))  # km to a place the text names
 DATELINE_COUNTRY = 0.5
+SMALL_PROVINCE_KM2 = 60_000
+NEAR_IN_TEXT = 1.5      # the country is named within a few sentences of the name
 
 
 class Ranker:
@@ -51,11 +53,15 @@ class Ranker:
                 score = float(gaz.prior[i]) + match_bonus
                 score += OWN_NAME if exact_key(gaz.names[i]) == key else ALIAS_NAME
                 if kind == "admin area":
-                    if namesakes.get(cc, 0) >= 20000:
+                    if areas_only:
+                        # "northern Gaza": the region around the namesake city is meant
+                        score += 1.0 if namesakes.get(cc, 0) >= 20000 else 0.0
+                    elif (namesakes.get(cc, 0) >= 20000
+                          and gaz.area_km2.get(i, 0) < SMALL_PROVINCE_KM2):
                         # "Aleppo", "Rafah" mean the city, not the province around it;
-                        # but as an area ("northern Gaza") the city's region is meant.
-                        score += 1.0 if areas_only else -2.5
-                    elif biggest_namesake >= 200000 and not areas_only:
+                        # "New York", "Quebec" more often the state or province.
+                        score -= 2.5
+                    elif biggest_namesake >= 200000:
                         score -= 1.0
                 ids.append(i)
                 scores.append(score)
@@ -89,10 +95,15 @@ class Ranker:
         idx = np.asarray(ids)
         distance = ctx.anchor_distances(gaz.lat[idx], gaz.lon[idx], exclude=key)
         bonus = np.zeros(len(ids))
+        near_cc, near_admin1 = ctx.nearby(exclude=key)
         for n, i in enumerate(ids):
             cc, kind = gaz.country_codes[i], gaz.kinds[i]
             share = ctx.country_share(cc, exclude=key)
             b = COUNTRY_SHARE * share
+            if cc in near_cc:
+                b += NEAR_IN_TEXT
+                if (cc, gaz.admin1[i]) in near_admin1:
+                    b += NEAR_IN_TEXT / 2
             if ctx.dateline and cc == ctx.dateline[2]:
                 b += DATELINE_COUNTRY
             # Areas hold the evidence that points at them: a country gets what its
