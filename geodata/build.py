@@ -50,6 +50,8 @@ US_TERRITORIES = {"60": ("AS", "American Samoa"), "66": ("GU", "Guam"),  # by st
 NAME_BY_CODE = {"PS": "Palestine", "NL": "Netherlands"}  # GeoNames' names differ here
 NE_NAME_ERRORS = {"PGA": "Wake Island"}  # NE's NAME_EN for the Spratly Islands
 EXTRA_NAMES = {"Gaza Strip": ["Gaza"], "West Bank": ["Judea and Samaria"]}
+# NE names a few units by a bare common word, which would match ordinary text.
+RENAMED = {("GB", "City"): "City of London"}
 # The Gaza Strip: world_map.gpkg's 10-vertex outline (335 km2) puts Beit Hanoun in Israel,
 # so NE's full-resolution 10m admin-0 outline is grafted in (see graft); the result has
 # 346 km2 against 365 official. It beats an outline drawn from remembered corner
@@ -230,7 +232,7 @@ def graft(states: gpd.GeoDataFrame, target, outline) -> None:
 def admin1_records(states: gpd.GeoDataFrame) -> list[dict]:
     records = []
     for _, row in states[states["name"].notna()].iterrows():  # 6 unnamed islets left out
-        name, *aliases = split_note(row["name"])
+        name, *aliases = split_note(RENAMED.get((row.code, row["name"]), row["name"]))
         woe_label = row.woe_label.split(",")[0] if isinstance(row.woe_label, str) else None
         names = other_names(name, [*aliases, *name_parts(row.woe_name), *name_parts(row.gn_name),
                                    *name_parts(woe_label), *EXTRA_NAMES.get(name, [])])

@@ -27,6 +27,7 @@ _DATELINE = re.compile(
     re.MULTILINE,
 )
 _MAX_NGRAM = 4
+SHARE_FLOOR = 1.0
 _POSSESSIVE = re.compile(r"['’]s?$")
 # Capitalised words that start sentences or titles far more often than they name places.
 _STOPWORDS = frozenset(
@@ -59,7 +60,7 @@ class Context:
 
     def add_admin1(self, key: str, cc: str, admin1: str) -> None:
         if admin1:
-            self.admin1_votes.setdefault(key, set()).add((cc, admin1))
+            self.admin1_votes.setdefault(key, Counter())[(cc, admin1)] += 1
             self.admin1[(cc, admin1)] += 1
 
     def country_share(self, cc: str, exclude: str = "") -> float:
@@ -73,11 +74,13 @@ class Context:
             weights = weights - own
             if not weights:
                 return 0.0
-        return weights.get(cc, 0.0) / max(weights.values())
+        # A single weak clue is not a dominant country: shares are taken against at
+        # least SHARE_FLOOR worth of evidence.
+        return weights.get(cc, 0.0) / max(max(weights.values()), SHARE_FLOOR)
 
     def names_admin1(self, cc: str, admin1: str, exclude: str = "") -> bool:
-        n = self.admin1.get((cc, admin1), 0)
-        return n > (1 if (cc, admin1) in self.admin1_votes.get(exclude, ()) else 0)
+        own = self.admin1_votes.get(exclude)
+        return self.admin1.get((cc, admin1), 0) > (own[(cc, admin1)] if own else 0)
 
     def at(self, position: int | None) -> "Context":
         """This context, for a name found at character offset ``position``."""
@@ -137,10 +140,26 @@ def capitalised_mentions(text: str, gaz):
                 found = (words[i].start(), last.end(), key, n)
                 break
         if found:
-            yield found[:3]
+            before = words[i - 1] if i else None
+            after = words[i + found[3]] if i + found[3] < len(words) else None
+            yield found[:3] + (_in_name_run(text, before, after),)
             i += found[3]
         else:
             i += 1
+
+
+def _in_name_run(text: str, before, after) -> bool:
+    """True when a capitalised word sits right next to the match, one space away
+    ("Julia Gillard", "Food and Drug Administration"): the match is then likely part of
+    a person's or an organisation's name."""
+    def capitalised(w) -> bool:
+        return w is not None and w.group()[:1].isupper()
+
+    next_is_name = capitalised(after) and text[after.start() - 1:after.start()] == " " \
+        and after.start() >= 2 and text[after.start() - 2] not in ",;:)"
+    prev_is_name = capitalised(before) and before.group().lower() not in _STOPWORDS \
+        and not before.group().endswith(".") and text[before.end():before.end() + 1] == " "
+    return next_is_name or prev_is_name
 
 
 def build_context(text: str, gaz, rank=None) -> Context:
@@ -154,7 +173,7 @@ def build_context(text: str, gaz, rank=None) -> Context:
     ctx = Context()
     anchors: dict[str, int] = {}
     ambiguous: dict[str, list[int]] = {}
-    for start, _end, key in capitalised_mentions(text, gaz):
+    for start, _end, key, in_run in capitalised_mentions(text, gaz):
         if key in gaz.demonyms:
             ctx.add_vote(key, gaz.demonyms[key], 0.7)
             ctx.located.append((start, key, gaz.demonyms[key], ""))
@@ -172,7 +191,8 @@ def build_context(text: str, gaz, rank=None) -> Context:
         # things ("Clever", "Angela", "Federal" are villages somewhere), so a small
         # place counts only once the text's other evidence backs it (second pass).
         if margin < 1.0 or (kind == "city" and gaz.population[top] < 100_000):
-            ambiguous.setdefault(key, []).append(start)
+            if not in_run:
+                ambiguous.setdefault(key, []).append(start)
             continue
         _take(ctx, gaz, key, top, 1.0, anchors, [start])
     ctx.dateline = _dateline(text, gaz)

@@ -22,7 +22,10 @@ ADMIN1_NAMED = 1.5      # a city in an admin-1 area the text names
 NEAR_ANCHOR = ((50, 1.5), (150, 1.0), (400, 0.4))  # km to a place the text names
 DATELINE_COUNTRY = 0.5
 SMALL_PROVINCE_KM2 = 60_000
-NEAR_IN_TEXT = 1.5      # the country is named within a few sentences of the name
+NEAR_IN_TEXT = 1.5
+CONTEXT_CAP = 6.0
+SUPRANATIONAL = {"continent", "region", "sea"}
+SUPRANATIONAL_BONUS = 1.0      # the country is named within a few sentences of the name
 
 
 class Ranker:
@@ -112,14 +115,16 @@ class Ranker:
                 b += 1.5 * share + 1.0 if share > 0 else 0.0
             elif kind == "admin area":
                 b += 2.5 if ctx.names_admin1(cc, gaz.admin1[i], exclude=key) else 0.0
-            elif kind not in ("continent", "region", "sea"):
+            elif kind in SUPRANATIONAL:
+                b += SUPRANATIONAL_BONUS
+            else:
                 if ctx.names_admin1(cc, gaz.admin1[i], exclude=key):
                     b += ADMIN1_NAMED
                 for limit_km, value in NEAR_ANCHOR:
                     if distance[n] < limit_km:
                         b += value
                         break
-            bonus[n] = b
+            bonus[n] = min(b, CONTEXT_CAP)
         return bonus
 
 
