@@ -36,7 +36,10 @@ _STOPWORDS = frozenset(
     "had will would can could may might must should not no yes mr mrs ms dr gen col sgt "
     "president minister prime secretary king queen prince sheikh general officials said "
     "monday tuesday wednesday thursday friday saturday sunday january february march april "
-    "may june july august september october november december".split()
+    "may june july august september october november december "
+    # organisations whose names are also places somewhere ("Hamas" is a German town's
+    # alternate name, "Hezbollah" a village's)
+    "hamas hezbollah hizbollah fatah taliban houthi houthis isis daesh nato un".split()
 )
 
 
@@ -94,6 +97,14 @@ class Context:
         hits = [(cc, a1) for start, key, cc, a1 in self.located
                 if key != exclude and abs(start - self.position) <= window]
         return frozenset(cc for cc, _ in hits), frozenset(h for h in hits if h[1])
+
+    def mention_distance(self, cc: str) -> float:
+        """Characters between the name being resolved and the nearest mention of a
+        place in country ``cc`` (infinity without a position or a mention)."""
+        if self.position is None:
+            return math.inf
+        return min((abs(start - self.position) for start, _, c, _ in self.located if c == cc),
+                   default=math.inf)
 
     def anchor_distances(self, lat, lon, exclude: str = "") -> np.ndarray:
         """Km from each point to the nearest place the text names (other than the

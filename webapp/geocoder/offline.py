@@ -190,19 +190,18 @@ class OfflineGeocoder:
         return self.gaz.place(i) if i is not None else None
 
     def _implicit_neighbour(self, side: Place, ctx: Context):
-        """The other side of "the Lebanon border": the neighbour the text names most."""
+        """The other side of "the Lebanon border": of the neighbours the text names, the
+        one named closest to the phrase, else the one it names most."""
         gaz = self.gaz
         candidates = []
-        for cc, weight in ctx.country_weight.most_common():
+        for cc, weight in ctx.country_weight.items():
             i = gaz.country(cc)
             if i is None or cc == side.country_code:
                 continue
             other = gaz.place(i)
             if not spatial.shared_border(side.geometry, other.geometry).is_empty:
-                candidates.append((weight, other))
-        if candidates:
-            return max(candidates, key=lambda c: c[0])[1]
-        return None
+                candidates.append((ctx.mention_distance(cc), -weight, cc, other))
+        return min(candidates, key=lambda c: c[:3])[3] if candidates else None
 
     # -- output -------------------------------------------------------------------
     def _location(self, query: str, place: Place, precision: int, geom) -> Location:

@@ -53,19 +53,20 @@ class Ranker:
                     continue
                 if areas_only and (kind not in AREA_KINDS or i not in gaz.shapes_wkb):
                     continue
-                score = float(gaz.prior[i]) + match_bonus
+                score = float(gaz.prior[i])
+                score += match_bonus
                 score += OWN_NAME if exact_key(gaz.names[i]) == key else ALIAS_NAME
                 if kind == "admin area":
                     if areas_only:
                         # "northern Gaza": the region around the namesake city is meant
                         score += 1.0 if namesakes.get(cc, 0) >= 20000 else 0.0
-                    elif (namesakes.get(cc, 0) >= 20000
-                          and gaz.area_km2.get(i, 0) < SMALL_PROVINCE_KM2):
+                    elif namesakes.get(cc, 0) >= 20000:
                         # "Aleppo", "Rafah" mean the city, not the province around it;
                         # "New York", "Quebec" more often the state or province.
-                        score -= 2.5
+                        if gaz.area_km2.get(i, 0) < SMALL_PROVINCE_KM2:
+                            score -= 2.5
                     elif biggest_namesake >= 200000:
-                        score -= 1.0
+                        score -= 1.0  # "Gaza" is the city before Mozambique's province
                 ids.append(i)
                 scores.append(score)
         if ctx is not EMPTY and ids:
