@@ -1,0 +1,107 @@
+"""Plain data exchanged by the pipeline stages: articles in, toponyms and events out.
+
+Frozen dataclasses, no behaviour beyond small conveniences, no Flask, no I/O. The
+event vocabulary (ACLED's event types and sub-event types, and the briefing's finer
+categories) is read from ``webapp/event_vocabulary.json``, the one file that the
+extractor, the store, the map's legend and its filters share.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+VOCABULARY_FILE = Path(__file__).with_name("event_vocabulary.json")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news report as ingested: headline, body text, publication date, origin."""
+
+    title: str
+    text: str                      # the full text the offsets below refer to
+    published: date | None = None
+    url: str = ""
+    source: str = ""               # file name, feed name or URL the article came from
+
+    @property
+    def content_hash(self) -> str:
+        """Identity for de-duplication: the same text is the same article."""
+        return hashlib.sha256(f"{self.title}\n{self.text}".encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Toponym:
+    """A place mention found in a text and what the geocoder made of it."""
+
+    text: str
+    start: int
+    end: int
+    name: str
+    latitude: float
+    longitude: float
+    country_code: str
+    admin1: str
+    kind: str
+    geo_precision: int
+    source: str = ""
+    geometry: dict | None = None   # GeoJSON of the place's own shape
+    weak: bool = False             # a demonym ("Lebanese"): country-level only
+
+    def as_json(self) -> dict:
+        keys = ("text", "start", "end", "name", "latitude", "longitude", "country_code",
+                "kind", "geo_precision")
+        return {k: getattr(self, k) for k in keys}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened, typed in ACLED's vocabulary and placed on the map."""
+
+    event_id: str
+    event_date: date | None
+    time_precision: int            # ACLED: 1 day, 2 week, 3 month
+    event_type: str
+    sub_event_type: str
+    category: str                  # the briefing's finer category (vocabulary file)
+    actor1: str = ""
+    actor2: str = ""
+    fatalities: int = 0
+    location: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    geometry: dict | None = None   # GeoJSON of the place's own shape (line, polygon)
+    country_code: str = ""
+    admin1: str = ""
+    geo_precision: int = 3
+    notes: str = ""                # the source sentence(s)
+    source: str = ""               # title or URL of the report
+    span: tuple[int, int] | None = None  # character span of the sentence in the article
+    is_total: bool = False         # a running total ("34,000 killed in the war")
+    is_historical: bool = False    # history recalled ("the Oct. 7 raid")
+    article_hash: str = ""
+    extra: dict = field(default_factory=dict)  # columns from imports we keep verbatim
+
+    def as_record(self) -> dict:
+        """Flat, JSON-friendly dict (dates as ISO text)."""
+        record = asdict(self)
+        record["event_date"] = self.event_date.isoformat() if self.event_date else None
+        record["span"] = list(self.span) if self.span else None
+        return record
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> dict:
+    """The event vocabulary: {"event_types": {...}, "categories": {...}}."""
+    with VOCABULARY_FILE.open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def sub_event_types() -> dict[str, str]:
+    """sub_event_type -> event_type, as ACLED defines them."""
+    return {sub: etype for etype, info in vocabulary()["event_types"].items()
+            for sub in info["sub_event_types"]}
