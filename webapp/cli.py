@@ -115,6 +115,36 @@ def _batch_answer(geocoder, number: int, line: str) -> dict:
     return found.raw if found else {"query": query, "error": "not found"}
 
 
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True))
+@click.option("--instance", type=click.Path(file_okay=False), default=None,
+              help="Folder for the cached index (default: ./instance).")
+@_one_line_errors
+def geoparse(files, instance):
+    """Find and resolve the places named in text files.
+
+    Prints one JSON line per file: {"source": FILE, "toponyms": [{"text", "start",
+    "end", "name", "latitude", "longitude", "country_code", "kind", "geo_precision"}]};
+    offsets are characters of the file's decoded text. A file that cannot be read gets
+    one line on stderr and the others go on; the exit status is then 1.
+    """
+    from webapp.extract.geoparse import Geoparser
+    from webapp.ingest import IngestError, decode, expand
+
+    parser = Geoparser(_geocoder(instance))
+    failed = False
+    for path in expand(files):
+        try:
+            text = decode(path)
+        except IngestError as err:
+            click.echo(f"error: {err}", err=True)
+            failed = True
+            continue
+        toponyms = [t.as_json() for t in parser.toponyms(text)]
+        click.echo(json.dumps({"source": str(path), "toponyms": toponyms}, ensure_ascii=False))
+    sys.exit(1 if failed else 0)
+
+
 def _not_yet(name: str, issue: str):
     @main.command(name, context_settings={"ignore_unknown_options": True},
                   help=f"Not available yet ({issue}).")
@@ -125,7 +155,6 @@ def _not_yet(name: str, issue: str):
     return command
 
 
-_not_yet("geoparse", "planned: article-to-events pipeline")
 _not_yet("ingest", "planned: article-to-events pipeline")
 _not_yet("import", "planned: event import")
 _not_yet("export", "planned: event export")

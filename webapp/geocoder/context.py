@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -39,7 +40,9 @@ _STOPWORDS = frozenset(
     "may june july august september october november december "
     # organisations whose names are also places somewhere ("Hamas" is a German town's
     # alternate name, "Hezbollah" a village's)
-    "hamas hezbollah hizbollah fatah taliban houthi houthis isis daesh nato un".split()
+    "hamas hezbollah hizbollah fatah taliban houthi houthis isis daesh nato un "
+    # compass adjectives ("Western diplomats"); whole expressions are parsed elsewhere
+    "western eastern northern southern central".split()
 )
 
 
@@ -128,32 +131,45 @@ def haversine_km(lat1, lon1, lat2, lon2):
     return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
-def capitalised_mentions(text: str, gaz):
-    """(start, end, exact key) of capitalised phrases that the gazetteer knows.
+class Mention(NamedTuple):
+    start: int
+    end: int          # the name's own end: possessive "'s" and a full stop left out
+    key: str          # exact key of the name
+    in_run: bool      # next to another capitalised word ("Abbas Kamel")
+    previous: str     # the word before, for callers' own rules ("President Abbas")
 
-    Longest match wins; a phrase never starts with a stop word.
+
+def capitalised_mentions(text: str, gaz):
+    """Capitalised phrases of up to four words that the gazetteer knows, as Mentions.
+
+    Longest match wins; a phrase never starts with a stop word. Matching capitalised
+    n-grams against the name index finds what an automaton over all 500,000 names would
+    find in news text, without a second index to build and cache.
     """
     words = list(_WORD.finditer(text))
     i = 0
     while i < len(words):
-        w = words[i].group().rstrip(".")
+        w = _POSSESSIVE.sub("", words[i].group().rstrip("."))
         if not w[:1].isupper() or w.lower() in _STOPWORDS:
             i += 1
             continue
         found = None
         for n in range(min(_MAX_NGRAM, len(words) - i), 0, -1):
             last = words[i + n - 1]
-            gap = text[words[i].start():last.end()]
-            if n > 1 and ("\n" in gap or "," in gap):
+            surface = _POSSESSIVE.sub("", text[words[i].start():last.end()])
+            if n > 1 and ("\n" in surface or "," in surface):
                 continue
-            key = exact_key(_POSSESSIVE.sub("", gap))
+            if surface.endswith(".") and surface.count(".") == 1:
+                surface = surface[:-1]  # a full stop, not an abbreviation's ("U.S.")
+            key = exact_key(surface)
             if key in gaz.exact or (n == 1 and key in gaz.demonyms):
-                found = (words[i].start(), last.end(), key, n)
+                found = (words[i].start(), words[i].start() + len(surface), key, n)
                 break
         if found:
             before = words[i - 1] if i else None
             after = words[i + found[3]] if i + found[3] < len(words) else None
-            yield found[:3] + (_in_name_run(text, before, after),)
+            yield Mention(*found[:3], _in_name_run(text, before, after),
+                          before.group() if before else "")
             i += found[3]
         else:
             i += 1
@@ -184,7 +200,7 @@ def build_context(text: str, gaz, rank=None) -> Context:
     ctx = Context()
     anchors: dict[str, int] = {}
     ambiguous: dict[str, list[int]] = {}
-    for start, _end, key, in_run in capitalised_mentions(text, gaz):
+    for start, _end, key, in_run, _previous in capitalised_mentions(text, gaz):
         if key in gaz.demonyms:
             ctx.add_vote(key, gaz.demonyms[key], 0.7)
             ctx.located.append((start, key, gaz.demonyms[key], ""))

@@ -216,6 +216,7 @@ class OfflineGeocoder:
             "geo_precision": precision,
             "source": place.source,
             "approximate": place.approximate,
+            "population": place.population,
             "geometry": (self._record_geojson(place.index) if geom is place.geometry
                          else _geojson(geom)),
         }

@@ -1,0 +1,129 @@
+"""Finding and resolving the places a text names.
+
+Recognition needs no model: capitalised phrases are looked up in the gazetteer's name
+index (see :func:`webapp.geocoder.context.capitalised_mentions`), spatial expressions
+("northern Gaza", "the Israel-Lebanon border", "10 km south of Tyre") are matched whole,
+and rules drop the false matches news text is full of: people's names ("Abbas Kamel",
+"Mark Rutte"), words after titles ("President", "Minister"), organisations ("Hamas"),
+weekdays. Resolution asks the geocoder with the whole text as context and the mention's
+offset, so places named together pull each other's readings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from webapp.geocoder.context import capitalised_mentions
+from webapp.models import Toponym
+
+_TITLES = frozenset(
+    "president minister secretary ambassador envoy spokesman spokeswoman spokesperson "
+    "general gen lt col maj capt sgt commander chief king queen prince princess emir sheikh "
+    "mr mrs ms dr prof sen rep gov governor mayor judge justice pope rabbi imam cardinal "
+    "chancellor premier lord lady sir saint".split()
+)
+_CAP = r"[A-Z][\w'’.-]*(?:\s+(?:al|el|de|of|the)?\s*[A-Z][\w'’.-]*){0,3}"
+_DIRECTION = (r"(?:north|south|east|west|central|north-?east|north-?west|south-?east|"
+              r"south-?west)(?:ern)?")
+# Spatial expressions recognised whole; the geocoder parses their meaning.
+_EXPRESSIONS = [
+    re.compile(rf"\b\d+(?:\.\d+)?\s*(?:km|kilometers|kilometres|miles)\s+{_DIRECTION}\s+of\s+"
+               rf"{_CAP}"),
+    re.compile(rf"\b(?:the\s+)?{_CAP}\s*[-–—/]\s*{_CAP}\s+(?:border|frontier)\b"),
+    re.compile(rf"\b(?:the\s+)?border\s+(?:with|between)\s+{_CAP}(?:\s+and\s+{_CAP})?"),
+    re.compile(rf"\b(?:the\s+)?{_CAP}\s+border\b"),
+    re.compile(rf"\b(?:far\s+)?{_DIRECTION}\s+{_CAP}", re.IGNORECASE),
+]
+# Single small places named alone are the classic false match ("Kamel", "Naim"): keep
+# them only when the text's other evidence points at their country.
+_MIN_UNBACKED_POPULATION = 20_000
+
+
+class Geoparser:
+    def __init__(self, geocoder):
+        self.geocoder = geocoder
+        self.gaz = geocoder.gaz
+
+    def toponyms(self, text: str) -> list[Toponym]:
+        """Every place mention in ``text`` with its resolution, in text order."""
+        ctx = self.geocoder.context(text)
+        found: list[Toponym] = []
+        taken: list[tuple[int, int]] = []
+        for start, end in self._expressions(text):
+            top = self._resolve(text, start, end, ctx)
+            if top is not None:
+                found.append(top)
+                taken.append((start, end))
+        lowercase_words = set(re.findall(r"\b[a-z][a-z'-]+\b", text))
+        for m in capitalised_mentions(text, self.gaz):
+            if any(s <= m.start < e for s, e in taken) or not self._plausible(m):
+                continue
+            # "More than 34,000 ...": a word the text also writes in lower case is an
+            # ordinary word capitalised at a sentence start, unless it names a country.
+            common = text[m.start:m.end].lower() in lowercase_words
+            top = self._resolve(text, m.start, m.end, ctx, in_run=m.in_run, common=common)
+            if top is not None:
+                found.append(top)
+        return _one_sense_per_text(sorted(found, key=lambda t: t.start))
+
+    def _expressions(self, text: str):
+        spans = []
+        for pattern in _EXPRESSIONS:
+            for m in pattern.finditer(text):
+                if not any(s < m.end() and m.start() < e for s, e in spans):
+                    spans.append((m.start(), m.end()))
+        return sorted(spans)
+
+    def _plausible(self, m) -> bool:
+        previous = m.previous.rstrip(".").lower()
+        return previous not in _TITLES
+
+    def _resolve(self, text, start, end, ctx, in_run=False, common=False) -> Toponym | None:
+        surface = text[start:end]
+        loc = self.geocoder.geocode(surface, context=ctx, position=start)
+        if loc is None:
+            return None
+        raw = loc.raw
+        weak = self.gaz.demonyms.get(_key(surface)) is not None and raw["kind"] == "country"
+        strong = raw["kind"] not in ("city", "admin area", "county") or weak
+        if common and raw["kind"] != "country" and not weak:
+            return None
+        if not strong:
+            share = ctx.country_share(raw["country_code"], exclude=_key(surface))
+            population = raw.get("population") or 0
+            if in_run and population < 100_000:
+                return None  # part of a name ("Abbas Kamel", "Camp David Accords")
+            if share == 0 and population < _MIN_UNBACKED_POPULATION:
+                return None
+        return Toponym(text=surface, start=start, end=end, name=raw["name"],
+                       latitude=raw["latitude"], longitude=raw["longitude"],
+                       country_code=raw["country_code"], admin1=raw["admin1"],
+                       kind=raw["kind"], geo_precision=raw["geo_precision"],
+                       source=raw["source"], geometry=raw["geometry"], weak=weak)
+
+
+def _one_sense_per_text(toponyms: list[Toponym]) -> list[Toponym]:
+    """A name means one place throughout a text: "Rafah" read as Egyptian once, beside
+    "Egypt", among eight readings as Gaza's Rafah is Gaza's too. The reading most of its
+    mentions got (the first, on a tie) wins."""
+    readings: dict[str, list[Toponym]] = {}
+    for t in toponyms:
+        readings.setdefault(_key(t.text), []).append(t)
+    out = []
+    for t in toponyms:
+        group = readings[_key(t.text)]
+        votes: dict[str, int] = {}
+        for other in group:
+            votes[other.source] = votes.get(other.source, 0) + 1
+        best = max(group, key=lambda o: votes[o.source])
+        if best.source != t.source and votes[best.source] > votes[t.source]:
+            t = replace(best, text=t.text, start=t.start, end=t.end)
+        out.append(t)
+    return out
+
+
+def _key(surface: str) -> str:
+    from webapp.geocoder.normalize import exact_key
+
+    return exact_key(re.sub(r"['’]s?$", "", surface))

@@ -1,0 +1,155 @@
+"""From an article to its events.
+
+Each sentence that reports something happening becomes an event: typed
+(:mod:`.classify`), dated (:mod:`.dates`), placed (the sentence's own place, else its
+neighbours'), with actors (:mod:`.actors`) and deaths (:mod:`.fatalities`). Mentions of
+one event spread over several sentences are merged; running totals and history are
+kept but flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+
+from webapp.extract.actors import find_actors
+from webapp.extract.classify import classify
+from webapp.extract.dates import resolve_date
+from webapp.extract.fatalities import count_fatalities
+from webapp.extract.geoparse import Geoparser
+from webapp.extract.sentences import Sentence, split
+from webapp.models import Article, Event, Toponym
+
+# Words that put the place after them where the event happened ("raids on Rafah",
+# "talks in Cairo", "tanks in an area of southern Israel").
+_LOCATIVE = re.compile(r"\b(?:in|at|on|near|to|into|inside|across|along|outside|of|from|"
+                       r"around|toward|towards)\s+(?:the\s+|an?\s+(?:\w+\s+){0,2}(?:of\s+)?)?$",
+                       re.IGNORECASE)
+_BORDER_WORD = re.compile(r"\b(?:border|cross-border|frontier)\b", re.IGNORECASE)
+_NEIGHBOUR_PARAGRAPHS = 2  # how far back a sentence without a place looks for one
+
+
+class Extractor:
+    def __init__(self, geocoder, regions=None):
+        self.geocoder = geocoder
+        self.geoparser = Geoparser(geocoder)
+        self.regions = regions
+
+    def events(self, article: Article, published: date | None = None) -> list[Event]:
+        published = published or article.published
+        toponyms = self.geoparser.toponyms(article.text)
+        sentences = split(article.text)
+        if sentences and sentences[0].text == article.title.strip():
+            sentences = sentences[1:]  # the headline sums up the story: not an event
+        events: list[Event] = []
+        previous_place: tuple[Toponym | None, int] = (None, -99)
+        for sentence in sentences:
+            inside = [t for t in toponyms if sentence.start <= t.start < sentence.end]
+            place = self._place(sentence, inside)
+            found = classify(sentence.text)
+            if found is None:
+                continue
+            inherited = place is None
+            if inherited and sentence.paragraph - previous_place[1] <= _NEIGHBOUR_PARAGRAPHS:
+                place = previous_place[0]
+            event = self._event(article, sentence, found, place, published, len(events))
+            if inherited and events and _continues(events[-1], event):
+                events[-1] = _merge(events[-1], event)
+                continue
+            if events and _same_event(events[-1], event):
+                events[-1] = _merge(events[-1], event)
+                continue
+            events.append(event)
+            if not inherited:
+                previous_place = (place, sentence.paragraph)
+        if self.regions is not None:
+            events = self.regions.assign(events)
+        return events
+
+    def _place(self, sentence: Sentence, inside: list[Toponym]) -> Toponym | None:
+        """The sentence's own place: the first one a locative word introduces, else the
+        most precise one; a bare "border" between two countries the sentence names is
+        their shared border."""
+        strong = [t for t in inside if not t.weak]
+        for t in strong:
+            before = sentence.text[:t.start - sentence.start]
+            if _LOCATIVE.search(before) and t.kind != "country":
+                return t
+        if _BORDER_WORD.search(sentence.text) and not any(t.kind == "border" for t in inside):
+            border = self._border_between(sentence, inside)
+            if border is not None:
+                return border
+        precise = [t for t in strong if t.geo_precision < 3]
+        if precise:
+            return min(precise, key=lambda t: t.geo_precision)
+        for t in strong:
+            before = sentence.text[:t.start - sentence.start]
+            if _LOCATIVE.search(before):
+                return t
+        return None
+
+    def _border_between(self, sentence: Sentence, inside: list[Toponym]) -> Toponym | None:
+        countries = list(dict.fromkeys(t.country_code for t in inside
+                                       if t.kind == "country" and t.country_code))
+        if len(countries) < 2:
+            return None
+        names = [self.geocoder.gaz.names[self.geocoder.gaz.country(cc)] for cc in countries[:2]]
+        loc = self.geocoder.geocode(f"the {names[0]}-{names[1]} border")
+        if loc is None or loc.raw["kind"] != "border":
+            return None
+        raw = loc.raw
+        return Toponym(text="border", start=sentence.start, end=sentence.start,
+                       name=raw["name"], latitude=raw["latitude"], longitude=raw["longitude"],
+                       country_code=raw["country_code"], admin1=raw["admin1"],
+                       kind=raw["kind"], geo_precision=raw["geo_precision"],
+                       source=raw["source"], geometry=raw["geometry"])
+
+    def _event(self, article, sentence, found, place, published, n) -> Event:
+        when = resolve_date(sentence.text, published) if published else None
+        deaths = count_fatalities(sentence.text)
+        actor1, actor2 = find_actors(sentence.text)
+        event_date = when.event_date if when and when.event_date else published
+        return Event(
+            event_id=f"{article.content_hash[:12]}-{n + 1:03d}",
+            event_date=event_date,
+            time_precision=when.time_precision if when and when.event_date else 1,
+            event_type=found.event_type, sub_event_type=found.sub_event_type,
+            category=found.category, actor1=actor1, actor2=actor2,
+            fatalities=deaths.count,
+            location=place.name if place else "",
+            latitude=place.latitude if place else None,
+            longitude=place.longitude if place else None,
+            geometry=place.geometry if place else None,
+            country_code=place.country_code if place else "",
+            admin1=place.admin1 if place else "",
+            geo_precision=place.geo_precision if place else 3,
+            notes=sentence.text, source=article.url or article.title,
+            span=(sentence.start, sentence.end), is_total=deaths.is_total,
+            is_historical=bool(when and when.historical), article_hash=article.content_hash,
+        )
+
+
+def _continues(prev: Event, new: Event) -> bool:
+    """A placeless sentence that goes on about the event before it ("he later died")."""
+    return (new.event_type == prev.event_type or new.category == "casualty report"
+            or prev.category == new.category) and not new.is_total \
+        and not new.is_historical and not prev.is_total
+
+
+def _same_event(prev: Event, new: Event) -> bool:
+    return (prev.category == new.category and prev.location == new.location
+            and prev.event_date == new.event_date and not (prev.is_total or new.is_total))
+
+
+def _merge(prev: Event, new: Event) -> Event:
+    """One event told twice: deaths are not added up (the same death, told again)."""
+    return replace(
+        prev,
+        fatalities=max(prev.fatalities, new.fatalities),
+        actor1=prev.actor1 or new.actor1, actor2=prev.actor2 or new.actor2,
+        notes=f"{prev.notes} {new.notes}",
+        span=(prev.span[0], new.span[1]) if prev.span and new.span else prev.span,
+        event_date=min(d for d in (prev.event_date, new.event_date) if d)
+        if prev.event_date or new.event_date else None,
+    )

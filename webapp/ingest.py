@@ -1,0 +1,169 @@
+"""Reading news reports into :class:`~webapp.models.Article` objects.
+
+Accepted: plain text (first line the headline, then optionally a dateline such as
+"CAIRO (AP) --", then the body), JSON (an object or a list of objects with ``title``,
+``text``, ``published``, ``url``), RSS 2.0 or Atom feeds (parsed with defusedxml, so
+entity bombs and external entities are refused), and folders of such files.
+
+Every unreadable file becomes one :class:`IngestError` with a one-line message; the
+caller reports it and goes on with the next file.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
+
+from webapp.errors import BriefingMapError
+from webapp.models import Article
+
+MAX_BYTES = 10 * 1024 * 1024
+SUFFIXES = {".txt", ".text", ".json", ".xml", ".rss", ".atom"}
+_TAG = re.compile(r"<[^>]+>")
+
+
+class IngestError(BriefingMapError):
+    """A file that cannot be read as news reports."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    path: str
+    message: str
+
+
+def expand(paths) -> list[Path]:
+    """Files named directly, and the news files inside folders (sorted, recursive)."""
+    out = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file()
+                              and f.suffix.lower() in SUFFIXES))
+        else:
+            out.append(p)
+    return out
+
+
+def read_file(path: Path, published: date | None = None) -> list[Article]:
+    """The articles in one file; ``published`` fills in a missing publication date."""
+    text = decode(path)
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        articles = _from_json(text, path)
+    elif suffix in (".xml", ".rss", ".atom") or text.lstrip().startswith("<?xml"):
+        articles = _from_feed(text, path)
+    else:
+        articles = [_from_text(text, path)]
+    if not articles:
+        raise IngestError(f"{path}: no articles found")
+    return [a if a.published or not published else _with_date(a, published)
+            for a in articles]
+
+
+def decode(path: Path) -> str:
+    """The file's text, refusing what is not a readable UTF-8 news file."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise IngestError(f"{path}: too large ({size / 2**20:.1f} MB; limit 10 MB)")
+        data = path.read_bytes()
+    except FileNotFoundError as err:
+        raise IngestError(f"{path}: no such file") from err
+    except IsADirectoryError as err:
+        raise IngestError(f"{path}: is a folder") from err
+    except OSError as err:
+        raise IngestError(f"{path}: cannot read ({err.strerror})") from err
+    if b"\x00" in data[:8192]:
+        raise IngestError(f"{path}: binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise IngestError(f"{path}: not UTF-8 text (byte {err.start})") from err
+    if not text.strip():
+        raise IngestError(f"{path}: empty")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_date(value) -> date | None:
+    """ISO dates and datetimes, and RFC 822 dates as feeds write them."""
+    if not value or not isinstance(value, str):
+        return None
+    value = value.strip()
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(value).date()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _from_text(text: str, path: Path) -> Article:
+    title = text.strip().splitlines()[0].strip()
+    return Article(title=title[:500], text=text, source=str(path))
+
+
+def _from_json(text: str, path: Path) -> list[Article]:
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        raise IngestError(f"{path}: not valid JSON ({err})") from err
+    items = data if isinstance(data, list) else [data]
+    articles = []
+    for n, item in enumerate(items, 1):
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str) \
+                or not item["text"].strip():
+            raise IngestError(f"{path}: item {n} has no \"text\"")
+        title = item.get("title") if isinstance(item.get("title"), str) else ""
+        body = item["text"]
+        full = f"{title}\n\n{body}" if title and not body.startswith(title) else body
+        articles.append(Article(title=(title or body.strip().splitlines()[0])[:500],
+                                text=full, published=parse_date(item.get("published")),
+                                url=str(item.get("url") or ""), source=str(path)))
+    return articles
+
+
+def _from_feed(text: str, path: Path) -> list[Article]:
+    try:
+        root = SafeET.fromstring(text)
+    except (SafeET.ParseError, DefusedXmlException) as err:
+        raise IngestError(f"{path}: not a readable RSS/Atom feed ({err})") from err
+    articles = []
+    for item in root.iter():
+        tag = item.tag.rsplit("}", 1)[-1]
+        if tag not in ("item", "entry"):
+            continue
+        fields = {child.tag.rsplit("}", 1)[-1]: child for child in item}
+        title = _text(fields.get("title"))
+        body = _text(fields.get("description") or fields.get("content")
+                     or fields.get("summary"))
+        if not (title or body):
+            continue
+        link = fields.get("link")
+        url = (link.get("href") or _text(link)) if link is not None else ""
+        when = _text(fields.get("pubDate") or fields.get("published") or fields.get("updated"))
+        articles.append(Article(title=title[:500], text=f"{title}\n\n{body}".strip(),
+                                published=parse_date(when), url=url, source=str(path)))
+    return articles
+
+
+def _text(element) -> str:
+    if element is None:
+        return ""
+    raw = "".join(element.itertext())
+    return html.unescape(_TAG.sub(" ", raw)).strip()
+
+
+def _with_date(article: Article, published: date) -> Article:
+    from dataclasses import replace
+
+    return replace(article, published=published)
