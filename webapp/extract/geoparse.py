@@ -24,7 +24,7 @@ _TITLES = frozenset(
     "chancellor premier lord lady sir saint".split()
 )
 _CAP = r"[A-Z][\w'’.-]*(?:\s+(?:al|el|de|of|the)?\s*[A-Z][\w'’.-]*){0,3}"
-_DIRECTION = (r"(?:north|south|east|west|central|north-?east|north-?west|south-?east|"
+_DIRECTION = (r"(?i:north|south|east|west|central|north-?east|north-?west|south-?east|"
               r"south-?west)(?:ern)?")
 # Spatial expressions recognised whole; the geocoder parses their meaning.
 _EXPRESSIONS = [
@@ -33,7 +33,7 @@ _EXPRESSIONS = [
     re.compile(rf"\b(?:the\s+)?{_CAP}\s*[-–—/]\s*{_CAP}\s+(?:border|frontier)\b"),
     re.compile(rf"\b(?:the\s+)?border\s+(?:with|between)\s+{_CAP}(?:\s+and\s+{_CAP})?"),
     re.compile(rf"\b(?:the\s+)?{_CAP}\s+border\b"),
-    re.compile(rf"\b(?:far\s+)?{_DIRECTION}\s+{_CAP}", re.IGNORECASE),
+    re.compile(rf"\b(?:far\s+)?{_DIRECTION}\s+{_CAP}"),
 ]
 # Single small places named alone are the classic false match ("Kamel", "Naim"): keep
 # them only when the text's other evidence points at their country.

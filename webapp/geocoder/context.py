@@ -30,6 +30,7 @@ _DATELINE = re.compile(
 _MAX_NGRAM = 4
 SHARE_FLOOR = 1.0
 _POSSESSIVE = re.compile(r"['’]s?$")
+_ARTICLE_NAME = re.compile(r"(?:al|el|ad|an|ar|as|ash|at|az|ed|en|es)-[A-Z]")  # "al-Mawasi"
 # Capitalised words that start sentences or titles far more often than they name places.
 _STOPWORDS = frozenset(
     "a an the this that these those he she it we they i you his her its their our "
@@ -150,7 +151,7 @@ def capitalised_mentions(text: str, gaz):
     i = 0
     while i < len(words):
         w = _POSSESSIVE.sub("", words[i].group().rstrip("."))
-        if not w[:1].isupper() or w.lower() in _STOPWORDS:
+        if not (w[:1].isupper() or _ARTICLE_NAME.match(w)) or w.lower() in _STOPWORDS:
             i += 1
             continue
         found = None
