@@ -144,16 +144,20 @@ def _from_feed(text: str, path: Path) -> list[Article]:
             continue
         fields = {child.tag.rsplit("}", 1)[-1]: child for child in item}
         title = _text(fields.get("title"))
-        body = _text(fields.get("description") or fields.get("content")
-                     or fields.get("summary"))
+        body = _first_text(fields, "description", "content", "summary")
         if not (title or body):
             continue
         link = fields.get("link")
         url = (link.get("href") or _text(link)) if link is not None else ""
-        when = _text(fields.get("pubDate") or fields.get("published") or fields.get("updated"))
+        when = _first_text(fields, "pubDate", "published", "updated")
         articles.append(Article(title=title[:500], text=f"{title}\n\n{body}".strip(),
                                 published=parse_date(when), url=url, source=str(path)))
     return articles
+
+
+def _first_text(fields: dict, *names: str) -> str:
+    # (an Element without children is falsy, so no `or` chains over elements)
+    return next((t for t in (_text(fields.get(n)) for n in names) if t), "")
 
 
 def _text(element) -> str:

@@ -35,6 +35,7 @@ _EXPRESSIONS = [
     re.compile(rf"\b(?:the\s+)?{_CAP}\s+border\b"),
     re.compile(rf"\b(?:far\s+)?{_DIRECTION}\s+{_CAP}"),
 ]
+_SENTENCE_START = re.compile(r"(?:^|[.!?\n][\"'”’)]?\s*|\n)$")
 # Single small places named alone are the classic false match ("Kamel", "Naim"): keep
 # them only when the text's other evidence points at their country.
 _MIN_UNBACKED_POPULATION = 20_000
@@ -51,7 +52,7 @@ class Geoparser:
         found: list[Toponym] = []
         taken: list[tuple[int, int]] = []
         for start, end in self._expressions(text):
-            top = self._resolve(text, start, end, ctx)
+            top = self._resolve(text, start, end, ctx, expression=True)
             if top is not None:
                 found.append(top)
                 taken.append((start, end))
@@ -62,7 +63,10 @@ class Geoparser:
             # "More than 34,000 ...": a word the text also writes in lower case is an
             # ordinary word capitalised at a sentence start, unless it names a country.
             common = text[m.start:m.end].lower() in lowercase_words
-            top = self._resolve(text, m.start, m.end, ctx, in_run=m.in_run, common=common)
+            initial = _SENTENCE_START.search(text[max(0, m.start - 3):m.start]) is not None \
+                or m.start == 0
+            top = self._resolve(text, m.start, m.end, ctx, in_run=m.in_run,
+                                common=common, initial=initial)
             if top is not None:
                 found.append(top)
         return _one_sense_per_text(sorted(found, key=lambda t: t.start))
@@ -71,22 +75,24 @@ class Geoparser:
         spans = []
         for pattern in _EXPRESSIONS:
             for m in pattern.finditer(text):
-                if not any(s < m.end() and m.start() < e for s, e in spans):
-                    spans.append((m.start(), m.end()))
+                end = m.end() - 1 if m.group().endswith(".") else m.end()  # full stop
+                if not any(s < end and m.start() < e for s, e in spans):
+                    spans.append((m.start(), end))
         return sorted(spans)
 
     def _plausible(self, m) -> bool:
         previous = m.previous.rstrip(".").lower()
         return previous not in _TITLES
 
-    def _resolve(self, text, start, end, ctx, in_run=False, common=False) -> Toponym | None:
+    def _resolve(self, text, start, end, ctx, in_run=False, common=False,
+                 initial=False, expression=False) -> Toponym | None:
         surface = text[start:end]
         loc = self.geocoder.geocode(surface, context=ctx, position=start)
         if loc is None:
             return None
         raw = loc.raw
         weak = self.gaz.demonyms.get(_key(surface)) is not None and raw["kind"] == "country"
-        strong = raw["kind"] not in ("city", "admin area", "county") or weak
+        strong = expression or weak or raw["kind"] not in ("city", "admin area", "county")
         if common and raw["kind"] != "country" and not weak:
             return None
         if not strong:
@@ -94,7 +100,9 @@ class Geoparser:
             population = raw.get("population") or 0
             if in_run and population < 100_000:
                 return None  # part of a name ("Abbas Kamel", "Camp David Accords")
-            if share == 0 and population < _MIN_UNBACKED_POPULATION:
+            if initial and share == 0 and " " not in surface:
+                return None  # "More than 200 people": a capital only for the sentence
+            if share == 0 and raw["kind"] == "city" and population < _MIN_UNBACKED_POPULATION:
                 return None
         return Toponym(text=surface, start=start, end=end, name=raw["name"],
                        latitude=raw["latitude"], longitude=raw["longitude"],

@@ -1,0 +1,92 @@
+"""Finding places in running text, as a briefing officer would check them."""
+
+import json
+
+import pytest
+
+from conftest import ROOT, SHARED, run_cli
+
+SITREP = ROOT / "webapp" / "samples" / "sitrep-2024-05-03.txt"
+AP = SHARED / "samples" / "ap-egypt-delegation-rafah.txt"
+
+
+@pytest.fixture(scope="module")
+def parser(geocoder):
+    from webapp.extract.geoparse import Geoparser
+
+    return Geoparser(geocoder)
+
+
+def by_text(toponyms):
+    out = {}
+    for t in toponyms:
+        out.setdefault(t.text, []).append(t)
+    return out
+
+
+def test_offsets_point_at_the_names(parser):
+    text = SITREP.read_text(encoding="utf-8")
+    for t in parser.toponyms(text):
+        assert text[t.start:t.end] == t.text
+
+
+def test_sitrep_places(parser):
+    found = by_text(parser.toponyms(SITREP.read_text(encoding="utf-8")))
+    assert {t.country_code for t in found["Rafah"]} == {"PS"}
+    assert found["Rafah crossing"][0].kind == "crossing"
+    assert found["Nuseirat refugee camp"][0].kind == "camp"
+    assert found["central Gaza"][0].geo_precision == 2
+    assert found["Deir el-Balah"][0].country_code == "PS"
+    assert found["Metula"][0].country_code == "IL"
+    assert found["Kfar Kila"][0].country_code == "LB"
+    assert found["the Gaza-Egypt border"][0].kind == "border"
+    assert found["al-Mawasi"][0].country_code == "PS"
+    assert found["eastern Rafah"][0].kind == "region part"
+    assert found["Jenin"][0].country_code == "PS"
+    assert found["Qatari"][0].weak and found["Qatari"][0].country_code == "QA"
+
+
+@pytest.mark.parametrize("sentence, false_match", [
+    ("Prime Minister Mark Rutte spoke to President Abbas on Monday.", "Mark"),
+    ("Egypt's intelligence chief, Abbas Kamel, arrived on Thursday.", "Abbas"),
+    ("Hamas said the talks would resume; Hamas officials were upbeat.", "Hamas"),
+    ("More than 200 people attended, officials said.", "More"),
+    ("A Western diplomat in Cairo said the plan was dead.", "Western"),
+])
+def test_false_matches_are_dropped(parser, sentence, false_match):
+    texts = {t.text for t in parser.toponyms(sentence)}
+    assert false_match not in texts
+
+
+def test_expressions_are_recognised_whole(parser):
+    text = ("Shells fell 10 km south of Tyre as fighting spread along the "
+            "Israel-Lebanon border and in northern Gaza.")
+    texts = {t.text: t for t in parser.toponyms(text)}
+    assert "10 km south of Tyre" in texts and texts["10 km south of Tyre"].geo_precision == 2
+    assert texts["the Israel-Lebanon border"].kind == "border"
+    assert texts["northern Gaza"].latitude > 31.45
+
+
+@pytest.mark.skipif(not AP.exists(), reason="../shared/samples is absent")
+def test_ap_story_places_nothing_far_away(parser):
+    toponyms = parser.toponyms(AP.read_text(encoding="utf-8"))
+    rafah = [t for t in toponyms if t.text == "Rafah"]
+    assert rafah and {t.country_code for t in rafah} == {"PS"}
+    for t in toponyms:  # every mention in the Middle East or a country named in it
+        assert t.country_code in {"EG", "IL", "PS", "LB", "US", "NL"}, t
+
+
+def test_cli_geoparse_one_line_per_file_and_errors(tmp_path):
+    good = tmp_path / "a.txt"
+    good.write_text("Strikes hit Khan Younis\n\nIsraeli jets struck Khan Younis.", "utf-8")
+    binary = tmp_path / "b.txt"
+    binary.write_bytes(b"\x00\x01\x02garbage")
+    latin = tmp_path / "c.txt"
+    latin.write_bytes("Caf\xe9 in Beirut".encode("latin-1"))
+    result = run_cli("geoparse", str(good), str(binary), str(latin), str(tmp_path / "none.txt"))
+    assert result.returncode == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 1 and lines[0]["source"] == str(good)
+    assert {t["text"] for t in lines[0]["toponyms"]} == {"Khan Younis", "Israeli"}
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 3 and "Traceback" not in result.stderr
