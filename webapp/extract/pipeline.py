@@ -27,7 +27,7 @@ _LOCATIVE = re.compile(r"\b(?:in|at|on|near|to|into|inside|across|along|outside|
                        r"around|toward|towards)\s+(?:the\s+|an?\s+(?:\w+\s+){0,2}(?:of\s+)?)?$",
                        re.IGNORECASE)
 _BORDER_WORD = re.compile(r"\b(?:border|cross-border|frontier)\b", re.IGNORECASE)
-_NEIGHBOUR_PARAGRAPHS = 2  # how far back a sentence without a place looks for one
+_NEIGHBOUR_PARAGRAPHS = 3  # how far back a sentence without a place looks for one
 
 
 class Extractor:
@@ -44,6 +44,7 @@ class Extractor:
             sentences = sentences[1:]  # the headline sums up the story: not an event
         events: list[Event] = []
         previous_place: tuple[Toponym | None, int] = (None, -99)
+        last_paragraph = -99
         for sentence in sentences:
             inside = [t for t in toponyms if sentence.start <= t.start < sentence.end]
             place = self._place(sentence, inside)
@@ -54,6 +55,13 @@ class Extractor:
             if inherited and sentence.paragraph - previous_place[1] <= _NEIGHBOUR_PARAGRAPHS:
                 place = previous_place[0]
             event = self._event(article, sentence, found, place, published, len(events))
+            if event.event_date is None:
+                # No date of its own: the story's previous event's, if close, else the
+                # publication date ("its artillery then shelled ...").
+                close = events and sentence.paragraph - last_paragraph <= 1
+                event = replace(event, event_date=events[-1].event_date if close else published,
+                                time_precision=events[-1].time_precision if close else 1)
+            last_paragraph = sentence.paragraph
             if inherited and events and _continues(events[-1], event):
                 events[-1] = _merge(events[-1], event)
                 continue
@@ -74,20 +82,14 @@ class Extractor:
         strong = [t for t in inside if not t.weak]
         for t in strong:
             before = sentence.text[:t.start - sentence.start]
-            if _LOCATIVE.search(before) and t.kind != "country":
+            if _LOCATIVE.search(before):
                 return t
         if _BORDER_WORD.search(sentence.text) and not any(t.kind == "border" for t in inside):
             border = self._border_between(sentence, inside)
             if border is not None:
                 return border
         precise = [t for t in strong if t.geo_precision < 3]
-        if precise:
-            return min(precise, key=lambda t: t.geo_precision)
-        for t in strong:
-            before = sentence.text[:t.start - sentence.start]
-            if _LOCATIVE.search(before):
-                return t
-        return None
+        return min(precise, key=lambda t: t.geo_precision) if precise else None
 
     def _border_between(self, sentence: Sentence, inside: list[Toponym]) -> Toponym | None:
         countries = list(dict.fromkeys(t.country_code for t in inside
@@ -109,10 +111,9 @@ class Extractor:
         when = resolve_date(sentence.text, published) if published else None
         deaths = count_fatalities(sentence.text)
         actor1, actor2 = find_actors(sentence.text)
-        event_date = when.event_date if when and when.event_date else published
         return Event(
             event_id=f"{article.content_hash[:12]}-{n + 1:03d}",
-            event_date=event_date,
+            event_date=when.event_date if when else None,
             time_precision=when.time_precision if when and when.event_date else 1,
             event_type=found.event_type, sub_event_type=found.sub_event_type,
             category=found.category, actor1=actor1, actor2=actor2,
@@ -130,11 +131,18 @@ class Extractor:
         )
 
 
+_VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
+
+
 def _continues(prev: Event, new: Event) -> bool:
-    """A placeless sentence that goes on about the event before it ("he later died")."""
-    return (new.event_type == prev.event_type or new.category == "casualty report"
-            or prev.category == new.category) and not new.is_total \
-        and not new.is_historical and not prev.is_total
+    """A placeless sentence that goes on about the event before it: "Hezbollah said
+    its fighters ambushed the convoy" after "Hezbollah fired missiles at a convoy",
+    "he later died of his wounds"."""
+    if new.is_total or new.is_historical or prev.is_total or prev.is_historical:
+        return False
+    same_kind = (new.event_type == prev.event_type or prev.category == new.category
+                 or {new.event_type, prev.event_type} <= _VIOLENT)
+    return same_kind and new.event_date == prev.event_date
 
 
 def _same_event(prev: Event, new: Event) -> bool:
