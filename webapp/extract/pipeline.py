@@ -55,6 +55,8 @@ class Extractor:
             if inherited and sentence.paragraph - previous_place[1] <= _NEIGHBOUR_PARAGRAPHS:
                 place = previous_place[0]
             event = self._event(article, sentence, found, place, published, len(events))
+            if event.event_date is None and when_is_vague(sentence.text, published):
+                event = replace(event, event_date=published, time_precision=3)
             if event.event_date is None:
                 # No date of its own: the story's previous event's, if close, else the
                 # publication date ("its artillery then shelled ...").
@@ -132,6 +134,12 @@ class Extractor:
 
 
 _VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
+
+
+def when_is_vague(text: str, published: date | None) -> bool:
+    """The sentence names a period, not a day ("in recent months", "in the war"): it
+    borrows no neighbour's date."""
+    return bool(published) and resolve_date(text, published).vague
 
 
 def _continues(prev: Event, new: Event) -> bool:

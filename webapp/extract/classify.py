@@ -1,0 +1,191 @@
+"""What kind of event a sentence reports, in ACLED's terms and the briefing's categories.
+
+Keyword and pattern rules, tried in order; the first that fires decides. The order is
+the judgement: violence before protest before arrests before diplomacy, deployment,
+displacement and statements, because a sentence that reports violence is about the
+violence, whatever else it mentions ("talks went on as strikes hit Rafah").
+
+Choices, and why:
+
+* An ambush is Battles / Armed clash even when missiles are fired: the attackers engage
+  an armed force at close range and it can fight back, which is ACLED's line between a
+  clash and remote violence. Missiles or shells fired with no ambush are Explosions/
+  Remote violence / Shelling/artillery/missile attack.
+* Raids, incursions, ground operations are Battles / Armed clash, category "raid": ACLED
+  codes an armed incursion where forces meet resistance as a clash; the category keeps
+  the finer meaning for the map.
+* A raid in which people are arrested and nobody is killed is Strategic developments /
+  Arrests: the arrests are what happened; ACLED codes such search-and-arrest raids so.
+* Homes torched, demolished or looted (not by rioters) are Strategic developments /
+  Looting/property destruction, category "other".
+* Troops or tanks massed, deployed or moved are Strategic developments / Other, category
+  "military deployment": ACLED's "Headquarters or base established" is for a base set up,
+  and is used only when the sentence says so.
+* A running casualty total takes the violence type the sentence names ("the fighting
+  has killed" is Battles / Armed clash); if it names none, Strategic developments /
+  Other. A toll adds up many events of several kinds: calling it "Violence against
+  civilians" would claim a targeting the sentence does not state. Its category is
+  "casualty report" either way.
+* Deaths with no act named: soldiers, fighters or militants killed are Battles / Armed
+  clash; anyone else killed is Violence against civilians / Attack.
+* None for sentences where nothing happens: sourcing ("spoke on condition of
+  anonymity"), background ("there has been growing pressure", "in recent months"),
+  hopes and plans ("the hope is that ...").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from webapp.extract.fatalities import count_fatalities
+
+
+@dataclass(frozen=True)
+class Classification:
+    event_type: str
+    sub_event_type: str
+    category: str
+
+
+_EXPLOSIONS = "Explosions/Remote violence"
+_STRATEGIC = "Strategic developments"
+
+
+def _rule(pattern: str, event_type: str, sub_event_type: str, category: str):
+    return re.compile(pattern, re.I), Classification(event_type, sub_event_type, category)
+
+
+_CIVILIANS = (r"(?:civilians?|residents?|villagers?|children|wom[ae]n|worshippers?|farmers?|"
+              r"shepherds?|journalists?|aid workers?|medics?|paramedics?|passers-by|"
+              r"bystanders?|famil(?:y|ies)|people|m[ae]n|boys?|girls?)")
+_KILLING = r"(?:kill(?:ed|ing|s)?|shot dead|shooting dead|executed|massacred|stabbed)"
+
+# Violence first: weapons and fighting, then victims, then forces entering an area.
+_VIOLENCE = [
+    _rule(r"\bambush(?:ed|es|ing)?\b", "Battles", "Armed clash", "armed clash"),
+    _rule(r"\b(?:air\s*strikes?|airstrikes?|air raids?|drone (?:strikes?|attacks?)|"
+          r"warplanes?|fighter jets?|jets struck|aerial (?:bombardment|attack))\b",
+          _EXPLOSIONS, "Air/drone strike", "strike"),
+    _rule(r"\b(?:suicide (?:bomb(?:er|ing)?|attack)|blew (?:himself|herself) up)\b",
+          _EXPLOSIONS, "Suicide bomb", "strike"),
+    _rule(r"\b(?:roadside bomb|IED|landmine|improvised explosive|car bomb)\b",
+          _EXPLOSIONS, "Remote explosive/landmine/IED", "strike"),
+    _rule(r"\b(?:shell(?:ed|ing|s)|artillery|rockets?|missiles?|mortars?|anti-tank|"
+          r"projectiles?|barrages?)\b", _EXPLOSIONS, "Shelling/artillery/missile attack",
+          "strike"),
+    _rule(r"\bgrenades?\b", _EXPLOSIONS, "Grenade", "strike"),
+    _rule(r"\b(?:clash(?:ed|es)?|firefights?|gun ?battles?|exchanged? (?:of )?fire|"
+          r"fought|battled|skirmish(?:es)?|fighting)\b", "Battles", "Armed clash",
+          "armed clash"),
+    _rule(r"\briot(?:s|ed|ers|ing)?\b|\bviolent (?:demonstration|protest)s?\b|"
+          r"\b(?:threw|hurled) (?:stones|rocks|molotov)", "Riots", "Violent demonstration",
+          "riot"),
+    _rule(r"\bmob\b|\blynch(?:ed|ing)\b", "Riots", "Mob violence", "riot"),
+    _rule(rf"\b(?:fired on|opened fire on|{_KILLING})\s+(?:\w+\s+){{0,3}}"
+          r"(?:protesters|demonstrators)\b", "Protests",
+          "Excessive force against protesters", "protest"),
+    _rule(r"\b(?:protest(?:s|ed|ers|ing)?|rall(?:y|ies|ied)|demonstrat(?:ion|ions|ors|ed)|"
+          r"march(?:ed|es)|sit-in)\b(?=.*\b(?:dispers\w*|tear gas|arrested|detained)\b)",
+          "Protests", "Protest with intervention", "protest"),
+    _rule(rf"\b{_KILLING}\b[^.;]{{0,60}}?\b{_CIVILIANS}\b|\b{_CIVILIANS}\s+(?:\w+\s+){{0,2}}"
+          rf"(?:was|were|have been|has been)\s+(?:\w+\s+)?{_KILLING}",
+          "Violence against civilians", "Attack", "attack on civilians"),
+    _rule(r"\b(?:kidnap(?:ped|ping|s)?|abduct(?:ed|ion|ions|s|ing)?|hostage-taking|"
+          r"(?:took|taken|seized)\s+(?:\w+\s+){0,3}(?:as\s+)?(?:hostages?|captives?)|"
+          r"taken (?:hostage|captive)|forced disappearance)\b", "Violence against civilians",
+          "Abduction/forced disappearance", "abduction"),
+    _rule(r"\b(?:raid(?:s|ed|ing)?|incursions?|ground (?:operation|offensive|assault)s?|"
+          r"storm(?:ed|ing)|swept into|pushed into)\b", "Battles", "Armed clash", "raid"),
+]
+_ARRESTS = _rule(r"\b(?:arrest(?:ed|s|ing)?|detain(?:ed|ing|s)?|rounded up|taken into custody)\b",
+                 _STRATEGIC, "Arrests", "arrests")
+_OTHER_EVENTS = [
+    _rule(r"\b(?:torch(?:ed|ing)|set (?:fire to|ablaze)|demolish(?:ed|ing)|bulldoz(?:ed|ing)|"
+          r"loot(?:ed|ing)|vandali[sz]ed)\b", _STRATEGIC, "Looting/property destruction", "other"),
+    _rule(r"\b(?:protest(?:s|ed|ers|ing)?|(?:a|the) rally|rall(?:ies|ied)|"  # not "rally support"
+          r"demonstrat(?:ion|ions|ors|ed)|march(?:ed|es)|sit-in|vigil)\b", "Protests",
+          "Peaceful protest", "protest"),
+    _ARRESTS,
+    _rule(r"\b(?:(?:agreed|reached|signed|struck|sealed|clinched)\s+(?:on\s+|to\s+)?"
+          r"(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}(?:agreement|deal|cease-?fire|truce|accord)|"
+          r"(?:agreement|deal|cease-?fire|truce|accord)\s+(?:was|has been|had been)\s+"
+          r"(?:reached|signed|agreed)|(?:took|went into|came into) (?:effect|force))\b",
+          _STRATEGIC, "Agreement", "diplomacy"),
+    _rule(r"\b(?:established|set up|built)\s+(?:an?\s+)?(?:new\s+)?(?:military\s+)?"
+          r"(?:base|outpost|headquarters|command post)\b", _STRATEGIC,
+          "Headquarters or base established", "military deployment"),
+    _rule(r"\b(?:a?mass(?:ed|ing)|deploy(?:ed|ing|s)|redeploy(?:ed|ing)|reinforcements|"
+          r"build-?up|mobiliz(?:ed|ing)|called up\s+(?:\w+\s+){0,2}reservists|"
+          r"(?:moved|sent|withdrew|pulled out)\s+(?:\w+\s+){0,2}(?:troops|tanks|forces|units|"
+          r"brigades?|battalions?|divisions?|warships|reinforcements))\b", _STRATEGIC, "Other",
+          "military deployment"),
+    _rule(r"\b(?:delegations?|talks|negotiat(?:ions|ors|ed|ing)|mediat(?:ors|ion|ed|ing)|"
+          r"envoys?|summit|(?:tele)?phone call|spoke by phone|met with|visit(?:ed|s|ing)?|"
+          r"shared intelligence|broker(?:ed|ing)?|hosted|(?:released|freed|handed over)\s+"
+          r"(?:\w+\s+){0,3}(?:hostages?|prisoners|detainees|captives)|(?:hostages?|prisoners|"
+          r"detainees|captives)\s+(?:were|was|have been|has been)\s+(?:released|freed|"
+          r"handed over))\b", _STRATEGIC, "Other", "diplomacy"),
+    _rule(r"\b(?:(?:have|has|had|were|was|been|being)\s+(?:\w+\s+)?(?:displaced|uprooted|"
+          r"evacuated|forced (?:to flee|from their homes))|fled|fleeing|flee|sheltering|"
+          r"(?:sought|seeking|taken) refuge|evacuation orders?|ordered\s+(?:\w+\s+){0,3}to "
+          r"evacuate)\b", _STRATEGIC, "Other", "displacement"),
+    _rule(r"\b(?:warn(?:ed|s|ing)|caution(?:ed|s)|threat(?:ened|ens)|vow(?:ed|s)|"
+          r"(?:will|would) not (?:tolerate|accept|allow)|condemn(?:ed|s)|denounc(?:ed|es)|"
+          r"rejected|demanded|pledged|ultimatum|claimed responsibility)\b", _STRATEGIC,
+          "Other", "statement"),
+    _rule(r"\b(?:cease-?fire|truce|peace (?:deal|talks|plan|proposal)|hostage (?:deal|"
+          r"release)|prisoner exchange|proposal|compromise)\b", _STRATEGIC, "Other",
+          "diplomacy"),
+]
+_COMBATANTS = re.compile(r"\b(?:soldiers?|troops|fighters?|militants?|gunmen|members|"
+                         r"officers?|commanders?|reservists?)\b", re.I)
+_WEAPON_TYPES = ("Air/drone strike", "Shelling/artillery/missile attack", "Armed clash",
+                 "Suicide bomb", "Remote explosive/landmine/IED", "Grenade")
+
+# Sourcing and framing that report no act; cut out before the rules run.
+_SOURCING = re.compile(r"\b(?:spoke|speaking|who spoke) on (?:the )?condition of anonymity\b"
+                       r"[^,.;]*|\bwas not authori[sz]ed to [^,.;]*|\bdeclined to comment\b",
+                       re.I)
+_BACKGROUND = re.compile(
+    r"\bthere (?:has|have) been (?:growing|mounting|increasing|renewed)\b|"
+    r"^(?:the )?(?:hope|goal|aim|idea|fear|concern) is\b|\bin recent (?:months|years)\b|"
+    r"\bover the (?:past|last) (?:few )?(?:months|years)\b|\bfor (?:months|years)\b|"
+    r"\bhas (?:long|repeatedly)\b", re.I)
+# Violence only threatened, feared or planned is not violence that happened.
+_HYPOTHETICAL = re.compile(r"\b(?:threaten(?:ed|s|ing)? to|vow(?:ed|s)? to|would|could|might|"
+                           r"plans? to|preparations? for|avert|prevent|risk of|"
+                           r"warn(?:ed|s|ing)? (?:of|against|that))\b[^.;]*$", re.I)
+
+
+def classify(sentence: str) -> Classification | None:
+    """The sentence's event type, or None when it reports nothing happening."""
+    text = _SOURCING.sub(" ", sentence)
+    deaths = count_fatalities(text)
+    if deaths.count and deaths.is_total:
+        return _casualty_report(text)
+    if _BACKGROUND.search(text):
+        return None
+    for pattern, found in _VIOLENCE:
+        if any(not _HYPOTHETICAL.search(text, 0, m.start()) for m in pattern.finditer(text)):
+            if found.category == "raid" and not deaths.count and _ARRESTS[0].search(text):
+                return _ARRESTS[1]  # an arrest raid: nobody killed, people taken away
+            return found
+    for pattern, found in _OTHER_EVENTS:
+        if pattern.search(text):
+            return found
+    if deaths.count:  # deaths with no act named
+        if _COMBATANTS.search(text):
+            return Classification("Battles", "Armed clash", "armed clash")
+        return Classification("Violence against civilians", "Attack", "attack on civilians")
+    return None
+
+
+def _casualty_report(text: str) -> Classification:
+    """A toll typed by the weapons or fighting it names; raids and victims do not count,
+    as they do not say how the people died."""
+    for pattern, found in _VIOLENCE:
+        if found.sub_event_type in _WEAPON_TYPES and found.category != "raid" \
+                and pattern.search(text):
+            return Classification(found.event_type, found.sub_event_type, "casualty report")
+    return Classification(_STRATEGIC, "Other", "casualty report")
