@@ -145,6 +145,121 @@ def geoparse(files, instance):
     sys.exit(1 if failed else 0)
 
 
+DEFAULT_DB = "instance/briefing.sqlite"
+_db_option = click.option("--db", type=click.Path(dir_okay=False), default=DEFAULT_DB,
+                          show_default=True, help="SQLite file holding the events.")
+
+
+def _iso_date(ctx, param, value):
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2024-04-26") from None
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--published", callback=_iso_date, default=None,
+              help="Publication date (YYYY-MM-DD) for articles that carry none.")
+@_db_option
+@click.option("--instance", type=click.Path(file_okay=False), default=None,
+              help="Folder for the cached index (default: ./instance).")
+@_one_line_errors
+def ingest(paths, published, db, instance):
+    """Extract events from articles (text, JSON, RSS/Atom, folders) into the store.
+
+    Re-ingesting an article already stored adds nothing. A file that cannot be read
+    gets one line on stderr; the others are still ingested (exit status 1).
+    """
+    from collections import Counter
+
+    from tqdm import tqdm
+
+    from webapp.extract.pipeline import Extractor
+    from webapp.ingest import IngestError, expand, read_file
+    from webapp.regions import Regions
+    from webapp.store import SQLiteStore
+
+    files = expand(paths)
+    extractor = Extractor(_geocoder(instance), Regions.load())
+    added = duplicates = failed = 0
+    per_type: Counter = Counter()
+    with SQLiteStore(db) as store:
+        for path in tqdm(files, unit="file", disable=len(files) < 10 or None):
+            try:
+                articles = read_file(path, published)
+            except IngestError as err:
+                tqdm.write(f"error: {err}", file=sys.stderr)
+                failed += 1
+                continue
+            for article in articles:
+                events = extractor.events(article)
+                if store.add_article(article, events):
+                    added += 1
+                    per_type.update(e.event_type for e in events)
+                else:
+                    duplicates += 1
+    summary = ", ".join(f"{t} {n}" for t, n in per_type.most_common()) or "none"
+    click.echo(f"{added} article(s) ingested, {duplicates} already stored, {failed} failed; "
+               f"{sum(per_type.values())} event(s): {summary}")
+    sys.exit(1 if failed else 0)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_db_option
+@click.option("--skip-bad", is_flag=True,
+              help="Import the good rows and count the bad ones (default: refuse the file).")
+@_one_line_errors
+def import_(file, db, skip_bad):
+    """Load events from an ACLED export CSV or a GeoJSON FeatureCollection."""
+    from webapp.interchange import read_acled_csv, read_geojson
+    from webapp.store import SQLiteStore
+
+    skipped = [] if skip_bad else None
+    reader = read_acled_csv if file.lower().endswith(".csv") else read_geojson
+    try:
+        with SQLiteStore(db) as store:
+            count = store.add_events(reader(file, skipped=skipped), replace=True)
+    except OSError as err:
+        raise click.ClickException(f"cannot read {file}: {err.strerror}") from err
+    note = f" ({len(skipped)} bad row(s) skipped, first: {skipped[0]})" if skipped else ""
+    click.echo(f"{count} event(s) imported{note}")
+
+
+@main.command()
+@_db_option
+@click.option("--format", "fmt", type=click.Choice(["geojson", "csv"]), default="geojson",
+              show_default=True)
+@click.option("--type", "types", multiple=True,
+              help="Event type, sub-event type or category (repeatable).")
+@click.option("--since", callback=_iso_date, default=None, help="First day (YYYY-MM-DD).")
+@click.option("--until", callback=_iso_date, default=None, help="Last day (YYYY-MM-DD).")
+@click.option("--country", default=None, help="ISO 3166-1 alpha-2 code.")
+@click.option("--region", default=None, help="Admin-1 region name.")
+@click.option("-q", "text", default=None, help="Text in notes, place or actors.")
+@click.option("--exclude-flagged", is_flag=True,
+              help="Leave out running totals and history.")
+@click.option("-o", "output", type=click.File("w", encoding="utf-8"), default="-",
+              show_default=True, help="Output file; - for standard output.")
+@_one_line_errors
+def export(db, fmt, types, since, until, country, region, text, exclude_flagged, output):
+    """Write stored events as GeoJSON (Point features) or ACLED-column CSV."""
+    from webapp.interchange import write_acled_csv, write_geojson
+    from webapp.store import SQLiteStore
+
+    with SQLiteStore(db) as store:
+        events = store.query(types=types, since=since, until=until, country=country,
+                             region=region, q=text, include_flagged=not exclude_flagged)
+    count = (write_geojson if fmt == "geojson" else write_acled_csv)(events, output)
+    if output.name != "<stdout>":
+        click.echo(f"{count} event(s) written to {output.name}", err=True)
+
+
 def _not_yet(name: str, issue: str):
     @main.command(name, context_settings={"ignore_unknown_options": True},
                   help=f"Not available yet ({issue}).")
@@ -155,8 +270,5 @@ def _not_yet(name: str, issue: str):
     return command
 
 
-_not_yet("ingest", "planned: article-to-events pipeline")
-_not_yet("import", "planned: event import")
-_not_yet("export", "planned: event export")
 _not_yet("snapshot", "planned: map snapshots")
 _not_yet("serve", "planned: the map server")

@@ -20,3 +20,30 @@ class DataError(BriefingMapError):
 
 class GeocoderServiceError(BriefingMapError):
     """A configured online fallback geocoder failed."""
+
+
+class StoreError(BriefingMapError):
+    """The event store cannot be opened, migrated or written as asked."""
+
+
+class FilterError(StoreError, ValueError):
+    """A query filter that cannot be applied as given (a bad bbox, date or limit): the
+    caller's mistake, not the store's (a web layer answers 400, not 500)."""
+
+
+class ImportFormatError(BriefingMapError, ValueError):
+    """An import file, or one row of it, does not have the expected shape.
+
+    ``line`` (CSV) or ``where`` ("feature 3" in GeoJSON) say where the problem is, so
+    the one-line message is enough to find and fix it; both are None for problems with
+    the file as a whole (not a CSV, required columns missing).
+    """
+
+    def __init__(self, message: str, *, path: str = "", line: int | None = None,
+                 where: str | None = None):
+        self.path = str(path)
+        self.line = line
+        self.where = where or (f"line {line}" if line is not None else None)
+        self.reason = message
+        prefix = ", ".join(part for part in (self.path, self.where) if part)
+        super().__init__(f"{prefix}: {message}" if prefix else message)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 _ABBREVIATIONS = frozenset(
     "jan feb mar apr jun jul aug sep sept oct nov dec mr mrs ms dr gen lt col maj capt sgt "
-    "sen rep gov st mt ft no vs etc inc corp co ltd jr sr prof rev dept est approx".split()
+    "sen rep gov st mt ft vs etc inc corp co ltd jr sr prof rev dept est approx".split()
 )
-_END = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"“'‘(]?[A-Z0-9])")
+_END = re.compile(r"([.!?][\"'”’)]*)\s+(?=[\"“'‘(]?[A-Z0-9])")
 
 
 @dataclass(frozen=True)
@@ -28,19 +28,16 @@ class Sentence:
 
 def split(text: str) -> list[Sentence]:
     out: list[Sentence] = []
-    paragraph = 0
-    pos = 0
-    for block in re.split(r"(\n\s*\n)", text):
-        if not block.strip() or re.fullmatch(r"\n\s*\n", block):
-            if block.strip() == "" and "\n\n" in block.replace(" ", ""):
-                paragraph += 1
-            pos += len(block)
-            continue
-        line_pos = pos
-        for line in block.split("\n"):
-            _split_line(line, line_pos, paragraph, out)
-            line_pos += len(line) + 1
-        pos += len(block)
+    paragraph, pos, blank = 0, 0, False
+    for line in text.split("\n"):
+        if not line.strip():
+            blank = True
+        else:
+            if blank and out:
+                paragraph += 1  # a blank line closed the paragraph before
+            blank = False
+            _split_line(line, pos, paragraph, out)
+        pos += len(line) + 1
     return out
 
 
@@ -51,7 +48,7 @@ def _split_line(line: str, offset: int, paragraph: int, out: list[Sentence]) -> 
         token = word.group(1).lower() if word else ""
         if line[m.start()] == "." and (token in _ABBREVIATIONS or len(token) == 1):
             continue  # "Oct. 7", "U.S. officials", "J. Smith"
-        _add(line, start, m.start() + 1, offset, paragraph, out)
+        _add(line, start, m.end(1), offset, paragraph, out)
         start = m.end()
     _add(line, start, len(line), offset, paragraph, out)
 

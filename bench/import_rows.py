@@ -1,0 +1,115 @@
+"""How fast an ACLED export goes into the store and comes back out.
+
+Writes N synthetic ACLED rows (all 31 columns, realistic text lengths, the three date
+styles) to a temporary CSV, then times:
+  read    read_acled_csv alone (parsing and checking),
+  import  read_acled_csv + SQLiteStore.add_events into a fresh file (the real import),
+  query   SQLiteStore.query of every row,
+  export  write_acled_csv and write_geojson of those rows.
+Target: the import at >= 50,000 rows/s.
+
+    .venv/bin/python bench/import_rows.py            # 200,000 rows
+    .venv/bin/python bench/import_rows.py -n 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from webapp.interchange import (ACLED_COLUMNS, read_acled_csv, write_acled_csv,  # noqa: E402
+                                write_geojson)
+from webapp.models import sub_event_types  # noqa: E402
+from webapp.store import SQLiteStore  # noqa: E402
+
+COUNTRIES = [("275", "Palestine", "Middle East", 31.4, 34.4), ("376", "Israel", "Middle East",
+             32.0, 34.9), ("422", "Lebanon", "Middle East", 33.8, 35.8),
+             ("760", "Syria", "Middle East", 35.0, 38.5), ("804", "Ukraine", "Europe", 48.5,
+             35.0), ("729", "Sudan", "Northern Africa", 15.5, 32.5)]
+ACTORS = ["Military Forces of Israel (2022-)", "Hamas Movement", "Hezbollah", "Civilians",
+          "Protesters", "Rioters", "Military Forces of Russia (2000-)", "Unidentified Armed Group"]
+WORDS = ("On this date, forces shelled the outskirts of the town, killing two people "
+         "and wounding several others; according to local sources the strike hit a "
+         "house near the market. \"Heavy\" fire, reported by residents.").split()
+
+
+def synthetic_rows(n: int, seed: int = 7):
+    rng = random.Random(seed)
+    subs = sorted(sub_event_types().items())
+    start = date(2023, 10, 7)
+    for i in range(n):
+        iso, country, region, lat, lon = rng.choice(COUNTRIES)
+        sub, etype = rng.choice(subs)
+        day = start + timedelta(days=rng.randrange(700))
+        style = i % 3  # the three date styles ACLED files come in
+        event_date = (day.isoformat() if style == 0 else
+                      f"{day.day} {day:%B} {day.year}" if style == 1 else
+                      f"{day.day}-{day:%b}-{day:%y}")
+        yield {
+            "event_id_cnty": f"SYN{i}", "event_date": event_date, "year": day.year,
+            "time_precision": rng.choice((1, 1, 1, 2, 3)), "disorder_type": "Political violence",
+            "event_type": etype, "sub_event_type": sub, "actor1": rng.choice(ACTORS),
+            "assoc_actor_1": "", "inter1": rng.randrange(1, 9), "actor2": rng.choice(ACTORS),
+            "assoc_actor_2": "", "inter2": rng.randrange(0, 9),
+            "interaction": rng.randrange(10, 88),
+            "civilian_targeting": rng.choice(("", "Civilian targeting")), "iso": iso,
+            "region": region, "country": country, "admin1": f"Province {rng.randrange(20)}",
+            "admin2": f"District {rng.randrange(90)}", "admin3": "",
+            "location": f"Town {rng.randrange(5000)}",
+            "latitude": round(lat + rng.uniform(-1, 1), 4),
+            "longitude": round(lon + rng.uniform(-1, 1), 4),
+            "geo_precision": rng.choice((1, 1, 2, 3)), "source": "Local media; Reuters",
+            "source_scale": "National-International", "notes": " ".join(rng.sample(WORDS, 25)),
+            "fatalities": rng.choice((0, 0, 0, 1, 2, 5)), "tags": "", "timestamp": 1718000000 + i,
+        }
+
+
+def timed(label: str, n: int, func):
+    started = time.perf_counter()
+    result = func()
+    seconds = time.perf_counter() - started
+    print(f"{label:<8} {n:>9,} rows  {seconds:7.2f} s  {n / seconds:>10,.0f} rows/s", flush=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--rows", type=int, default=200_000)
+    args = parser.parse_args()
+    n = args.rows
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
+        tmp = Path(tmp)
+        csv_path = tmp / "acled.csv"
+        with csv_path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=ACLED_COLUMNS)
+            writer.writeheader()
+            writer.writerows(synthetic_rows(n))
+        print(f"synthetic ACLED CSV: {n:,} rows, {csv_path.stat().st_size / 1e6:.0f} MB")
+
+        timed("read", n, lambda: sum(1 for _ in read_acled_csv(csv_path)))
+        with SQLiteStore(tmp / "events.sqlite") as store:
+            added = timed("import", n, lambda: store.add_events(read_acled_csv(csv_path)))
+            assert added == n, (added, n)
+            events = timed("query", n, lambda: store.query(include_flagged=True))
+            with (tmp / "out.csv").open("w", newline="", encoding="utf-8") as fh:
+                timed("csv out", n, lambda: write_acled_csv(events, fh))
+            with (tmp / "out.geojson").open("w", encoding="utf-8") as fh:
+                timed("geojson", n, lambda: write_geojson(events, fh))
+            again = timed("reimport", n, lambda: store.add_events(read_acled_csv(
+                tmp / "out.csv")))
+            print(f"re-import of the export added {again} rows (all ids already stored)")
+        print(f"store file: {(tmp / 'events.sqlite').stat().st_size / 1e6:.0f} MB, "
+              f"CPU: {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()

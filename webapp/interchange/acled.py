@@ -1,0 +1,266 @@
+"""ACLED's CSV export format, read and written.
+
+ACLED files are large (hundreds of thousands of rows), so rows are streamed with the
+csv module rather than loaded with pandas. Columns that have no :class:`Event` field
+(disorder type, associated actors, inter codes, admin2/3, tags, ...) are kept verbatim
+in ``Event.extra`` so that an export gives them back. What the briefing adds and ACLED
+has no column for (a category other than the one derived from the sub-event type, the
+running-total and history flags) travels as ``briefing ...`` entries in ``tags``, so
+that re-importing an export does not put a casualty total back on the map as an event.
+
+Bad rows: by default the first bad row raises :class:`ImportFormatError` naming its
+line, and since the store writes a whole import in one transaction, nothing of that
+file is stored. A caller that would rather import the good rows passes a list as
+``skipped``; each bad row's error is appended to it and the row is left out.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from collections.abc import Iterable, Iterator
+
+from webapp.errors import ImportFormatError
+from webapp.interchange.codes import alpha2_from_numeric, category_for, countries, parse_date
+from webapp.models import Event, sub_event_types, vocabulary
+
+ACLED_COLUMNS = (
+    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
+    "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2",
+    "inter2", "interaction", "civilian_targeting", "iso", "region", "country", "admin1",
+    "admin2", "admin3", "location", "latitude", "longitude", "geo_precision", "source",
+    "source_scale", "notes", "fatalities", "tags", "timestamp",
+)
+# Columns with no Event field, carried in Event.extra. "year" is not among them: it is
+# derived from event_date on export, so a stored copy could only disagree with it.
+EXTRA_COLUMNS = ("disorder_type", "assoc_actor_1", "inter1", "assoc_actor_2", "inter2",
+                 "interaction", "civilian_targeting", "region", "country", "admin2",
+                 "admin3", "source_scale", "tags", "timestamp")
+REQUIRED_COLUMNS = ("event_id_cnty", "event_date", "event_type", "sub_event_type",
+                    "latitude", "longitude")
+
+# -- the briefing's own fields, as ACLED-style "key=value" tags ------------------------
+
+TAG_CATEGORY = "briefing category="
+TAG_TOTAL = "briefing: running total"
+TAG_HISTORICAL = "briefing: history recalled"
+
+
+def _briefing_tags(ev: Event) -> list[str]:
+    tags = []
+    if ev.category != category_for(ev.event_type, ev.sub_event_type):
+        tags.append(TAG_CATEGORY + ev.category)
+    if ev.is_total:
+        tags.append(TAG_TOTAL)
+    if ev.is_historical:
+        tags.append(TAG_HISTORICAL)
+    return tags
+
+
+def _read_briefing_tags(tags: str, category: str) -> tuple[str, bool, bool, str]:
+    """(category, is_total, is_historical, the other tags) from an ACLED tags cell."""
+    is_total = is_historical = False
+    rest = []
+    for tag in (t.strip() for t in tags.split(";")):
+        if tag.startswith(TAG_CATEGORY):
+            category = tag[len(TAG_CATEGORY):]
+            if category not in vocabulary()["categories"]:
+                raise ValueError(f"unknown category in tags: {category!r}")
+        elif tag == TAG_TOTAL:
+            is_total = True
+        elif tag == TAG_HISTORICAL:
+            is_historical = True
+        elif tag:
+            rest.append(tag)
+    return category, is_total, is_historical, "; ".join(rest)
+
+
+# -- reading -------------------------------------------------------------------------
+
+def read_acled_csv(path, skipped: list | None = None) -> Iterator[Event]:
+    """Events from an ACLED export CSV (UTF-8, with or without a byte-order mark).
+
+    Only event_id_cnty, event_date, event_type, sub_event_type, latitude and longitude
+    columns are required; other standard columns may be missing. Unknown columns are
+    ignored. See the module docstring for what happens to bad rows.
+    """
+    try:
+        fh = open(path, newline="", encoding="utf-8-sig")
+    except OSError as err:
+        raise ImportFormatError(f"cannot read the file: {err.strerror}", path=path) from err
+    with fh:
+        reader = csv.reader(fh)
+        try:
+            header = [name.strip().lower() for name in next(reader, [])]
+        except (csv.Error, UnicodeDecodeError) as err:
+            raise ImportFormatError(f"not a readable CSV file: {err}", path=path) from err
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        if missing:
+            raise ImportFormatError(f"not an ACLED CSV: missing column(s) "
+                                    f"{', '.join(missing)}", path=path)
+        convert = _row_converter(header)
+        start = reader.line_num + 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except (csv.Error, UnicodeDecodeError) as err:
+                # the reader cannot resync after a broken quote or encoding: give up
+                raise ImportFormatError(f"unreadable CSV: {err}", path=path,
+                                        line=start) from err
+            line, start = start, reader.line_num + 1
+            if not row:
+                continue  # blank line
+            try:
+                event = convert(row)
+            except ValueError as err:
+                problem = ImportFormatError(str(err), path=path, line=line)
+                if skipped is None:
+                    raise problem from err
+                skipped.append(problem)
+                continue
+            yield event
+
+
+def _row_converter(header: list[str]):
+    """A function turning one CSV row (a list) into an Event, for this header.
+
+    Written for speed (it runs once per row of files with millions of rows): column
+    positions are looked up once, and a column the file lacks points at an empty
+    cell appended to every row.
+    """
+    width = len(header)
+    at = {name: header.index(name) if name in header else width for name in ACLED_COLUMNS}
+    extras = [(name, at[name]) for name in EXTRA_COLUMNS if at[name] < width]
+    known = vocabulary()["event_types"]
+    parents = sub_event_types()
+    names = countries()[2]
+    (i_id, i_date, i_type, i_sub, i_lat, i_lon, i_iso, i_tp, i_gp, i_fat, i_actor1,
+     i_actor2, i_location, i_admin1, i_notes, i_source) = (at[name] for name in (
+        "event_id_cnty", "event_date", "event_type", "sub_event_type", "latitude",
+        "longitude", "iso", "time_precision", "geo_precision", "fatalities", "actor1",
+        "actor2", "location", "admin1", "notes", "source"))
+
+    def convert(row: list[str]) -> Event:
+        if len(row) != width:
+            raise ValueError(f"expected {width} fields, found {len(row)}")
+        row.append("")
+        event_id = row[i_id].strip()
+        if not event_id:
+            raise ValueError("event_id_cnty is empty")
+        event_type, sub_event_type = row[i_type].strip(), row[i_sub].strip()
+        if parents.get(sub_event_type) != event_type:
+            if event_type not in known:
+                raise ValueError(f"unknown event_type {event_type!r}")
+            raise ValueError(f"sub_event_type {sub_event_type!r} is not one of "
+                             f"{event_type!r}'s")
+        raw_date = row[i_date]
+        try:
+            event_date = parse_date(raw_date) if raw_date.strip() else None
+        except ValueError:
+            raise ValueError(f"unparseable event_date {raw_date.strip()!r}") from None
+        latitude, longitude = _coordinates(row[i_lat], row[i_lon])
+        iso = row[i_iso].strip()
+        country_code = alpha2_from_numeric(iso) if iso else ""
+        extra = {name: row[i] for name, i in extras if row[i]}
+        if iso and not country_code:
+            extra["iso"] = iso  # unknown number: kept so the export writes it back
+        if country_code and extra.get("country") == names.get(country_code):
+            del extra["country"]  # the export derives the same name from the code
+        category = category_for(event_type, sub_event_type)
+        is_total = is_historical = False
+        if "briefing" in extra.get("tags", ""):
+            category, is_total, is_historical, extra["tags"] = _read_briefing_tags(
+                extra["tags"], category)
+            if not extra["tags"]:
+                del extra["tags"]
+        return Event(
+            event_id=event_id, event_date=event_date,
+            time_precision=_small_int(row[i_tp], "time_precision", 1),
+            event_type=event_type, sub_event_type=sub_event_type,
+            category=category, is_total=is_total, is_historical=is_historical,
+            actor1=row[i_actor1], actor2=row[i_actor2], fatalities=_count(row[i_fat]),
+            location=row[i_location], latitude=latitude, longitude=longitude,
+            country_code=country_code, admin1=row[i_admin1],
+            geo_precision=_small_int(row[i_gp], "geo_precision", 3),
+            notes=row[i_notes], source=row[i_source], extra=extra)
+
+    return convert
+
+
+def _coordinates(lat_text: str, lon_text: str) -> tuple[float | None, float | None]:
+    lat_text, lon_text = lat_text.strip(), lon_text.strip()
+    if not lat_text and not lon_text:
+        return None, None
+    try:
+        lat, lon = float(lat_text), float(lon_text)
+    except ValueError:
+        raise ValueError(f"latitude/longitude not numbers: {lat_text!r}, {lon_text!r}") \
+            from None
+    if math.isnan(lat) or math.isnan(lon) or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError(f"latitude/longitude out of range: {lat_text}, {lon_text}")
+    return lat, lon
+
+
+_PRECISION = {"1": 1, "2": 2, "3": 3}
+
+
+def _small_int(text: str, name: str, default: int) -> int:
+    value = _PRECISION.get(text)
+    if value is not None:
+        return value
+    text = text.strip()
+    if not text:
+        return default
+    if text not in _PRECISION:
+        raise ValueError(f"{name} must be 1, 2 or 3, not {text!r}")
+    return _PRECISION[text]
+
+
+def _count(text: str) -> int:
+    text = text.strip()
+    if not text:
+        return 0
+    if not text.isdigit():
+        raise ValueError(f"fatalities must be a whole number >= 0, not {text!r}")
+    return int(text)
+
+
+# -- writing -------------------------------------------------------------------------
+
+def write_acled_csv(events: Iterable[Event], fh) -> int:
+    """Write ``events`` as an ACLED CSV (31 columns, ACLED's order) to the text file
+    ``fh`` (open it with ``newline=""``). Returns the number of rows written.
+
+    ``iso`` is the ISO 3166 number and ``country`` the English name of
+    ``country_code``; ``year`` comes from ``event_date``; ``timestamp`` and the other
+    ACLED-only columns come from ``extra`` (``timestamp`` defaults to now). Category
+    and flags go into ``tags`` (see the module docstring); shapes are not written.
+    """
+    _, numbers, names = countries()
+    now = str(int(time.time()))
+    writer = csv.writer(fh)
+    writer.writerow(ACLED_COLUMNS)
+    count = 0
+    for ev in events:
+        x = ev.extra or {}
+        code = ev.country_code
+        iso = str(numbers[code]) if code in numbers else x.get("iso", "")
+        writer.writerow((
+            ev.event_id, ev.event_date.isoformat() if ev.event_date else "",
+            ev.event_date.year if ev.event_date else "", ev.time_precision,
+            x.get("disorder_type", ""), ev.event_type, ev.sub_event_type, ev.actor1,
+            x.get("assoc_actor_1", ""), x.get("inter1", ""), ev.actor2,
+            x.get("assoc_actor_2", ""), x.get("inter2", ""), x.get("interaction", ""),
+            x.get("civilian_targeting", ""), iso, x.get("region", ""),
+            x.get("country") or names.get(code, ""), ev.admin1, x.get("admin2", ""),
+            x.get("admin3", ""), ev.location,
+            "" if ev.latitude is None else repr(float(ev.latitude)),
+            "" if ev.longitude is None else repr(float(ev.longitude)),
+            ev.geo_precision, ev.source, x.get("source_scale", ""), ev.notes,
+            ev.fatalities, "; ".join(filter(None, (x.get("tags", ""), *_briefing_tags(ev)))),
+            x.get("timestamp") or now))
+        count += 1
+    return count

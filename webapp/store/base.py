@@ -1,0 +1,232 @@
+"""What every event store offers, and what it accepts.
+
+The interface is kept small and backend-neutral so that a PostGIS store can stand in
+for :class:`~webapp.store.sqlite.SQLiteStore` later without touching its callers: the
+filters are checked and normalised here once (:func:`make_filters`), and the rule for
+which events may be stored at all lives here too (:func:`event_problem`).
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from webapp.errors import FilterError, StoreError
+from webapp.models import Article, Event, sub_event_types, vocabulary
+
+PRECISIONS = (1, 2, 3)  # ACLED's time and geo precision codes
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Validated query filters; see :meth:`EventStore.query` for their meaning."""
+
+    types: tuple[str, ...] = ()
+    since: str | None = None          # ISO dates: they compare correctly as text
+    until: str | None = None
+    country: str | None = None        # ISO 3166-1 alpha-2, upper case
+    region: str | None = None
+    q: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    include_flagged: bool = False
+
+
+def make_filters(types=(), since=None, until=None, country=None, region=None, q=None,
+                 bbox=None, include_flagged=False) -> Filters:
+    """Check the filter arguments once, so each backend only has to translate them."""
+    if isinstance(types, str):  # a lone "Battles" would otherwise become letters
+        types = (types,)
+    types = tuple(t for t in types if t)
+    if bbox is not None:
+        try:
+            west, south, east, north = (float(v) for v in bbox)
+        except (TypeError, ValueError) as err:
+            raise FilterError(f"bbox must be four numbers (west, south, east, north): "
+                             f"{bbox!r}") from err
+        if not (-90 <= south <= north <= 90 and -180 <= west <= 180 and -180 <= east <= 180):
+            raise FilterError(f"bbox out of range or south > north: {bbox!r}")
+        bbox = (west, south, east, north)
+    country = _blank_to_none(country)
+    return Filters(types=types, since=_iso_day(since, "since"), until=_iso_day(until, "until"),
+                   country=country.upper() if country else None,
+                   region=_blank_to_none(region), q=_blank_to_none(q), bbox=bbox,
+                   include_flagged=bool(include_flagged))
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
+
+def _iso_day(value, name: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError as err:
+        raise FilterError(f"{name} must be a date (YYYY-MM-DD): {value!r}") from err
+
+
+@lru_cache(maxsize=1)
+def _vocabulary_sets() -> tuple[dict[str, str], frozenset[str]]:
+    """(sub_event_type -> event_type, categories), looked up once per process."""
+    return sub_event_types(), frozenset(vocabulary()["categories"])
+
+
+def event_problem(event: Event) -> str | None:
+    """Why ``event`` cannot be stored, or None when it can.
+
+    The vocabulary file is the contract between extractor, store and map legend, so an
+    event typed outside it is refused here rather than shown later without a colour.
+    This runs once per row of every import, so the common case is kept to a few tests.
+    """
+    if not isinstance(event, Event):
+        return f"not an Event: {type(event).__name__}"
+    parents, categories = _vocabulary_sets()
+    if not event.event_id or not isinstance(event.event_id, str):
+        return "event_id is empty"
+    if parents.get(event.sub_event_type) != event.event_type:
+        if event.event_type not in vocabulary()["event_types"]:
+            return f"unknown event_type {event.event_type!r}"
+        return (f"sub_event_type {event.sub_event_type!r} is not one of "
+                f"{event.event_type!r}'s")
+    if event.category not in categories:
+        return f"unknown category {event.category!r}"
+    if event.time_precision not in PRECISIONS or event.geo_precision not in PRECISIONS:
+        return "time_precision and geo_precision must be 1, 2 or 3"
+    if event.event_date is not None and not isinstance(event.event_date, date):
+        return f"event_date is not a date: {event.event_date!r}"
+    if type(event.fatalities) is not int or event.fatalities < 0:
+        return f"fatalities must be a whole number >= 0: {event.fatalities!r}"
+    if event.span is not None and not (len(event.span) == 2 and all(
+            type(i) is int for i in event.span)):
+        return f"span must be two character offsets: {event.span!r}"
+    lat, lon = event.latitude, event.longitude
+    if lat is None and lon is None:
+        return None
+    if lat is None or lon is None:
+        return "latitude and longitude must both be given or both be empty"
+    if not (isinstance(lat, (float, int)) and isinstance(lon, (float, int))) \
+            or isinstance(lat, bool) or isinstance(lon, bool):
+        return f"coordinates are not numbers: {lat!r}, {lon!r}"
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # also false for NaN
+        return f"coordinates out of range: {lat}, {lon}"
+    return None
+
+
+# -- rows -----------------------------------------------------------------------------
+# The column layout every SQL store shares: an Event as a row of plain values (dates
+# as ISO text, shapes and extra columns as JSON text) and back.
+
+EVENT_COLUMNS = (  # as stored, in the order event_rows() yields them
+    "event_id", "article_id", "event_date", "time_precision", "event_type", "sub_event_type",
+    "category", "actor1", "actor2", "fatalities", "location", "latitude", "longitude",
+    "geometry", "country_code", "admin1", "geo_precision", "notes", "source", "span_start",
+    "span_end", "is_total", "is_historical", "extra",
+)
+READ_COLUMNS = tuple("article_hash" if c == "article_id" else c  # event_from_row's order
+                     for c in EVENT_COLUMNS)
+
+# One encoder for every row: json.dumps with options builds a new one per call, which
+# was a tenth of the import time.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def event_rows(events: Iterable[Event], article_id: int | None) -> Iterator[tuple]:
+    """Rows for executemany, checked one by one: a bad event raises mid-batch, and the
+    surrounding transaction then rolls back what was already inserted."""
+    dumps = _dumps
+    for index, ev in enumerate(events):
+        problem = event_problem(ev)
+        if problem:
+            name = getattr(ev, "event_id", "?")
+            raise StoreError(f"event {index + 1} ({name!r}) not stored: {problem}; "
+                             f"the store is unchanged")
+        span = ev.span
+        try:
+            geometry = dumps(ev.geometry) if ev.geometry else None
+            extra = dumps(ev.extra) if ev.extra else None
+        except (TypeError, ValueError) as err:  # a date or a set in extra, say
+            raise StoreError(f"event {index + 1} ({ev.event_id!r}) not stored: geometry "
+                             f"or extra is not JSON ({err}); the store is unchanged") from err
+        yield (ev.event_id, article_id,
+               ev.event_date.isoformat() if ev.event_date else None, ev.time_precision,
+               ev.event_type, ev.sub_event_type, ev.category, ev.actor1, ev.actor2,
+               ev.fatalities, ev.location, ev.latitude, ev.longitude, geometry,
+               ev.country_code, ev.admin1, ev.geo_precision, ev.notes, ev.source,
+               span[0] if span else None, span[1] if span else None,
+               1 if ev.is_total else 0, 1 if ev.is_historical else 0, extra)
+
+
+def event_from_row(row: tuple) -> Event:
+    """The Event for a row of :data:`READ_COLUMNS`."""
+    (event_id, event_date, time_precision, event_type, sub_event_type, category, actor1,
+     actor2, fatalities, location, latitude, longitude, geometry, country_code, admin1,
+     geo_precision, notes, source, span_start, span_end, is_total, is_historical,
+     extra) = row[:1] + row[2:]
+    return Event(
+        event_id=event_id,
+        event_date=date.fromisoformat(event_date) if event_date else None,
+        time_precision=time_precision, event_type=event_type,
+        sub_event_type=sub_event_type, category=category, actor1=actor1, actor2=actor2,
+        fatalities=fatalities, location=location, latitude=latitude, longitude=longitude,
+        geometry=json.loads(geometry) if geometry else None, country_code=country_code,
+        admin1=admin1, geo_precision=geo_precision, notes=notes, source=source,
+        span=(span_start, span_end) if span_start is not None else None,
+        is_total=bool(is_total), is_historical=bool(is_historical),
+        article_hash=row[1] or "", extra=json.loads(extra) if extra else {})
+
+
+class EventStore(ABC):
+    """Articles and their events, kept so the map can filter them quickly."""
+
+    @abstractmethod
+    def add_article(self, article: Article, events: Iterable[Event]) -> bool:
+        """Store an article and its events together; False (and nothing stored) when an
+        article with the same content hash is already there. The events come back with
+        the article's hash as their ``article_hash``; their ids must be new."""
+
+    @abstractmethod
+    def add_events(self, events: Iterable[Event], replace: bool = False) -> int:
+        """Bulk-store events without an article (imports), all or nothing.
+
+        An event whose id is already stored is left alone, or overwritten when
+        ``replace``; returns how many rows were added or overwritten."""
+
+    @abstractmethod
+    def query(self, types=(), since=None, until=None, country=None, region=None, q=None,
+              bbox=None, include_flagged=False, limit=None) -> list[Event]:
+        """Events matching every filter given, newest first.
+
+        ``types`` matches event_type, sub_event_type or category; ``since``/``until``
+        are inclusive dates; ``country`` an alpha-2 code; ``region`` the admin-1 name
+        (case-insensitive); ``q`` a case-insensitive substring of notes, location,
+        actor1 or actor2; ``bbox`` (west, south, east, north) in degrees, west > east
+        crossing the antimeridian. Running totals and recalled history are left out
+        unless ``include_flagged``."""
+
+    @abstractmethod
+    def count_by_type(self, types=(), since=None, until=None, country=None, region=None,
+                      q=None, bbox=None, include_flagged=False,
+                      by: str = "event_type") -> dict[str, int]:
+        """Number of matching events per event_type (or per ``by``: sub_event_type,
+        category), largest first."""
+
+    @abstractmethod
+    def articles_count(self) -> int:
+        """How many articles are stored."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connection; further calls fail."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

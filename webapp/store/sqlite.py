@@ -1,0 +1,302 @@
+"""The event store in one SQLite file: no server to run.
+
+Every write is one transaction, so a failure half way through a batch leaves the file
+as it was. The schema is versioned with ``PRAGMA user_version``: :data:`MIGRATIONS`
+has one function per version so a later release can bring an older file up to date,
+and a file written by a newer release is refused instead of being misread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from webapp.errors import FilterError, StoreError
+from webapp.models import Article, Event
+from webapp.store.base import (EVENT_COLUMNS, READ_COLUMNS, EventStore, Filters,
+                               event_from_row, event_rows, make_filters)
+
+# Marks the file as ours (PRAGMA application_id), so another program's database that
+# happens to sit at the path is not silently extended with our tables.
+APPLICATION_ID = 0x42524D50  # "BRMP"
+
+
+def _run_script(conn: sqlite3.Connection, script: str) -> None:
+    # Not executescript(): it commits first, and a migration must stay inside the
+    # caller's transaction so that a failed one leaves the file at its old version.
+    statement = ""
+    for piece in script.split(";"):  # a ";" inside a comment does not end a statement
+        statement += piece + ";"
+        if sqlite3.complete_statement(statement):
+            if statement.strip(" \n;"):
+                conn.execute(statement)
+            statement = ""
+
+
+def _create_v1(conn: sqlite3.Connection) -> None:
+    _run_script(conn, """
+        CREATE TABLE articles (
+            id           INTEGER PRIMARY KEY,
+            content_hash TEXT NOT NULL UNIQUE,
+            title        TEXT NOT NULL DEFAULT '',
+            url          TEXT NOT NULL DEFAULT '',
+            source       TEXT NOT NULL DEFAULT '',
+            published    TEXT,
+            ingested_at  TEXT NOT NULL
+        );
+        -- Values are checked by event_problem(), shared by every store: as CHECK
+        -- constraints the same rules took a quarter of an import's insert time.
+        CREATE TABLE events (
+            event_id       TEXT PRIMARY KEY NOT NULL CHECK (event_id <> ''),
+            article_id     INTEGER REFERENCES articles(id) ON DELETE CASCADE,
+            event_date     TEXT,
+            time_precision INTEGER NOT NULL,
+            event_type     TEXT NOT NULL,
+            sub_event_type TEXT NOT NULL,
+            category       TEXT NOT NULL,
+            actor1         TEXT NOT NULL DEFAULT '',
+            actor2         TEXT NOT NULL DEFAULT '',
+            fatalities     INTEGER NOT NULL DEFAULT 0,
+            location       TEXT NOT NULL DEFAULT '',
+            latitude       REAL,
+            longitude      REAL,
+            geometry       TEXT,
+            country_code   TEXT NOT NULL DEFAULT '',
+            admin1         TEXT NOT NULL DEFAULT '',
+            geo_precision  INTEGER NOT NULL,
+            notes          TEXT NOT NULL DEFAULT '',
+            source         TEXT NOT NULL DEFAULT '',
+            span_start     INTEGER,
+            span_end       INTEGER,
+            is_total       INTEGER NOT NULL DEFAULT 0,
+            is_historical  INTEGER NOT NULL DEFAULT 0,
+            extra          TEXT
+        );
+        CREATE INDEX events_event_date ON events(event_date);
+        CREATE INDEX events_event_type ON events(event_type);
+        CREATE INDEX events_country_code ON events(country_code);
+        -- for the foreign key (deleting an article), partial: imports cost nothing here
+        CREATE INDEX events_article_id ON events(article_id) WHERE article_id IS NOT NULL
+    """)
+
+
+# version -> function bringing a file from version-1 to version. Append, never edit.
+MIGRATIONS = {1: _create_v1}
+SCHEMA_VERSION = max(MIGRATIONS)
+
+# article_hash is not stored twice: it comes from the article the event belongs to
+_SELECT = ("SELECT " + ", ".join("a.content_hash" if c == "article_hash" else f"e.{c}"
+                                 for c in READ_COLUMNS)
+           + " FROM events e LEFT JOIN articles a ON a.id = e.article_id")
+
+_INSERT = (f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES "
+           f"({', '.join('?' * len(EVENT_COLUMNS))})")
+_ON_CONFLICT_KEEP = " ON CONFLICT(event_id) DO NOTHING"
+# An upsert rather than INSERT OR REPLACE, which would delete the old row and insert
+# a new one instead of updating it; an event from an article stays linked to it.
+_ON_CONFLICT_REPLACE = " ON CONFLICT(event_id) DO UPDATE SET " + ", ".join(
+    f"{c} = excluded.{c}" for c in EVENT_COLUMNS if c not in ("event_id", "article_id"))
+
+
+class SQLiteStore(EventStore):
+    """Events and articles in the SQLite file at ``path`` (created when missing)."""
+
+    def __init__(self, path, *, timeout: float = 30.0):
+        self.path = Path(path)
+        self._conn = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path.is_dir():
+                raise StoreError(f"{self.path} is a folder, not a database file")
+            _check_header(self.path)
+            # autocommit mode: transactions are opened explicitly in _transaction()
+            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            # for text queries beyond ASCII, see _text_clause(); the columns are never NULL
+            self._conn.create_function("bm_casefold", 1, str.casefold, deterministic=True)
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            version = self._check_version()  # before anything is written to the file
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            # WAL with synchronous=NORMAL stays consistent after a crash; at worst the
+            # last commit is lost on power failure, and commits need no fsync.
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate(version)
+        except (OSError, sqlite3.Error, StoreError) as err:
+            self.close()
+            if isinstance(err, StoreError):
+                raise
+            raise StoreError(f"cannot open the event store {self.path}: {err}") from err
+
+    def _check_version(self) -> int:
+        conn = self._conn
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        if (version > 0 and app_id != APPLICATION_ID) or (version == 0 and conn.execute(
+                "SELECT count(*) FROM sqlite_master").fetchone()[0]):
+            raise StoreError(f"{self.path} is an SQLite database of another program, "
+                             f"not an event store")
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} has schema version {version}, newer than this "
+                             f"program knows ({SCHEMA_VERSION}); upgrade the program")
+        return version
+
+    def _migrate(self, version: int) -> None:
+        if version == SCHEMA_VERSION:
+            return
+        with self._transaction() as conn:
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                MIGRATIONS[target](conn)
+            # PRAGMAs take no parameters; both values are our own integers
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connection()
+        # IMMEDIATE takes the write lock at once, so two writers queue on the busy
+        # timeout instead of one failing when it upgrades a read lock.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:  # SQLite may already have rolled back by itself
+                conn.execute("ROLLBACK")
+            raise
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError(f"the event store {self.path} is closed")
+        return self._conn
+
+    def add_article(self, article: Article, events: Iterable[Event]) -> bool:
+        try:
+            with self._transaction() as conn:
+                cur = conn.execute(
+                    "INSERT INTO articles (content_hash, title, url, source, published, "
+                    "ingested_at) VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(content_hash) DO NOTHING",
+                    (article.content_hash, article.title, article.url, article.source,
+                     article.published.isoformat() if article.published else None,
+                     datetime.now(timezone.utc).isoformat(timespec="seconds")))
+                if cur.rowcount == 0:
+                    return False
+                article_id = cur.lastrowid
+                conn.executemany(_INSERT, event_rows(events, article_id))
+        except sqlite3.IntegrityError as err:
+            raise StoreError(f"article {article.title[:60]!r} not stored: {err} "
+                             f"(an event id is already taken?)") from err
+        except sqlite3.Error as err:
+            raise StoreError(f"article {article.title[:60]!r} not stored: {err}") from err
+        return True
+
+    def add_events(self, events: Iterable[Event], replace: bool = False) -> int:
+        sql = _INSERT + (_ON_CONFLICT_REPLACE if replace else _ON_CONFLICT_KEEP)
+        try:
+            with self._transaction() as conn:
+                before = conn.total_changes
+                conn.executemany(sql, event_rows(events, None))
+                return conn.total_changes - before
+        except sqlite3.Error as err:
+            raise StoreError(f"events not stored, the store is unchanged: {err}") from err
+
+    def query(self, types=(), since=None, until=None, country=None, region=None, q=None,
+              bbox=None, include_flagged=False, limit=None) -> list[Event]:
+        where, params = _where(make_filters(types, since, until, country, region, q, bbox,
+                                            include_flagged))
+        # newest first; SQLite sorts NULL lowest, so undated events come last
+        sql = f"{_SELECT}{where} ORDER BY e.event_date DESC, e.event_id"
+        if limit is not None:
+            if not isinstance(limit, int) or limit < 0:
+                raise FilterError(f"limit must be a whole number >= 0: {limit!r}")
+            sql += f" LIMIT {limit:d}"
+        return [event_from_row(row) for row in self._read(sql, params)]
+
+    def count_by_type(self, types=(), since=None, until=None, country=None, region=None,
+                      q=None, bbox=None, include_flagged=False,
+                      by: str = "event_type") -> dict[str, int]:
+        if by not in ("event_type", "sub_event_type", "category"):
+            raise FilterError(f"count_by_type: by must be event_type, sub_event_type or "
+                              f"category, not {by!r}")
+        where, params = _where(make_filters(types, since, until, country, region, q, bbox,
+                                            include_flagged))
+        sql = (f"SELECT e.{by}, count(*) FROM events e{where} "
+               f"GROUP BY e.{by} ORDER BY count(*) DESC, e.{by}")
+        return dict(self._read(sql, params))
+
+    def articles_count(self) -> int:
+        return self._read("SELECT count(*) FROM articles", ())[0][0]
+
+    def _read(self, sql: str, params) -> list[tuple]:
+        try:
+            return self._connection().execute(sql, params).fetchall()
+        except sqlite3.Error as err:
+            raise StoreError(f"reading the event store {self.path} failed: {err}") from err
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a file that is not SQLite before SQLite gets to write a journal next to it."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except FileNotFoundError:
+        return
+    if head and head != b"SQLite format 3\x00":
+        raise StoreError(f"{path} is not an SQLite database (refusing to overwrite it)")
+
+
+def _where(f: Filters) -> tuple[str, list]:
+    """The WHERE clause (with its parameters) for validated filters."""
+    clauses, params = [], []
+
+    def add(clause: str, *values) -> None:
+        clauses.append(clause)
+        params.extend(values)
+
+    if f.types:
+        marks = ", ".join("?" * len(f.types))
+        add(f"(e.event_type IN ({marks}) OR e.sub_event_type IN ({marks}) "
+            f"OR e.category IN ({marks}))", *f.types * 3)
+    if f.since:
+        add("e.event_date >= ?", f.since)
+    if f.until:
+        add("e.event_date <= ?", f.until)
+    if f.country:
+        add("e.country_code = ?", f.country)
+    if f.region:
+        add("e.admin1 = ? COLLATE NOCASE", f.region)
+    if f.q:
+        add(*_text_clause(f.q))
+    if f.bbox:
+        west, south, east, north = f.bbox
+        add("e.latitude BETWEEN ? AND ?", south, north)
+        if west <= east:
+            add("e.longitude BETWEEN ? AND ?", west, east)
+        else:  # the box crosses the antimeridian (e.g. Fiji: 177 to -178)
+            add("(e.longitude >= ? OR e.longitude <= ?)", west, east)
+    if not f.include_flagged:
+        add("e.is_total = 0 AND e.is_historical = 0")
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+_TEXT_COLUMNS = ("e.notes", "e.location", "e.actor1", "e.actor2")
+
+
+def _text_clause(q: str) -> tuple:
+    """(clause, *params) finding ``q`` in any text column, ignoring case."""
+    # LIKE ignores case for ASCII letters only; that covers English queries at full
+    # speed. A query with other letters ("Ḥalab", "Şanlıurfa") is compared through
+    # Python's casefold (bm_casefold) instead.
+    if q.isascii():
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return ("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in _TEXT_COLUMNS) + ")",
+                *[pattern] * len(_TEXT_COLUMNS))
+    return ("(" + " OR ".join(f"instr(bm_casefold({c}), ?) > 0" for c in _TEXT_COLUMNS)
+            + ")", *[q.casefold()] * len(_TEXT_COLUMNS))
