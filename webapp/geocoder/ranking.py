@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from webapp.geocoder.context import EMPTY, Context, haversine_km
+from webapp.geocoder.context import EMPTY, Context
 from webapp.geocoder.normalize import exact_key, loose_key
 
 AREA_KINDS = {"country", "admin area", "county", "continent", "region", "area", "desert",
@@ -129,4 +129,4 @@ class Ranker:
         return bonus
 
 
-__all__ = ["Ranker", "AREA_KINDS", "haversine_km"]
+__all__ = ["Ranker", "AREA_KINDS"]
