@@ -70,7 +70,7 @@ def test_every_command_has_help(command):
     assert "Usage:" in result.stdout
 
 
-@pytest.mark.parametrize("command", ["snapshot", "serve"])
+@pytest.mark.parametrize("command", ["snapshot"])
 def test_unbuilt_commands_say_so_plainly(command):
     result = run_cli(command, "whatever")
     assert result.returncode == 2

@@ -271,4 +271,42 @@ def _not_yet(name: str, issue: str):
 
 
 _not_yet("snapshot", "planned: map snapshots")
-_not_yet("serve", "planned: the map server")
+
+
+@main.command()
+@click.option("--db", type=click.Path(dir_okay=False), default=None,
+              help="SQLite file holding the events (default: BRIEFING_DB, else "
+                   "instance/briefing.sqlite).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every interface).")
+@click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Requests answered at once.")
+@_one_line_errors
+def serve(db, host, port, threads):
+    """Serve the briefing map (the map page, the paste page and the JSON API).
+
+    Configuration comes from instance/config.py and BRIEFING_* environment variables
+    (see webapp/web/__init__.py); --db overrides BRIEFING_DB.
+    """
+    from waitress import create_server
+
+    from webapp.web import create_app
+
+    app = create_app({"DB": db} if db else None)
+    try:
+        server = create_server(app, host=host, port=port, threads=threads)
+    except OSError as err:
+        raise click.ClickException(f"cannot listen on {host}:{port}: "
+                                   f"{err.strerror or err}") from err
+    listening = getattr(server, "effective_listen", None) or [
+        (server.effective_host, server.effective_port)]
+    for address, bound_port in listening:
+        shown = f"[{address}]" if ":" in str(address) else address
+        click.echo(f"Serving the briefing map at http://{shown}:{bound_port}/ "
+                   f"(events from {app.config['DB']}; Ctrl+C stops)")
+    try:
+        server.run()
+    finally:
+        server.close()

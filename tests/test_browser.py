@@ -1,0 +1,227 @@
+"""The map page in a real browser: Debian's Chromium (/usr/bin/chromium) driven by
+Playwright, against the real app served by waitress from a thread, with every request
+that leaves this machine cut off.
+
+Skipped when /usr/bin/chromium is not installed (``apt-get install chromium``; .ci/run
+does it). Playwright's own browser downloads are never used.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
+                                reason="needs Debian's chromium at /usr/bin/chromium")
+sync_api = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "webapp" / "samples" / "sitrep-2024-05-03.txt"
+HOSTILE = "</script><script>window.__pwned = 1; alert(1)</script>"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+SAMPLE_DAYS = "until=2024-05-08"   # the sample's events, not the hostile article's
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, geocoder):
+    """The real app, served by waitress on a free port, over a store holding the sample
+    report and an article with hostile text."""
+    from waitress import create_server
+
+    from webapp.extract.pipeline import Extractor
+    from webapp.ingest import read_file
+    from webapp.models import Article
+    from webapp.regions import Regions
+    from webapp.store import SQLiteStore
+    from webapp.web import create_app
+
+    folder = tmp_path_factory.mktemp("browser")
+    extractor = Extractor(geocoder, Regions.load())
+    hostile = Article(title=f"Clashes {HOSTILE}", published=date(2024, 5, 10),
+                      text=f"Clashes in Rafah\n\nIsraeli forces clashed with Hamas fighters "
+                           f"in Rafah on Thursday, witnesses said: {HOSTILE}\n")
+    with SQLiteStore(folder / "events.sqlite") as store:
+        for article in (read_file(SAMPLE, date(2024, 5, 3))[0], hostile):
+            assert store.add_article(article, extractor.events(article))
+    app = create_app({"DB": str(folder / "events.sqlite"), "GEOCODER": geocoder},
+                     instance_path=folder)
+    httpd = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=httpd.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.effective_port}"
+    httpd.close()
+    httpd.task_dispatcher.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"])
+        yield chromium
+        chromium.close()
+
+
+class Offline:
+    """A page whose requests beyond this machine are aborted and remembered, with the
+    page's script errors and dialogs remembered too."""
+
+    def __init__(self, browser):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 800})
+        self.context.set_default_timeout(30_000)
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda err: self.errors.append(str(err)))
+        self.page.on("dialog", self._dialog)
+
+    def _route(self, route):
+        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def _dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def open(self, url: str):
+        self.page.goto(url, wait_until="load")
+        self.page.wait_for_function("window.briefingMap && window.briefingMap.layer")
+        return self.page
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def tab(browser):
+    offline = Offline(browser)
+    yield offline
+    offline.close()
+    assert offline.errors == [], offline.errors
+
+
+COUNT_MARKERS = """() => {
+    let n = document.querySelectorAll('.leaflet-marker-icon.briefing-marker').length;
+    for (const c of document.querySelectorAll('.leaflet-marker-icon.marker-cluster')) {
+        n += parseInt(c.textContent, 10);
+    }
+    return n;
+}"""
+
+
+def marker_count(page, expected: int) -> int:
+    """Events drawn as Leaflet marker elements: single markers plus the events inside
+    cluster icons, once the map has settled (while clusters animate, a cluster and its
+    fading markers are both in the page)."""
+    page.wait_for_selector(".leaflet-marker-icon")
+    try:
+        page.wait_for_function(f"({COUNT_MARKERS})() === {expected}", timeout=10_000)
+    except sync_api.TimeoutError:
+        pass  # the assertion below shows what was counted
+    return page.evaluate(COUNT_MARKERS)
+
+
+def test_page_loads_offline_and_draws_every_event(server, tab):
+    page = tab.open(f"{server}/?{SAMPLE_DAYS}")
+    assert page.locator("#event-list li").count() == 11
+    assert marker_count(page, 11) == 11
+    assert page.evaluate("briefingMap.layer.getLayers().length") == 11
+    assert page.locator(".leaflet-marker-icon").count() >= 1
+    # the land and the legend are drawn from local data; the credits are on the page
+    assert page.locator(".leaflet-overlay-pane path, .leaflet-pane path").count() > 0
+    assert "Natural Earth" in page.locator("#credits").inner_text()
+    assert "GeoNames" in page.locator("#credits").inner_text()
+    assert tab.outside == [], f"requests beyond this machine: {tab.outside}"
+
+
+SETTLED = """() => {
+    const map = briefingMap.map;
+    return !map._animatingZoom && !(map._panAnim && map._panAnim._inProgress)
+        && !briefingMap.layer._inZoomAnimation;
+}"""
+
+
+def click_entries(page, places, settle: bool, timeout: float = 30_000):
+    for place in places:
+        entry = page.locator("#event-list button", has_text=place).first
+        notes = entry.locator(".what").inner_text()
+        entry.click()
+        # the previous popup may still be fading out: look for the one with this text
+        popup = page.locator(".leaflet-popup-content", has_text=notes[:40])
+        popup.wait_for(state="visible", timeout=timeout)
+        assert place in popup.inner_text()
+        assert "selected" in (entry.get_attribute("class") or "")
+        if settle:  # the popup's pan into view has ended
+            page.wait_for_function(SETTLED)
+
+
+def test_clicking_a_list_entry_opens_its_popup(server, tab):
+    page = tab.open(f"{server}/?{SAMPLE_DAYS}")
+    # Kfar Kila and Metula share a cluster at first: opening them zooms in
+    click_entries(page, ("Cairo", "Kfar Kila", "Metula", "Tel Aviv"), settle=True)
+    assert tab.outside == []
+
+
+def test_quick_clicks_on_the_list_open_each_popup(server, tab):
+    page = tab.open(f"{server}/?{SAMPLE_DAYS}")
+    click_entries(page, ("Cairo", "Kfar Kila", "Metula"), settle=False, timeout=3_000)
+
+
+def test_a_filtered_view_reloads_from_its_url(server, tab):
+    page = tab.open(f"{server}/")
+    page.locator("summary", has_text="Briefing categories").click()
+    page.check("input[name=type][value=strike]")
+    page.fill("input[name=since]", "2024-05-02")
+    page.fill("input[name=country]", "lb")
+    with page.expect_navigation():
+        page.click("form#filters button[type=submit]")
+    page.wait_for_function("window.briefingMap && window.briefingMap.layer")
+    url = urlsplit(page.url)
+    assert parse_qs(url.query) == {"type": ["strike"], "since": ["2024-05-02"],
+                                   "country": ["LB"]}
+
+    def same_view(p):
+        assert p.locator("#event-list li").count() == 1
+        assert "Kfar Kila" in p.locator("#event-list").inner_text()
+        assert p.is_checked("input[name=type][value=strike]")
+        assert not p.is_checked("input[name=type][value=protest]")
+        assert p.input_value("input[name=since]") == "2024-05-02"
+        assert p.input_value("input[name=country]") == "LB"
+        assert marker_count(p, 1) == 1
+
+    same_view(page)
+    page.reload()
+    page.wait_for_function("window.briefingMap && window.briefingMap.layer")
+    same_view(page)
+    shared = tab.context.new_page()  # a bookmark or a shared link
+    shared.goto(page.url)
+    shared.wait_for_function("window.briefingMap && window.briefingMap.layer")
+    same_view(shared)
+    assert tab.outside == []
+
+
+def test_hostile_text_stays_text(server, tab):
+    page = tab.open(f"{server}/?since=2024-05-09")
+    entries = page.locator("#event-list button")
+    assert entries.count() >= 1
+    assert "<script>window.__pwned" in page.locator("#event-list").inner_text()
+    entries.last.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible")
+    page.wait_for_timeout(200)
+    assert tab.dialogs == []
+    assert page.evaluate("window.__pwned === undefined")
+    assert tab.outside == []

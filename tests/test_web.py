@@ -1,0 +1,534 @@
+"""The map server through Flask's test client: real SQLite files in tmp_path, filled by
+running the project's sample situation report through the real extractor."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date
+from html import unescape
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from webapp.store import SQLiteStore
+from webapp.web import create_app
+from webapp.web import filters as webfilters
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "webapp" / "samples" / "sitrep-2024-05-03.txt"
+HOSTILE = "</script><script>alert(1)</script>"
+
+
+@pytest.fixture(scope="session")
+def sample(geocoder):
+    """(article, events) of the sample report, published 2024-05-03."""
+    from webapp.extract.pipeline import Extractor
+    from webapp.ingest import read_file
+    from webapp.regions import Regions
+
+    article = read_file(SAMPLE, date(2024, 5, 3))[0]
+    return article, Extractor(geocoder, Regions.load()).events(article)
+
+
+@pytest.fixture
+def db(tmp_path, sample):
+    path = tmp_path / "events.sqlite"
+    with SQLiteStore(path) as store:
+        assert store.add_article(*sample)
+    return path
+
+
+@pytest.fixture
+def app(db, geocoder, tmp_path):
+    return create_app({"DB": str(db), "GEOCODER": geocoder, "TESTING": True},
+                      instance_path=tmp_path / "instance")
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def features(response) -> list[dict]:
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert response.mimetype == "application/geo+json"
+    data = json.loads(response.get_data(as_text=True))
+    assert data["type"] == "FeatureCollection"
+    return data["features"]
+
+
+def locations(response) -> set[str]:
+    return {f["properties"]["location"] for f in features(response)}
+
+
+def listed_ids(html: str) -> list[str]:
+    """The event ids of the page's side list, in order."""
+    return re.findall(r'data-event-id="([^"]+)"', html)
+
+
+def page(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "text/html"
+    return response.get_data(as_text=True)
+
+
+# -- the map page -------------------------------------------------------------------
+
+def test_map_page_lists_and_maps_the_days_events(client, sample):
+    _, events = sample
+    html = page(client, "/")
+    daily = [e for e in events if not (e.is_total or e.is_historical)]
+    assert len(daily) == 11 and len(events) == 12
+    assert sorted(listed_ids(html)) == sorted(e.event_id for e in daily)
+    assert 'id="total-count">11<' in html
+    # newest first, as the store gives them
+    dates = [e.event_date for e in sorted(daily, key=lambda e: listed_ids(html).index(e.event_id))]
+    assert dates == sorted(dates, reverse=True)
+    # the map itself: its div, its scripts from our own server, and the popup-opening API
+    assert 'class="folium-map"' in html
+    assert "/static/leaflet/leaflet.js" in html and "/static/briefing/briefing-map.js" in html
+    assert "briefingMap.open" in html
+    assert not re.search(r'(?:src|href)="https?://(?!www\.naturalearthdata|www\.geonames)', html)
+    assert "Natural Earth" in html and "GeoNames" in html
+    assert 'href="/api/events"' in html  # Download GeoJSON, unfiltered
+
+
+def test_map_assets_are_served_locally(client):
+    html = page(client, "/")
+    urls = set(re.findall(r'(?:src|href)="(/static/[^"]+)"', html))
+    assert any(u.endswith(".js") for u in urls) and any(u.endswith(".css") for u in urls)
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        response.close()
+    assert client.get("/static/leaflet/../../../../etc/passwd").status_code == 404
+    assert client.get("/static/nosuchprefix/x.js").status_code == 404
+
+
+def test_filters_round_trip_through_the_url(client):
+    url = ("/?type=strike&type=Battles&since=2024-05-01&until=2024-05-02&country=lb"
+           "&region=An+Nabatiyah&q=shelled&bbox=35,33,36,34")
+    html = page(client, url)
+    assert len(listed_ids(html)) == 1
+    # the form shows every value back
+    assert re.search(r'value="strike" checked', html)
+    assert re.search(r'value="Battles" checked', html)
+    assert not re.search(r'value="protest" checked', html)
+    for name, value in (("since", "2024-05-01"), ("until", "2024-05-02"), ("country", "LB"),
+                        ("region", "An Nabatiyah"), ("q", "shelled"), ("bbox", "35,33,36,34")):
+        assert re.search(rf'name="{name}"[^>]*value="{re.escape(value)}"', html), name
+    # ... and the download link asks the API for the same view
+    link = unescape(re.search(r'href="([^"]+)"[^>]*id="download-geojson"', html).group(1))
+    assert urlsplit(link).path == "/api/events"
+    asked = webfilters.parse(MultiDict(parse_qsl(urlsplit(url).query)))
+    assert webfilters.parse(MultiDict(parse_qsl(urlsplit(link).query))) == asked
+    assert locations(client.get(link)) == {"Kfar Kila"}
+
+
+@pytest.mark.parametrize("args", [
+    [],
+    [("type", "strike"), ("type", "Explosions/Remote violence"), ("type", "Air/drone strike")],
+    [("since", "2024-05-02"), ("until", "2024-05-03")],
+    [("country", "ps"), ("region", "Gaza Strip"), ("q", "Rafah & \"crossing\" <b>")],
+    [("bbox", "-178.5,-20,177.25,-10.125")],
+    [("bbox", "34.2,31.2,34.6,31.6"), ("include_flagged", "1")],
+    [("article", "ab" * 32)],
+])
+def test_parsed_filters_write_back_the_same_view(args):
+    view = webfilters.parse(MultiDict(args))
+    again = webfilters.parse(MultiDict(view.args()))
+    assert again == view
+    assert webfilters.parse(MultiDict(again.args())).args() == view.args()
+
+
+def test_submitted_form_redirects_to_the_clean_url(client):
+    response = client.get("/?type=strike&since=&until=&country=&region=&q=&bbox=")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/?type=strike"
+
+
+def test_type_matches_event_type_sub_event_type_or_category(client):
+    strikes = {"Dayr al Balah", "Metula", "Kfar Kila"}
+    assert locations(client.get("/api/events?type=strike")) == strikes  # category
+    assert locations(client.get("/api/events?type=Air/drone+strike")) == {"Dayr al Balah"}
+    assert locations(client.get("/api/events?type=Explosions/Remote+violence")) == strikes
+    assert locations(client.get("/api/events?type=protest&type=Battles")) == {
+        "Tel Aviv", "Central Gaza Strip"}
+    html = page(client, "/?type=diplomacy")
+    assert 'id="total-count">1<' in html and "Cairo" in html and "Tel Aviv" not in html
+
+
+def test_dates_filter_inclusively(client):
+    on_may_2 = features(client.get("/api/events?since=2024-05-02&until=2024-05-02"))
+    assert on_may_2 and {f["properties"]["event_date"] for f in on_may_2} == {"2024-05-02"}
+    later = features(client.get("/api/events?since=2024-05-03"))
+    assert {f["properties"]["location"] for f in later} == {"Cairo", "Rafah"}
+    earlier = features(client.get("/api/events?until=2024-04-30"))
+    assert [f["properties"]["category"] for f in earlier] == ["military deployment"]
+
+
+def test_country_region_text_and_bbox(client):
+    assert locations(client.get("/api/events?country=LB")) == {"Kfar Kila"}
+    assert locations(client.get("/api/events?country=eg")) == {"Cairo"}
+    assert locations(client.get("/api/events?region=west+bank")) == {"Janin"}
+    assert locations(client.get("/api/events?q=LEAFLETS")) == {"al-Mawasi"}
+    # a box around the Gaza Strip holds the Gaza events and nothing in Israel or Lebanon
+    gaza = features(client.get("/api/events?bbox=34.2,31.2,34.6,31.6"))
+    assert len(gaza) == 6 and {f["properties"]["country_code"] for f in gaza} == {"PS"}
+    assert locations(client.get("/api/events?bbox=35.4,33.2,35.7,33.4")) == {"Metula",
+                                                                             "Kfar Kila"}
+    html = page(client, "/?bbox=34.2,31.2,34.6,31.6")
+    assert len(listed_ids(html)) == 6
+
+
+def test_flagged_events_only_when_asked(client):
+    plain = features(client.get("/api/events"))
+    everything = features(client.get("/api/events?include_flagged=1"))
+    assert len(plain) == 11 and len(everything) == 12
+    toll = [f for f in everything if f["properties"]["is_total"]]
+    assert [f["properties"]["category"] for f in toll] == ["casualty report"]
+    assert "casualty report" not in {f["properties"]["category"] for f in plain}
+    assert len(listed_ids(page(client, "/?include_flagged=1"))) == 12
+
+
+def test_events_api_has_the_exports_properties(client, sample):
+    from webapp.interchange.geojson import PROPERTIES
+
+    found = features(client.get("/api/events?limit=3"))
+    assert len(found) == 3
+    for feature in found:
+        assert set(PROPERTIES) <= set(feature["properties"])
+        assert feature["geometry"]["type"] == "Point"
+        assert feature["id"] == feature["properties"]["event_id"]
+
+
+# -- bad requests -------------------------------------------------------------------
+
+BAD = [
+    ("since=2024-13-01", "since"), ("since=yesterday", "since"), ("until=2024-5-3", "until"),
+    ("since=2024-05-03&until=2024-05-01", "after"), ("country=PSE", "country"),
+    ("country=1x", "country"), ("bbox=1,2,3", "bbox"), ("bbox=a,b,c,d", "bbox"),
+    ("bbox=0,0,200,10", "bbox"), ("bbox=0,50,10,40", "south"), ("bbox=nan,0,1,1", "bbox"),
+    ("type=not-a-type", "type"), ("include_flagged=maybe", "include_flagged"),
+    ("q=" + "x" * 201, "q"), ("since=2024-05-01&since=2024-05-02", "since"),
+    ("article=xyz", "article"),
+]
+
+
+@pytest.mark.parametrize("query, word", BAD)
+def test_bad_filters_are_400_json_for_the_api(client, query, word):
+    response = client.get(f"/api/events?{query}")
+    assert response.status_code == 400
+    assert response.mimetype == "application/json"
+    assert set(response.json) == {"error"} and word in response.json["error"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    for endpoint in ("/api/types", "/api/regions"):
+        assert client.get(f"{endpoint}?{query}").status_code == 400
+
+
+@pytest.mark.parametrize("query, word", BAD[:6])
+def test_bad_filters_are_a_clean_400_page(client, query, word):
+    response = client.get(f"/?{query}")
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert 'id="error-message"' in html and word in html
+    assert "Traceback" not in html and "File \"" not in html
+
+
+def test_bad_limit_and_format(client):
+    for url in ("/api/events?limit=0", "/api/events?limit=ten", "/api/regions?format=xml",
+                "/api/regions?by_type=2"):
+        response = client.get(url)
+        assert response.status_code == 400 and "error" in response.json, url
+
+
+def test_unknown_pages_are_404_pages_and_api_404_json(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "Back to the map" in response.get_data(as_text=True)
+    response = client.get("/api/no-such-thing")
+    assert response.status_code == 404 and "error" in response.json
+    response = client.get("/api/articles")  # exists, but only for POST
+    assert response.status_code == 405 and "error" in response.json
+
+
+def test_server_failures_are_500_without_a_traceback(tmp_path, geocoder):
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    client = create_app({"DB": str(folder), "GEOCODER": geocoder},
+                        instance_path=tmp_path).test_client()
+    response = client.get("/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500 and "is a folder" in html and "Traceback" not in html
+    response = client.get("/api/events")
+    assert response.status_code == 500 and "is a folder" in response.json["error"]
+
+
+def test_unexpected_exceptions_are_a_generic_500(app, monkeypatch):
+    from webapp.web import api
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(api, "matching_events", broken)
+    response = app.test_client().get("/api/events")
+    assert response.status_code == 500
+    assert "secret" not in response.json["error"] and "Traceback" not in response.json["error"]
+
+
+# -- the other API endpoints --------------------------------------------------------
+
+def test_types_lists_the_vocabulary_with_colours_and_counts(client):
+    data = client.get("/api/types").json
+    assert data["total"] == 11
+    battles = next(t for t in data["event_types"] if t["name"] == "Battles")
+    assert battles["color"].startswith("#") and battles["count"] == 1
+    assert {s["name"] for s in battles["sub_event_types"]} >= {"Armed clash"}
+    strike = next(c for c in data["categories"] if c["name"] == "strike")
+    assert strike["count"] == 3 and strike["label"] and strike["color"].startswith("#")
+    assert sum(t["count"] for t in data["event_types"]) == 11
+    assert client.get("/api/types?country=LB").json["total"] == 1
+
+
+def test_regions_as_json_and_geojson(client):
+    data = client.get("/api/regions").json
+    assert data["by_type"] is True
+    gaza = [r for r in data["regions"] if r["admin1"] == "Gaza Strip"]
+    assert sum(r["events"] for r in gaza) == 6 and {r["country_code"] for r in gaza} == {"PS"}
+    assert all("event_type" in r for r in data["regions"])
+    totals = client.get("/api/regions?by_type=0").json["regions"]
+    assert {r["admin1"]: r["events"] for r in totals}["Gaza Strip"] == 6
+    response = client.get("/api/regions?format=geojson&by_type=0&country=PS")
+    assert response.mimetype == "application/geo+json"
+    shapes = json.loads(response.get_data(as_text=True))["features"]
+    assert {f["properties"]["admin1"] for f in shapes} == {"Gaza Strip", "West Bank"}
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in shapes)
+    assert client.get("/api/regions?country=FR").json["regions"] == []
+
+
+def test_geocode(client):
+    found = client.get("/api/geocode?q=Rafah&context=Israeli+strikes+in+Gaza").json
+    assert found["country_code"] == "PS" and found["name"] == "Rafah"
+    assert {"latitude", "longitude", "geo_precision", "geometry"} <= set(found)
+    border = client.get("/api/geocode?q=the+Israel-Lebanon+border").json
+    assert border["kind"] == "border"
+    missing = client.get("/api/geocode?q=Qwxzzyplace")
+    assert missing.status_code == 404 and "not found" in missing.json["error"]
+    for url in ("/api/geocode", "/api/geocode?q=+++", "/api/geocode?q=" + "x" * 1200):
+        response = client.get(url)
+        assert response.status_code == 400 and response.json["error"], url
+
+
+# -- posting articles ---------------------------------------------------------------
+
+ARTICLE = {
+    "title": "Strikes in Khan Younis",
+    "text": "Strikes in Khan Younis\n\nKHAN YOUNIS, Gaza (Briefing Map) -- Israeli aircraft "
+            "struck a house in Khan Younis on Monday, killing three people, the civil "
+            "defence said.\n\nProtesters rallied in Amman on Tuesday against the war.\n",
+    "published": "2024-05-08",
+    "url": "https://example.org/khan-younis",
+}
+
+
+def test_post_article_stores_its_events_and_a_second_post_is_a_duplicate(client, db):
+    response = client.post("/api/articles", json=ARTICLE)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    body = json.loads(response.get_data(as_text=True))
+    assert body["type"] == "FeatureCollection" and body["article"]
+    places = {f["properties"]["location"] for f in body["features"]}
+    assert "Khan Yunis" in places or "Khan Younis" in places
+    assert {f["properties"]["event_date"] for f in body["features"]} >= {"2024-05-06"}
+    stored = features(client.get("/api/events?since=2024-05-06"))
+    assert {f["id"] for f in stored} == {f["id"] for f in body["features"]}
+    assert client.get(body["map_url"]).status_code == 200
+    assert set(listed_ids(page(client, body["map_url"]))) == {f["id"] for f in stored}
+
+    again = client.post("/api/articles", json=ARTICLE)
+    assert again.status_code == 200 and again.json["duplicate"] is True
+    assert len(features(client.get("/api/events?since=2024-05-06"))) == len(stored)
+    with SQLiteStore(db) as store:
+        assert store.articles_count() == 2
+
+
+@pytest.mark.parametrize("change, word", [
+    ({"text": ""}, "empty"), ({"text": "   \n "}, "empty"),
+    ({"text": "x" * (1024 * 1024 + 1)}, "MB"), ({"published": "last Friday"}, "published"),
+    ({"published": "2024-02-30"}, "published"), ({"text": 5}, "text"),
+    ({"url": "javascript:alert(1)"}, "url"),
+])
+def test_post_article_refuses_bad_input(client, change, word):
+    response = client.post("/api/articles", json={**ARTICLE, **change})
+    assert response.status_code == 400
+    assert word in response.json["error"]
+
+
+def test_post_article_needs_json_or_a_form(client):
+    assert client.post("/api/articles", data="hello",
+                       content_type="text/plain").status_code == 415
+    response = client.post("/api/articles", data="{not json", content_type="application/json")
+    assert response.status_code == 400 and "JSON" in response.json["error"]
+    response = client.post("/api/articles", json=["a", "list"])
+    assert response.status_code == 400
+
+
+def test_oversized_requests_are_413(client):
+    response = client.post("/api/articles", data="x" * (2 * 1024 * 1024 + 10),
+                           content_type="application/json")
+    assert response.status_code == 413 and "too large" in response.json["error"]
+    response = client.post("/api/articles", data={"text": "x" * (2 * 1024 * 1024 + 10)},
+                           headers={"Accept": "text/html"})
+    assert response.status_code == 413 and response.mimetype == "text/html"
+    assert "too large" in response.get_data(as_text=True)
+
+
+def test_paste_page_posts_a_form_and_lands_on_the_articles_map(client):
+    html = page(client, "/paste")
+    assert 'action="/api/articles"' in html and 'type="file"' in html
+    assert 'name="text"' in html and 'name="published"' in html
+    upload = (io.BytesIO(ARTICLE["text"].replace("\n", "\r\n").encode("utf-8")), "story.txt")
+    response = client.post("/api/articles", data={"title": "", "published": "2024-05-08",
+                                                  "url": "", "text": "", "file": upload},
+                           headers={"Accept": "text/html", "Origin": "http://localhost"})
+    assert response.status_code == 303
+    target = response.headers["Location"]
+    assert target.startswith("/?article=") and "notice=stored-" in target
+    html = page(client, target)
+    assert "Article stored:" in html and "events extracted" in html
+    ids = listed_ids(html)
+    assert ids and all(i in {f["id"] for f in features(client.get("/api/events?since=2024-05-06"))}
+                       for i in ids)
+    # the same text pasted (CRLF from a browser's textarea) is the same article
+    response = client.post("/api/articles", data={"text": ARTICLE["text"].replace("\n", "\r\n"),
+                                                  "published": "2024-05-08"})
+    assert response.status_code == 303 and "notice=duplicate" in response.headers["Location"]
+    assert "already stored" in page(client, response.headers["Location"])
+
+
+def test_paste_form_errors_show_the_form_again(client):
+    response = client.post("/api/articles", data={"title": "Kept <title>", "text": "  ",
+                                                  "published": "2024-05-08"},
+                           headers={"Accept": "text/html"})
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert 'role="alert"' in html and "empty" in html
+    assert 'value="Kept &lt;title&gt;"' in html
+    response = client.post("/api/articles", data={"file": (io.BytesIO(b"\x00\x01binary"), "x.bin")},
+                           headers={"Accept": "text/html"})
+    assert response.status_code == 400 and "binary" in response.get_data(as_text=True)
+
+
+def test_form_posts_from_other_sites_are_refused(client):
+    for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"},
+                    {"Referer": "https://evil.example/page"}):
+        response = client.post("/api/articles", data={"text": ARTICLE["text"]},
+                               headers={"Accept": "text/html", **headers})
+        assert response.status_code == 403, headers
+    assert len(features(client.get("/api/events?since=2024-05-06"))) == 0
+
+
+def test_hostile_text_is_shown_as_text(client):
+    text = (f"Clashes in Rafah\n\nIsraeli forces clashed with Hamas fighters in Rafah on "
+            f"Thursday {HOSTILE} near the crossing.\n")
+    response = client.post("/api/articles", json={
+        "title": f"Clashes {HOSTILE}", "text": text, "published": "2024-05-10",
+        "url": "https://example.org/a?b=<script>"})
+    assert response.status_code == 201
+    assert HOSTILE in json.dumps(json.loads(response.get_data(as_text=True)))
+    html = page(client, "/?since=2024-05-09")
+    assert listed_ids(html)
+    assert "alert(1)" in html
+    assert "<script>alert(1)" not in html and "</script><script>alert" not in html
+    # in the side list it is escaped HTML text, which the browser shows as typed
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+# -- configuration and the serve command ---------------------------------------------
+
+def test_configuration_order(tmp_path, monkeypatch):
+    (tmp_path / "config.py").write_text('DB = "from-file.sqlite"\nMAP_LIMIT = 7\n'
+                                        'TITLE = "From the file"\n')
+    app = create_app(instance_path=tmp_path)
+    assert app.config["DB"] == "from-file.sqlite" and app.config["MAP_LIMIT"] == 7
+    monkeypatch.setenv("BRIEFING_DB", "/data/from-env.sqlite")
+    monkeypatch.setenv("BRIEFING_MAP_LIMIT", "50")
+    app = create_app(instance_path=tmp_path)
+    assert app.config["DB"] == "/data/from-env.sqlite" and app.config["MAP_LIMIT"] == 50
+    assert app.config["TITLE"] == "From the file"
+    app = create_app({"DB": "given.sqlite"}, instance_path=tmp_path)
+    assert app.config["DB"] == "given.sqlite" and app.config["MAP_LIMIT"] == 50
+    monkeypatch.delenv("BRIEFING_DB")
+    empty = tmp_path / "empty"
+    assert create_app(instance_path=empty).config["DB"] == str(empty / "briefing.sqlite")
+    assert create_app().config["DB"] == str(ROOT / "instance" / "briefing.sqlite")
+
+
+def test_concurrent_first_requests_on_a_new_store(tmp_path, geocoder):
+    """Threads (waitress has several) opening a store file that does not exist yet."""
+    import threading
+
+    app = create_app({"DB": str(tmp_path / "new.sqlite"), "GEOCODER": geocoder},
+                     instance_path=tmp_path)
+    start = threading.Barrier(8)
+    statuses = []
+
+    def ask():
+        client = app.test_client()
+        start.wait()
+        statuses.append(client.get("/api/types").status_code)
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [200] * 8
+
+
+def test_map_limit_caps_the_page_not_the_count(db, geocoder, tmp_path):
+    client = create_app({"DB": str(db), "GEOCODER": geocoder, "MAP_LIMIT": 4},
+                        instance_path=tmp_path).test_client()
+    html = page(client, "/")
+    assert len(listed_ids(html)) == 4 and 'id="total-count">11<' in html
+    assert "showing the newest" in html
+
+
+def test_serve_command_prints_its_url_and_serves(db, tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webapp", "serve", "--db", str(db), "--port", "0"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        match = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
+        assert match, (line, process.stderr.read() if process.poll() is not None else "")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(match.group(1) + "api/types", timeout=10) as resp:
+                    assert json.load(resp)["total"] == 11
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+        process.stderr.close()
+
+
+def test_serve_refuses_a_bad_port():
+    result = subprocess.run([sys.executable, "-m", "webapp", "serve", "--port", "70000"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2 and "port" in result.stderr.lower()
+    assert "Traceback" not in result.stderr

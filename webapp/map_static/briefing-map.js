@@ -1,0 +1,149 @@
+/* The briefing map's behaviour in the browser: land, event markers, region shading,
+ * legend, title and a full-screen button.
+ *
+ * webapp/maps.py writes one call per piece, with JSON it has already escaped for a
+ * <script> block. Every piece of report text in that JSON is HTML-escaped there too, so
+ * this file only hands it to Leaflet as popup/tooltip content or sets it as textContent.
+ *
+ * The page gets window.briefingMap = {map, layer, has(id), open(id), close()}, and the
+ * map's container fires "briefing:select" / "briefing:deselect" (detail.id = event id)
+ * when an event's popup opens or closes, so a side list can follow the map.
+ */
+(function (global) {
+  "use strict";
+  var L = global.L;
+
+  function land(map, cfg) {
+    map.getContainer().classList.add("briefing-map");
+    // A pane of its own keeps the land under every overlay whatever order layers load in.
+    var pane = map.createPane("briefingLand");
+    pane.style.zIndex = 250;
+    pane.style.pointerEvents = "none";
+    return L.geoJSON(cfg.land, {
+      pane: "briefingLand", interactive: false, attribution: cfg.attribution,
+      style: {color: "#a39d92", weight: 0.6, fillColor: "#f4f1ea", fillOpacity: 1}
+    });
+  }
+
+  function announce(map, type, id) {
+    map.getContainer().dispatchEvent(
+      new CustomEvent(type, {bubbles: true, detail: {id: id}}));
+  }
+
+  function events(map, cfg) {
+    // A cluster group even for small maps: with a tiny radius it only gathers markers
+    // on the very same spot (many reports place events at a town's centre), which then
+    // fan out on click instead of hiding under one another.
+    var group = L.markerClusterGroup({
+      maxClusterRadius: cfg.clusterRadius, showCoverageOnHover: false,
+      spiderfyOnMaxZoom: true, chunkedLoading: true
+    });
+    var icons = cfg.icons.map(function (svg) {
+      return L.divIcon({html: svg, className: "briefing-marker", iconSize: [18, 18],
+                        iconAnchor: [9, 9], popupAnchor: [0, -8]});
+    });
+    var markers = new Map();
+    var layers = cfg.events.map(function (row) {
+      var id = row[0], icon = row[3], shape = row[5], outline = null;
+      var marker = L.marker([row[1], row[2]], {icon: icons[icon], eventId: id});
+      marker.bindPopup(row[4], {maxWidth: 340, minWidth: 220, autoPanPadding: [40, 40]});
+      marker.on("popupopen", function () {
+        // Events placed on a border or an area show that line or shape while selected.
+        if (shape >= 0 && !outline) {
+          outline = L.geoJSON(cfg.shapes[shape], {
+            interactive: false,
+            style: {color: cfg.colours[icon], weight: 3, dashArray: "6 4", fillOpacity: 0.12}
+          }).addTo(map);
+        }
+        announce(map, "briefing:select", id);
+      });
+      marker.on("popupclose", function () {
+        if (outline) { map.removeLayer(outline); outline = null; }
+        announce(map, "briefing:deselect", id);
+      });
+      markers.set(String(id), marker);
+      return marker;
+    });
+    group.addLayers(layers);
+
+    // MarkerCluster's zoomToShowLayer never calls back when asked while the map is
+    // still moving (a popup sliding into view), so a request then waits for moveend.
+    var moving = false;
+    map.on("movestart", function () { moving = true; });
+    map.on("moveend", function () { moving = false; });
+    global.briefingMap = {
+      map: map,
+      layer: group,
+      has: function (id) { return markers.has(String(id)); },
+      open: function (id) {
+        var marker = markers.get(String(id));
+        if (!marker) { return false; }   // not drawn: no place, or a total / history
+        if (!map.hasLayer(group)) { map.addLayer(group); }
+        var show = function () {
+          group.zoomToShowLayer(marker, function () { marker.openPopup(); });
+        };
+        if (moving) { map.once("moveend", show); } else { show(); }
+        return true;
+      },
+      close: function () { map.closePopup(); }
+    };
+    return group;
+  }
+
+  function regions(map, cfg) {
+    return L.geoJSON(cfg, {
+      style: function (feature) {
+        return {color: "#6b6b6b", weight: 0.8, fillColor: feature.properties.fill,
+                fillOpacity: 0.6};
+      },
+      onEachFeature: function (feature, layer) {
+        layer.bindTooltip(feature.properties.label, {sticky: true});
+      }
+    });
+  }
+
+  function legend(map, cfg) {
+    var control = L.control({position: "bottomright"});
+    control.onAdd = function () {
+      var box = L.DomUtil.create("div", "briefing-legend");
+      box.innerHTML = cfg.html;   // built from escaped text by maps.py
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    };
+    return control.addTo(map);
+  }
+
+  function title(map, text) {
+    var box = L.DomUtil.create("div", "briefing-title", map.getContainer());
+    box.textContent = text;
+    return box;
+  }
+
+  // The browser's own Fullscreen API: folium's plugin would fetch its files from a CDN.
+  function fullscreen(map) {
+    var box = map.getContainer();
+    if (!box.requestFullscreen) { return null; }   // e.g. inside a frame that forbids it
+    var control = L.control({position: "topleft"});
+    control.onAdd = function () {
+      var bar = L.DomUtil.create("div", "leaflet-bar briefing-fullscreen");
+      var button = L.DomUtil.create("a", "", bar);
+      button.href = "#";
+      button.title = "Full screen";
+      button.setAttribute("role", "button");
+      button.innerHTML = '<svg width="14" height="14" viewBox="0 0 14 14" fill="none" ' +
+        'stroke="#333" stroke-width="2"><path d="M1 5V1h4M9 1h4v4M13 9v4H9M5 13H1V9"/></svg>';
+      L.DomEvent.on(button, "click", function (ev) {
+        L.DomEvent.stop(ev);
+        if (document.fullscreenElement) { document.exitFullscreen(); }
+        else { box.requestFullscreen(); }
+      });
+      return bar;
+    };
+    document.addEventListener("fullscreenchange", function () { map.invalidateSize(); });
+    return control.addTo(map);
+  }
+
+  global.BriefingMap = {land: land, events: events, regions: regions, legend: legend,
+                        title: title, fullscreen: fullscreen};
+}(window));

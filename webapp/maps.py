@@ -1,0 +1,245 @@
+"""The briefing map: events in, a folium map that opens with no internet at all.
+
+:func:`build_map` draws one marker per located event (colour = event type, shape =
+category), clustered; the admin-1 regions shaded by event count (a layer, off at first);
+a legend, a scale bar, a layer switcher, a full-screen button and the title. The land
+under them is the project's own country outlines; every script and stylesheet is linked
+under ``static_url`` and served from :func:`webapp.assets.asset_folders`.
+
+Events flagged ``is_total`` (running tolls) or ``is_historical`` (history recalled) are not
+drawn: a map of the day's events would show them as new. The legend says how many were
+left out; the side list can still show them (``briefingMap.open(id)`` returns false).
+
+All event text is treated as hostile: it is HTML-escaped where the popups and the legend
+are built, and the JSON written into <script> has ``<``, ``>`` and ``&`` escaped too, so no
+text can close the script or start markup. Only http(s) sources become links.
+
+No Flask here: the web layer embeds :func:`map_parts` in its own page, and export uses
+:func:`standalone_html`. The browser side lives in ``map_static/briefing-map.js``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from html import escape
+
+import folium
+import numpy as np
+import shapely
+from branca.element import MacroElement
+from folium.map import Layer
+from folium.template import Template
+
+from webapp.assets import asset_folders, asset_urls, country_names, land_geojson
+from webapp.map_html import CATEGORY_SHAPES, glyph, legend_html, popup_html, type_colour
+from webapp.models import Event
+
+__all__ = ["asset_folders", "build_map", "map_parts", "standalone_html"]
+
+ATTRIBUTION = "Natural Earth, GeoNames"
+MIDDLE_EAST = (12.0, 25.0, 42.0, 63.0)   # (south, west, north, east) when nothing else fits
+CLUSTER_ABOVE = 50       # beyond this many markers, nearby ones gather into clusters;
+# below it only overlapping ones do (12 px), so none hides under another
+MAX_FIT_ZOOM = 11        # fitting one event should still show the town around it
+# Light to dark, none as pale as the land; as many as there are classes are used.
+REGION_COLOURS = ["#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"]
+_NICE_BREAKS = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000, 2000, 5000, 10000)
+
+
+def build_map(events: list[Event], region_totals=None, *, static_url: str = "/static",
+              title: str = "", fit: tuple | None = None) -> folium.Map:
+    """A folium map of ``events``, with ``region_totals`` (Regions.aggregate with
+    ``by_type=False``) as a choropleth layer if given."""
+    drawn = [e for e in events if _located(e) and not (e.is_total or e.is_historical)]
+    south, west, north, east = _bounds(drawn, fit)
+    m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=5,
+                   tiles=None, control_scale=True, minZoom=2, maxZoom=17)
+    # New lists on this instance: folium's class-level lists point at CDNs and stay as is.
+    scripts, styles = asset_urls(static_url)
+    m.default_js = [(f"briefing_js_{i}", url) for i, url in enumerate(scripts)]
+    m.default_css = [(f"briefing_css_{i}", url) for i, url in enumerate(styles)]
+    m.briefing_title = title
+
+    _JsLayer("land", {"land": json.loads(land_geojson()), "attribution": ATTRIBUTION},
+             name="Land", overlay=False, control=False).add_to(m)
+    region_keys: list[tuple[str, str]] = []
+    if region_totals is not None:
+        # Off at first: shading under the markers would compete with their colours.
+        regions, region_keys = _region_features(region_totals)
+        _JsLayer("regions", regions, name="Events per region", overlay=True,
+                 show=False).add_to(m)
+    _JsLayer("events", _marker_payload(drawn), name="Events", overlay=True).add_to(m)
+    _JsCall("legend", {"html": legend_html(events, drawn, region_keys)}).add_to(m)
+    _JsCall("fullscreen", None).add_to(m)
+    if title:
+        _JsCall("title", title).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    m.fit_bounds([[south, west], [north, east]], padding=(30, 30), max_zoom=MAX_FIT_ZOOM)
+    return m
+
+
+def map_parts(m: folium.Map) -> dict[str, str]:
+    """The rendered map in three pieces of HTML for a page of our own: ``head`` (links and
+    styles for <head>), ``body`` (the map's <div>) and ``script`` (a whole <script> element
+    to place after that div)."""
+    # Rendering adds elements to the figure (folium's layers append a fresh "addTo" call
+    # each time), so a copy is rendered and the map can be rendered again unchanged.
+    figure = copy.deepcopy(m.get_root())
+    figure.render()
+    return {"head": figure.header.render(), "body": figure.html.render(),
+            "script": f"<script>\n{figure.script.render()}\n</script>"}
+
+
+def standalone_html(m: folium.Map) -> str:
+    """A whole page holding the map alone; its assets are still under ``static_url``."""
+    parts = map_parts(m)
+    title = escape(getattr(m, "briefing_title", "") or "Briefing map")
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{title}</title>\n{parts['head']}\n</head>\n<body>\n{parts['body']}\n"
+            f"{parts['script']}\n</body>\n</html>\n")
+
+
+# -- browser calls ------------------------------------------------------------------
+
+def script_json(value) -> str:
+    """JSON that is safe inside <script>: nothing in it can close the element or open
+    markup or a comment, and line separators cannot end a JS string."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                       ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, code)
+    return text
+
+
+class _JsLayer(Layer):
+    """A layer made by one call into briefing-map.js; a Layer, so LayerControl lists it."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = BriefingMap.{{ this.factory }}(
+            {{ this._parent.get_name() }}, {{ this.payload }});
+        {% endmacro %}""")
+
+    def __init__(self, factory: str, payload, **layer):
+        super().__init__(**layer)
+        self._name = f"briefing_{factory}"
+        self.factory = factory
+        self.payload = script_json(payload)
+
+
+class _JsCall(MacroElement):
+    """A control or decoration added by one call into briefing-map.js."""
+
+    _template = _JsLayer._template
+
+    def __init__(self, factory: str, payload):
+        super().__init__()
+        self._name = f"briefing_{factory}"
+        self.factory = factory
+        self.payload = script_json(payload)
+
+
+# -- events -------------------------------------------------------------------------
+
+def _located(event: Event) -> bool:
+    try:
+        return abs(float(event.latitude)) <= 90 and abs(float(event.longitude)) <= 180
+    except (TypeError, ValueError):   # None, or text from a careless import
+        return False
+
+
+def _bounds(drawn: list[Event], fit: tuple | None) -> tuple[float, float, float, float]:
+    if fit:
+        try:
+            south, west, north, east = (float(v) for v in fit)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"fit must be (south, west, north, east), not {fit!r}") from err
+        if all(map(math.isfinite, (south, west, north, east))):
+            return south, west, north, east
+    if drawn:
+        lats = [float(e.latitude) for e in drawn]
+        lons = [float(e.longitude) for e in drawn]
+        return min(lats), min(lons), max(lats), max(lons)
+    return MIDDLE_EAST
+
+
+def _marker_payload(drawn: list[Event]) -> dict:
+    """Rows [id, lat, lon, icon, popup html, outline index] plus the shared icons and
+    outlines: many events share one glyph, and many sit on one border or area."""
+    icons: dict[tuple[str, str], int] = {}
+    shapes: dict[str, int] = {}
+    rows = []
+    names = country_names()
+    for event in drawn:
+        key = (type_colour(event.event_type), CATEGORY_SHAPES.get(event.category, "circle"))
+        icon = icons.setdefault(key, len(icons))
+        outline = _outline(event.geometry)
+        shape = -1 if outline is None else shapes.setdefault(outline, len(shapes))
+        rows.append([str(event.event_id), round(float(event.latitude), 5),
+                     round(float(event.longitude), 5), icon, popup_html(event, names), shape])
+    return {"clusterRadius": 60 if len(drawn) > CLUSTER_ABOVE else 12,
+            "icons": [glyph(shape, colour) for colour, shape in icons],
+            "colours": [colour for colour, _ in icons],
+            "shapes": [json.loads(text) for text in shapes], "events": rows}
+
+
+def _outline(geometry) -> str | None:
+    """The event's line or area as compact GeoJSON text, or None for a point or junk."""
+    if not isinstance(geometry, dict) or "Point" in str(geometry.get("type", "Point")):
+        return None
+    try:
+        shape = shapely.geometry.shape(geometry)
+    except Exception:   # malformed GeoJSON from an import: draw the marker, not the shape
+        return None
+    if shape.is_empty:
+        return None
+    shape = shapely.simplify(shape, 0.0005, preserve_topology=True)
+    shape = shapely.transform(shape, lambda xy: np.round(xy, 4))
+    return json.dumps(shapely.geometry.mapping(shape), separators=(",", ":"))
+
+
+
+
+# -- regions ------------------------------------------------------------------------
+
+def _class_breaks(top: int, classes: int = len(REGION_COLOURS)) -> list[int]:
+    """Lower bounds of up to ``classes`` count classes, round numbers, from 1 to ``top``:
+    counts per region are skewed (one governorate with most events), so steps widen."""
+    nice = [b for b in _NICE_BREAKS if b <= top] or [1]
+    if len(nice) > classes:
+        nice = [nice[i] for i in np.round(np.linspace(0, len(nice) - 1, classes)).astype(int)]
+    return nice
+
+
+def _region_features(totals) -> tuple[dict, list[tuple[str, str]]]:
+    """GeoJSON of the regions with their fill and an escaped tooltip, and the legend's
+    (class label, colour) pairs."""
+    frame = totals
+    if "event_type" in frame.columns:   # a by-type table: fold it to one row per region
+        frame = frame.groupby(["country_code", "admin1"], as_index=False).agg(
+            events=("events", "sum"), fatalities=("fatalities", "sum"),
+            geometry=("geometry", "first"))
+    frame = frame[[isinstance(g, shapely.Geometry) and not g.is_empty
+                   for g in frame["geometry"]]]
+    breaks = _class_breaks(int(frame["events"].max())) if len(frame) else []
+    colours = [REGION_COLOURS[round(i)]
+               for i in np.linspace(0, len(REGION_COLOURS) - 1, len(breaks))]
+    names = country_names()
+    features = []
+    for code, admin1, count, dead, shape in zip(frame["country_code"], frame["admin1"],
+                                                frame["events"], frame["fatalities"],
+                                                frame["geometry"]):
+        fill = colours[max(int(np.searchsorted(breaks, int(count), side="right")) - 1, 0)]
+        label = (f"<b>{escape(str(admin1))}</b>, {escape(names.get(code, str(code)))}<br>"
+                 f"{int(count)} event(s), {int(dead)} fatalities")
+        shape = shapely.transform(shape, lambda xy: np.round(xy, 4))
+        features.append({"type": "Feature", "properties": {"fill": fill, "label": label},
+                         "geometry": shapely.geometry.mapping(shape)})
+    keys = []
+    for i, low in enumerate(breaks):
+        high = breaks[i + 1] - 1 if i + 1 < len(breaks) else None
+        text = f"{low}+" if high is None else (str(low) if high == low else f"{low}–{high}")
+        keys.append((f"{text} event(s)", colours[i]))
+    return {"type": "FeatureCollection", "features": features}, keys

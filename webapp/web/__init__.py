@@ -1,0 +1,225 @@
+"""The map server: a Flask application factory, as in Flask's tutorial.
+
+Configuration, later sources overriding earlier ones:
+
+1. the defaults below (:data:`DEFAULTS`);
+2. ``instance/config.py`` when present (``DB = "..."`` and so on);
+3. environment variables prefixed ``BRIEFING_``: ``BRIEFING_DB=/data/events.sqlite``,
+   ``BRIEFING_MAP_LIMIT=500`` (values that parse as JSON are read as JSON);
+4. the ``config`` dict given to :func:`create_app`.
+
+Keys: ``DB`` (the SQLite event store; ``instance/briefing.sqlite``), ``INSTANCE_PATH``
+(the gazetteer index and the online geocoder's cache; ``instance/``),
+``GEOCODER_FALLBACK`` / ``GEOCODER_FALLBACK_OPTIONS`` / ``GEOCODER_FALLBACK_DELAY``
+(an optional online geocoder, see
+:func:`webapp.geocoder.make_geocoder`), ``GEOCODER`` (a ready geocoder object, for tests
+and embedding), ``MAP_LIMIT`` (events drawn on the page), ``MAX_ARTICLE_BYTES`` (a pasted
+article's text), ``MAX_CONTENT_LENGTH`` (a request's body), ``TITLE``.
+
+One store connection per request (SQLite connections cannot cross threads), opened on
+first use and closed at the end of the request; one geocoder and one extractor per
+application, made on first use and shared by all threads (they only read).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from flask import Flask, current_app, g, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from webapp.errors import (
+    BadQueryError,
+    BriefingMapError,
+    FilterError,
+    GeocoderServiceError,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "templates"
+INSTANCE = ROOT / "instance"
+
+DEFAULTS = {  # and DB, INSTANCE_PATH: see create_app()
+    "GEOCODER": None,
+    "GEOCODER_FALLBACK": None,
+    "MAP_LIMIT": 2000,
+    "MAX_ARTICLE_BYTES": 1024 * 1024,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # Flask 3.1 limits form fields to 500 kB by default: a pasted article may be larger
+    "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
+    "TITLE": "Briefing map",
+}
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict | None = None, *, instance_path=None) -> Flask:
+    """The briefing map's Flask application; ``instance_path`` (default ``instance/``
+    in the project) is where ``config.py``, the store and the gazetteer index live."""
+    instance = Path(instance_path or INSTANCE).resolve()
+    app = Flask(__name__, template_folder=str(TEMPLATES), instance_path=str(instance),
+                instance_relative_config=True, static_folder=None)
+    app.config.from_mapping(DEFAULTS)
+    app.config.update(DB=str(instance / "briefing.sqlite"), INSTANCE_PATH=str(instance))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("BRIEFING")
+    if config:
+        app.config.update(config)
+    app.json.sort_keys = False
+    app.extensions["briefing"] = Services(app.config)
+
+    from webapp.web import api, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp, url_prefix="/api")
+    app.teardown_appcontext(_close_store)
+    app.after_request(_security_headers)
+    _register_error_handlers(app)
+    return app
+
+
+# -- shared services ----------------------------------------------------------------
+
+class Services:
+    """The application's geocoder and extractor: made once, on first use, under a lock
+    (two first requests at once must not load the gazetteer twice)."""
+
+    def __init__(self, config):
+        self._config = config
+        self._lock = threading.Lock()
+        self._geocoder = None
+        self._extractor = None
+        self.store_lock = threading.Lock()
+        self.store_ready = False
+
+    @property
+    def geocoder(self):
+        if self._geocoder is None:
+            with self._lock:
+                if self._geocoder is None:
+                    from webapp.geocoder import make_geocoder
+
+                    self._geocoder = (self._config.get("GEOCODER")
+                                      or make_geocoder(dict(self._config)))
+        return self._geocoder
+
+    @property
+    def extractor(self):
+        if self._extractor is None:
+            geocoder = self.geocoder  # outside the lock: it takes the lock itself
+            with self._lock:
+                if self._extractor is None:
+                    from webapp.extract.pipeline import Extractor
+                    from webapp.regions import Regions
+
+                    self._extractor = Extractor(geocoder, Regions.load())
+        return self._extractor
+
+
+def services() -> Services:
+    return current_app.extensions["briefing"]
+
+
+def get_store():
+    """This request's connection to the event store."""
+    if "store" not in g:
+        from webapp.store import SQLiteStore
+
+        shared = services()
+        if shared.store_ready:
+            g.store = SQLiteStore(current_app.config["DB"])
+        else:
+            # The first opening may create the file and its tables; SQLiteStore reads
+            # the schema version before it takes the write lock, so two threads opening
+            # a new file at once would both try to create them. One at a time here.
+            with shared.store_lock:
+                g.store = SQLiteStore(current_app.config["DB"])
+                shared.store_ready = True
+    return g.store
+
+
+def _close_store(_exc=None) -> None:
+    store = g.pop("store", None)
+    if store is not None:
+        store.close()
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    return response
+
+
+# -- errors -------------------------------------------------------------------------
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def wants_json() -> bool:
+    """Answer this request's errors in JSON (the API) or as a page (pages, and the
+    paste page's form posts to the API, which a person reads in a browser)."""
+    if not request.path.startswith("/api/"):
+        return False
+    if request.method == "POST" and request.mimetype in FORM_TYPES:
+        accept = request.accept_mimetypes
+        return accept["application/json"] > accept["text/html"]
+    return True
+
+
+def error_response(status: int, message: str, title: str | None = None):
+    if wants_json():
+        return {"error": message}, status
+    title = title or _status_name(status)
+    return render_template("error.html", status=status, title=title,
+                           message=message), status
+
+
+def _status_name(status: int) -> str:
+    from werkzeug.http import HTTP_STATUS_CODES
+
+    return HTTP_STATUS_CODES.get(status, "Error")
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        if err.code is None or err.code < 400:  # a RequestRedirect, say: not an error
+            return err
+        message = err.description or _status_name(err.code)
+        if err.code == 404:
+            message = f"Nothing here: {request.path}"
+        elif err.code == 413:
+            limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+            message = f"The request is too large (the limit is {limit / 2**20:g} MB)."
+        response = error_response(err.code, message)
+        if err.code == 405:
+            resp = current_app.make_response(response)
+            resp.headers["Allow"] = ", ".join(err.valid_methods or ())
+            return resp
+        return response
+
+    @app.errorhandler(FilterError)
+    @app.errorhandler(BadQueryError)
+    def bad_request(err: BriefingMapError):
+        return error_response(400, str(err))
+
+    @app.errorhandler(GeocoderServiceError)
+    def bad_gateway(err: GeocoderServiceError):
+        return error_response(502, str(err))
+
+    @app.errorhandler(BriefingMapError)
+    def our_error(err: BriefingMapError):
+        # Raised on purpose with a one-line message (the store cannot be opened, data
+        # is missing): worth showing, but still the server's failure.
+        log.error("%s %s: %s", request.method, request.path, err)
+        return error_response(500, str(err))
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception):
+        if isinstance(err, HTTPException):  # not reached: its own handler is nearer
+            return http_error(err)
+        log.exception("%s %s failed", request.method, request.path)
+        return error_response(500, InternalServerError.description)

@@ -1,0 +1,277 @@
+"""The JSON API under ``/api``: events, region totals, the type vocabulary with counts,
+the geocoder, and posting articles.
+
+Every error is a JSON body ``{"error": "..."}`` with a 4xx/5xx status (see
+:func:`webapp.web.error_response`); the filters are those of :mod:`.filters`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from datetime import date
+from urllib.parse import urlencode, urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from webapp.errors import BadQueryError, FilterError
+from webapp.models import Article, vocabulary
+from webapp.web import FORM_TYPES, get_store, services
+from webapp.web import filters as webfilters
+
+bp = Blueprint("api", __name__)
+
+GEOJSON = "application/geo+json"
+MAX_CONTEXT_CHARS = 100_000   # geocode's context: an article's worth of text
+MAX_TITLE_CHARS = 500         # as the file ingester keeps them
+
+
+class ArticleError(ValueError):
+    """A posted article that cannot be taken as it is (the poster's mistake)."""
+
+
+# -- reading ------------------------------------------------------------------------
+
+def matching_events(store, view: webfilters.ViewFilters, limit: int | None = None) -> list:
+    """The events of a view, newest first (at most ``limit``)."""
+    if view.article:  # not a store filter: the article's events are picked out here
+        return webfilters.apply_article(store.query(**view.store_kwargs()), view)[:limit]
+    return store.query(**view.store_kwargs(), limit=limit)
+
+
+def type_counts(store, view: webfilters.ViewFilters) -> dict[str, dict[str, int]]:
+    """{"event_type": {...}, "sub_event_type": {...}, "category": {...}} for a view."""
+    levels = ("event_type", "sub_event_type", "category")
+    if view.article:
+        events = matching_events(store, view)
+        return {by: dict(Counter(getattr(e, by) for e in events).most_common())
+                for by in levels}
+    return {by: store.count_by_type(**view.store_kwargs(), by=by) for by in levels}
+
+
+def geojson_text(events) -> str:
+    from webapp.interchange.geojson import write_geojson
+
+    out = io.StringIO()
+    write_geojson(events, out)
+    return out.getvalue()
+
+
+@bp.get("/events")
+def events():
+    """The filtered events as the export's GeoJSON FeatureCollection."""
+    view = webfilters.parse(request.args)
+    limit = webfilters.positive_int(request.args, "limit")
+    found = matching_events(get_store(), view, limit)
+    return Response(geojson_text(found), mimetype=GEOJSON)
+
+
+@bp.get("/regions")
+def regions():
+    """Events and fatalities per admin-1 region (and event type, unless by_type=0), as
+    JSON rows or, with format=geojson, as features with the region's outline."""
+    from webapp.regions import Regions
+
+    view = webfilters.parse(request.args)
+    by_type = webfilters.flag(request.args, "by_type") if "by_type" in request.args else True
+    fmt = (request.args.get("format") or "json").strip().lower()
+    if fmt not in ("json", "geojson"):
+        raise FilterError(f"format must be json or geojson, not {fmt[:20]!r}")
+    table = Regions.load().aggregate(matching_events(get_store(), view), by_type=by_type)
+    if fmt == "geojson":
+        # GeoDataFrame.to_json writes NaN-free JSON with null for missing outlines
+        return Response(table.to_json(drop_id=True), mimetype=GEOJSON)
+    rows = json.loads(table.drop(columns="geometry").to_json(orient="records"))
+    return {"by_type": by_type, "regions": rows}
+
+
+@bp.get("/types")
+def types():
+    """The vocabulary (event types with their sub-event types, and categories), with
+    colours and the number of events of each for the current filters."""
+    view = webfilters.parse(request.args)
+    counts = type_counts(get_store(), view)
+    return vocabulary_with_counts(counts)
+
+
+def vocabulary_with_counts(counts: dict[str, dict[str, int]]) -> dict:
+    vocab = vocabulary()
+    return {
+        "total": sum(counts["event_type"].values()),
+        "event_types": [
+            {"name": name, "color": info["color"], "count": counts["event_type"].get(name, 0),
+             "sub_event_types": [{"name": sub, "color": info["color"],
+                                  "count": counts["sub_event_type"].get(sub, 0)}
+                                 for sub in info["sub_event_types"]]}
+            for name, info in vocab["event_types"].items()],
+        "categories": [
+            {"name": name, "label": info["label"], "color": info["color"],
+             "description": info["description"],
+             "count": counts["category"].get(name, 0)}
+            for name, info in vocab["categories"].items()],
+    }
+
+
+@bp.get("/geocode")
+def geocode():
+    """The geocoder's raw answer for ``q`` (with optional ``context`` text)."""
+    query = request.args.get("q", "")
+    context = request.args.get("context") or None
+    if not query.strip():
+        raise BadQueryError("q is empty: give a place name, e.g. /api/geocode?q=Rafah")
+    if context is not None and len(context) > MAX_CONTEXT_CHARS:
+        raise BadQueryError(f"context is longer than {MAX_CONTEXT_CHARS:,} characters")
+    found = services().geocoder.geocode(query, exactly_one=True, context=context)
+    if not found:
+        shown = " ".join(query.split())[:80]
+        return {"error": f"not found: {shown!r}", "query": shown}, 404
+    return found.raw
+
+
+# -- writing ------------------------------------------------------------------------
+
+@bp.post("/articles")
+def post_article():
+    """Extract an article's events and store them.
+
+    JSON ``{"title", "text", "published", "url"}`` answers 201 with the events as a
+    FeatureCollection (plus ``article`` and ``map_url``), or 200 ``{"duplicate": true}``
+    when the same text is already stored. A form post (the paste page) is redirected to
+    the map of the article's events, or shown the paste page again with the problem.
+    """
+    if request.mimetype in FORM_TYPES:
+        return _post_form()
+    if not request.is_json:
+        return {"error": "send the article as JSON (Content-Type: application/json) or "
+                         "as a form"}, 415
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return {"error": "the body is not a JSON object like "
+                         '{"title": ..., "text": ..., "published": "YYYY-MM-DD"}'}, 400
+    try:
+        article = make_article(data)
+    except ArticleError as err:
+        return {"error": str(err)}, 400
+    stored, found = _store(article)
+    map_url = _map_url(article.content_hash)
+    if not stored:
+        return {"duplicate": True, "article": article.content_hash, "map_url": map_url}, 200
+    body = geojson_text(found)
+    # foreign members of the FeatureCollection, after its own
+    body = body.rstrip()[:-1] + (f', "article": {json.dumps(article.content_hash)}, '
+                                 f'"map_url": {json.dumps(map_url)}}}\n')
+    return Response(body, status=201, mimetype=GEOJSON,
+                    headers={"Location": url_for("api.events", article=article.content_hash)})
+
+
+def _post_form():
+    if not _same_origin():
+        # A page elsewhere must not be able to post articles into an analyst's store
+        # through their browser. (JSON posts cannot be sent cross-site without CORS.)
+        return _form_error("This form can only be sent from the briefing map's own "
+                           "paste page.", 403)
+    form = request.form
+    upload = request.files.get("file")
+    text = form.get("text", "")
+    if upload is not None and upload.filename:
+        data = upload.read(current_app.config["MAX_ARTICLE_BYTES"] + 1)
+        if text.strip():
+            return _form_error("Give the article's text or a file, not both.")
+        if b"\x00" in data[:8192]:
+            return _form_error(f"{upload.filename} is a binary file, not text.")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            return _form_error(f"{upload.filename} is not UTF-8 text (byte {err.start}).")
+    fields = {"title": form.get("title", ""), "text": text,
+              "published": form.get("published", ""), "url": form.get("url", "")}
+    try:
+        article = make_article(fields)
+    except ArticleError as err:
+        return _form_error(str(err))
+    stored, found = _store(article)
+    notice = f"stored-{len(found)}" if stored else "duplicate"
+    return redirect(_map_url(article.content_hash, notice=notice), code=303)
+
+
+def _form_error(message: str, status: int = 400):
+    if not _wants_html():
+        return {"error": message}, status
+    return render_template("paste.html", error=message, values=request.form,
+                           today=date.today().isoformat()), status
+
+
+def _wants_html() -> bool:
+    accept = request.accept_mimetypes
+    return accept["text/html"] >= accept["application/json"]
+
+
+def _same_origin() -> bool:
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":
+        referrer = request.headers.get("Referer")
+        if origin is None and not referrer:
+            return True  # not a browser (curl, scripts): nothing to protect against
+        origin = referrer or ""
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc == request.host
+
+
+def _store(article: Article) -> tuple[bool, list]:
+    """(stored?, the events extracted) — nothing is stored for a duplicate."""
+    found = services().extractor.events(article)
+    return get_store().add_article(article, found), found
+
+
+def _map_url(content_hash: str, **extra) -> str:
+    return url_for("views.index") + "?" + urlencode([("article", content_hash),
+                                                     *extra.items()])
+
+
+def make_article(data: dict) -> Article:
+    """An :class:`Article` from posted fields, or :class:`ArticleError` saying why not."""
+    for name in ("title", "text", "published", "url"):
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ArticleError(f"{name} must be text, not {type(value).__name__}")
+    text = (data.get("text") or "").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ArticleError("the article's text is empty")
+    limit = current_app.config["MAX_ARTICLE_BYTES"]
+    if len(text.encode("utf-8")) > limit:
+        raise ArticleError(f"the article's text is over {limit / 2**20:g} MB")
+    if "\x00" in text:
+        raise ArticleError("the article's text contains NUL characters (a binary file?)")
+    title = " ".join((data.get("title") or "").split())
+    if not title:  # as for text files: the first line is the headline
+        title = text.strip().splitlines()[0].strip()
+    title = title[:MAX_TITLE_CHARS]
+    published = _published(data.get("published"))
+    url = (data.get("url") or "").strip()
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
+            raise ArticleError(f"url must be an http(s) address, not {url[:60]!r}")
+    return Article(title=title, text=text, published=published, url=url,
+                   source=url or "posted to the briefing map")
+
+
+def _published(value: str | None) -> date | None:
+    from webapp.ingest import parse_date
+
+    value = (value or "").strip()
+    if not value:
+        return None
+    found = parse_date(value)
+    if found is None or not 1900 <= found.year <= 2100:
+        raise ArticleError(f"published must be a date such as 2024-05-03, not {value[:40]!r}")
+    return found

@@ -1,0 +1,248 @@
+"""The query parameters the map page and the JSON API share, parsed and checked once.
+
+The URL is the state of a view: :func:`parse` reads ``request.args`` into a
+:class:`ViewFilters`, and :meth:`ViewFilters.args` writes the same filters back as URL
+parameters (blank ones left out), so a filtered map can be bookmarked, shared and
+reloaded, and its "Download GeoJSON" link asks the API for exactly what is shown.
+
+Every bad value raises :class:`~webapp.errors.FilterError` with a message meant for the
+user; the web layer answers 400 with it (JSON for the API, the error page for pages).
+
+Parameters (all optional):
+
+``type``
+    repeatable; an ACLED event type, sub-event type or the briefing's category, exactly
+    as in ``webapp/event_vocabulary.json``; an event matches if any of its three is given.
+``since``, ``until``
+    inclusive days, ``YYYY-MM-DD``.
+``country``
+    ISO 3166-1 alpha-2 code (any case).
+``region``
+    admin-1 name (case-insensitive, as the store compares it).
+``q``
+    text in the sentence, place or actors.
+``bbox``
+    ``west,south,east,north`` in degrees (west > east crosses the antimeridian).
+``article``
+    an article's content hash (64 hex digits): that article's events only.
+``include_flagged``
+    ``1`` to include running totals and recalled history (left out by default).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from webapp.errors import FilterError
+from webapp.models import vocabulary
+from webapp.store.base import make_filters
+
+MAX_TEXT = 200  # characters of q and region
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
+_HASH = re.compile(r"[0-9a-f]{64}")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+# The parameters this module owns; a view may read others (limit, format) itself.
+NAMES = ("type", "since", "until", "country", "region", "q", "bbox", "article",
+         "include_flagged")
+
+
+@lru_cache(maxsize=1)
+def type_names() -> frozenset[str]:
+    """Every value ``type`` may take: event types, sub-event types and categories."""
+    vocab = vocabulary()
+    names = set(vocab["event_types"]) | set(vocab["categories"])
+    for info in vocab["event_types"].values():
+        names.update(info["sub_event_types"])
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class ViewFilters:
+    """Checked filters of one view. ``since``/``until`` are ISO days, ``country`` is
+    upper case, ``bbox`` is four floats; ``None`` and ``()`` mean "not filtered"."""
+
+    types: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+    country: str | None = None
+    region: str | None = None
+    q: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    article: str | None = None
+    include_flagged: bool = False
+
+    def store_kwargs(self) -> dict:
+        """Keyword arguments for ``EventStore.query`` and ``count_by_type`` (the
+        article filter is not the store's: see :func:`apply_article`)."""
+        return {"types": self.types, "since": self.since, "until": self.until,
+                "country": self.country, "region": self.region, "q": self.q,
+                "bbox": self.bbox, "include_flagged": self.include_flagged}
+
+    def args(self) -> list[tuple[str, str]]:
+        """The filters as URL parameters, in a stable order, blanks left out;
+        ``urlencode(args)`` parses back to an equal :class:`ViewFilters`."""
+        out = [("type", t) for t in self.types]
+        for name in ("since", "until", "country", "region", "q"):
+            value = getattr(self, name)
+            if value:
+                out.append((name, value))
+        if self.bbox:
+            out.append(("bbox", self.bbox_text))
+        if self.article:
+            out.append(("article", self.article))
+        if self.include_flagged:
+            out.append(("include_flagged", "1"))
+        return out
+
+    @property
+    def bbox_text(self) -> str:
+        return ",".join(_number(v) for v in self.bbox) if self.bbox else ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.args())
+
+    def without_types(self) -> ViewFilters:
+        """The same view with every type: for counts next to each type's checkbox."""
+        return replace(self, types=())
+
+
+def parse(args) -> ViewFilters:
+    """Filters from a ``MultiDict`` of URL parameters (``request.args``)."""
+    types = []
+    for value in args.getlist("type"):
+        value = value.strip()
+        if not value:
+            continue
+        if value not in type_names():
+            raise FilterError(f"unknown type {_show(value)}: use an event type, sub-event "
+                              f"type or category from /api/types (exact spelling)")
+        if value not in types:
+            types.append(value)
+    since = _day(args, "since")
+    until = _day(args, "until")
+    if since and until and since > until:
+        raise FilterError(f"since ({since}) is after until ({until})")
+    country = _one(args, "country")
+    if country and not _COUNTRY.fullmatch(country):
+        raise FilterError(f"country must be a two-letter ISO code such as PS or LB, "
+                          f"not {_show(country)}")
+    region = _text(args, "region")
+    q = _text(args, "q")
+    bbox = _bbox(_one(args, "bbox"))
+    article = _one(args, "article")
+    if article:
+        article = article.lower()
+        if not _HASH.fullmatch(article):
+            raise FilterError(f"article must be an article's content hash (64 hexadecimal "
+                              f"digits), not {_show(article)}")
+    include_flagged = flag(args, "include_flagged")
+    # The store checks the same values again; running them through its own check here
+    # keeps the page, the API and the store agreeing on what is valid.
+    checked = make_filters(types, since, until, country, region, q, bbox, include_flagged)
+    return ViewFilters(types=checked.types, since=checked.since, until=checked.until,
+                       country=checked.country, region=checked.region, q=checked.q,
+                       bbox=checked.bbox, article=article or None,
+                       include_flagged=checked.include_flagged)
+
+
+def flag(args, name: str) -> bool:
+    """A yes/no parameter: 1/true/yes/on or 0/false/no/off (or absent)."""
+    value = (_one(args, name) or "").lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise FilterError(f"{name} must be 1 or 0, not {_show(value)}")
+
+
+def positive_int(args, name: str, maximum: int | None = None) -> int | None:
+    """An optional whole number >= 1 (at most ``maximum``)."""
+    value = _one(args, name)
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise FilterError(f"{name} must be a whole number of 1 or more, not {_show(value)}")
+    number = int(value)
+    if maximum is not None and number > maximum:
+        raise FilterError(f"{name} must be at most {maximum}, not {number}")
+    return number
+
+
+def apply_article(events: list, filters: ViewFilters) -> list:
+    """The events of ``filters.article`` only (all of them when no article is given)."""
+    if not filters.article:
+        return events
+    return [e for e in events if e.article_hash == filters.article]
+
+
+def has_blanks(args) -> bool:
+    """True when the URL carries empty filter fields (as a submitted form does), so the
+    page can redirect to the clean URL of the same view."""
+    return any(not v.strip() for name in NAMES for v in args.getlist(name))
+
+
+# -- helpers -------------------------------------------------------------------------
+
+def _one(args, name: str) -> str | None:
+    values = [v.strip() for v in args.getlist(name) if v.strip()]
+    if len(values) > 1:
+        raise FilterError(f"{name} given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+def _text(args, name: str) -> str | None:
+    value = _one(args, name)
+    if value and len(value) > MAX_TEXT:
+        raise FilterError(f"{name} is longer than {MAX_TEXT} characters")
+    if value and any(ord(c) < 32 for c in value):
+        raise FilterError(f"{name} contains control characters")
+    return value
+
+
+def _day(args, name: str) -> str | None:
+    value = _one(args, name)
+    if not value:
+        return None
+    if not _DAY.fullmatch(value):
+        raise FilterError(f"{name} must be a date written YYYY-MM-DD, not {_show(value)}")
+    return value  # make_filters checks it is a real day (no 2024-02-30)
+
+
+def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    if not value:
+        return None
+    parts = value.split(",")
+    try:
+        numbers = tuple(float(p) for p in parts)
+    except ValueError:
+        numbers = ()
+    if len(parts) != 4 or len(numbers) != 4 or not all(map(math.isfinite, numbers)):
+        raise FilterError(f"bbox must be four numbers west,south,east,north (degrees), "
+                          f"not {_show(value)}")
+    west, south, east, north = numbers
+    if not (-180 <= west <= 180 and -180 <= east <= 180):
+        raise FilterError(f"bbox: west and east must be longitudes between -180 and 180 "
+                          f"({_show(value)})")
+    if not (-90 <= south <= 90 and -90 <= north <= 90):
+        raise FilterError(f"bbox: south and north must be latitudes between -90 and 90 "
+                          f"({_show(value)})")
+    if south > north:
+        raise FilterError(f"bbox: south ({south:g}) is north of north ({north:g})")
+    return numbers
+
+
+def _number(value: float) -> str:
+    """Shortest text that reads back as the same float ("34.5", "-180")."""
+    text = repr(float(value))
+    return text.removesuffix(".0")
+
+
+def _show(value: str) -> str:
+    """A user's value quoted for a message, cut short."""
+    return repr(value if len(value) <= 60 else value[:57] + "...")
