@@ -150,6 +150,8 @@ class SQLiteStore(EventStore):
         if version == SCHEMA_VERSION:
             return
         with self._transaction() as conn:
+            # Another connection may have migrated while we waited for the write lock.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 MIGRATIONS[target](conn)
             # PRAGMAs take no parameters; both values are our own integers

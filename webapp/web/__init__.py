@@ -131,9 +131,9 @@ def get_store():
         if shared.store_ready:
             g.store = SQLiteStore(current_app.config["DB"])
         else:
-            # The first opening may create the file and its tables; SQLiteStore reads
-            # the schema version before it takes the write lock, so two threads opening
-            # a new file at once would both try to create them. One at a time here.
+            # The first opening creates the file, its tables and switches it to WAL;
+            # switching the journal mode is refused ("database is locked") while another
+            # connection is creating the tables, so first openings go one at a time.
             with shared.store_lock:
                 g.store = SQLiteStore(current_app.config["DB"])
                 shared.store_ready = True
