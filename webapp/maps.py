@@ -158,9 +158,12 @@ def _bounds(drawn: list[Event], fit: tuple | None) -> tuple[float, float, float,
             raise ValueError(f"fit must be (south, west, north, east), not {fit!r}") from err
         if all(map(math.isfinite, (south, west, north, east))):
             return south, west, north, east
-    if drawn:
-        lats = [float(e.latitude) for e in drawn]
-        lons = [float(e.longitude) for e in drawn]
+    # Events placed only at a country's point (a phone call "with the Netherlands")
+    # would pull the view across a continent: fit the precisely placed ones when any.
+    precise = [e for e in drawn if e.geo_precision < 3] or drawn
+    if precise:
+        lats = [float(e.latitude) for e in precise]
+        lons = [float(e.longitude) for e in precise]
         return min(lats), min(lons), max(lats), max(lons)
     return MIDDLE_EAST
 
