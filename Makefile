@@ -29,6 +29,7 @@ bench: index
 	$(PY) bench/geocode.py
 	$(PY) bench/extract.py
 	$(PY) bench/import_rows.py
+	$(PY) bench/web.py
 
 clean:
 	rm -rf $(VENV) instance

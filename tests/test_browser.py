@@ -79,10 +79,12 @@ class Offline:
         self.context.set_default_timeout(30_000)
         self.outside: list[str] = []
         self.errors: list[str] = []
+        self.console: list[str] = []   # console errors: CSP violations are reported there
         self.dialogs: list[str] = []
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda err: self.errors.append(str(err)))
+        self.page.on("console", self._console)
         self.page.on("dialog", self._dialog)
 
     def _route(self, route):
@@ -91,6 +93,10 @@ class Offline:
         else:
             self.outside.append(route.request.url)
             route.abort()
+
+    def _console(self, message):
+        if message.type == "error":
+            self.console.append(message.text)
 
     def _dialog(self, dialog):
         self.dialogs.append(dialog.message)
@@ -111,6 +117,7 @@ def tab(browser):
     yield offline
     offline.close()
     assert offline.errors == [], offline.errors
+    assert offline.console == [], offline.console
 
 
 COUNT_MARKERS = """() => {
@@ -225,3 +232,84 @@ def test_hostile_text_stays_text(server, tab):
     assert tab.dialogs == []
     assert page.evaluate("window.__pwned === undefined")
     assert tab.outside == []
+
+
+def shown_categories(page) -> set[str]:
+    """The briefing categories of the events in the side list (the .meta line's third
+    part is the category's label)."""
+    metas = page.locator("#event-list .meta").all_inner_texts()
+    return {meta.split("·")[2].strip() for meta in metas}
+
+
+def test_unticking_a_type_hides_its_events(server, tab):
+    page = tab.open(f"{server}/?{SAMPLE_DAYS}")
+    page.locator("summary", has_text="Briefing categories").click()
+    counts = {}
+    for label in page.locator(".types details").nth(1).locator("label").all():
+        value = label.locator("input").get_attribute("value")
+        counts[value] = int(label.locator(".n").inner_text())
+    present = [name for name, n in counts.items() if n]
+    assert len(present) >= 2 and sum(counts.values()) == 11, counts
+    for name in present:   # every category with events ticked: all 11 still drawn
+        page.check(f"input[name=type][value='{name}']")
+    with page.expect_navigation():
+        page.click("form#filters button[type=submit]")
+    page.wait_for_function("window.briefingMap && window.briefingMap.layer")
+    assert marker_count(page, 11) == 11
+
+    hidden = max(present, key=lambda name: counts[name])   # the biggest, say "strike"
+    from webapp.models import vocabulary
+
+    label = vocabulary()["categories"][hidden]["label"]
+    assert label in shown_categories(page)
+    page.uncheck(f"input[name=type][value='{hidden}']")
+    with page.expect_navigation():
+        page.click("form#filters button[type=submit]")
+    page.wait_for_function("window.briefingMap && window.briefingMap.layer")
+    assert hidden not in parse_qs(urlsplit(page.url).query)["type"]
+    left = 11 - counts[hidden]
+    assert page.locator("#event-list li").count() == left
+    assert marker_count(page, left) == left
+    assert page.evaluate("briefingMap.layer.getLayers().length") == left
+    assert label not in shown_categories(page)
+    assert tab.outside == []
+
+
+def test_a_markers_popup_shows_its_sentence(server, tab):
+    page = tab.open(f"{server}/?type=strike&since=2024-05-02&country=LB")
+    sentence = page.locator("#event-list .what").inner_text().strip()
+    assert sentence
+    marker = page.locator(".leaflet-marker-icon.briefing-marker")
+    marker.wait_for(state="visible")
+    marker.click()   # the marker on the map, not the list entry
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible")
+    assert sentence in " ".join(popup.inner_text().split())
+    assert tab.outside == []
+
+
+LAND_FILL = """() => [...briefingMap.map.getPane('briefingLand').querySelectorAll('path')]
+    .map(p => p.getAttribute('fill-opacity'))"""
+
+
+def test_openstreetmap_tiles_only_when_turned_on(server, tab):
+    page = tab.open(f"{server}/?{SAMPLE_DAYS}")
+    page.wait_for_timeout(300)
+    assert tab.outside == []   # off at first: not one tile asked for
+    assert set(page.evaluate(LAND_FILL)) == {"1"}
+    switch = page.locator(".leaflet-control-layers-overlays label",
+                          has_text="OpenStreetMap (online)").locator("input")
+    assert not switch.is_checked()
+    switch.check()
+    # the page asks for tiles (the policy lets them through; this test cuts them off)
+    page.wait_for_function("document.querySelectorAll('.leaflet-tile').length > 0")
+    page.wait_for_timeout(300)
+    assert tab.outside and all(urlsplit(u).hostname == "tile.openstreetmap.org"
+                               for u in tab.outside), tab.outside
+    # the land keeps its borders but no longer hides the tiles
+    assert set(page.evaluate(LAND_FILL)) == {"0"}
+    switch.uncheck()
+    assert set(page.evaluate(LAND_FILL)) == {"1"}
+    # the tiles cut off above are logged as failed loads; nothing else may be
+    assert all("Failed to load resource" in text for text in tab.console), tab.console
+    tab.console.clear()

@@ -19,7 +19,16 @@ import folium
 import pytest
 
 from webapp.assets import asset_folders
-from webapp.maps import CLUSTER_ABOVE, MIDDLE_EAST, build_map, map_parts, standalone_html
+from webapp.maps import (
+    CLUSTER_ABOVE,
+    MAX_ZOOM,
+    MIDDLE_EAST,
+    OSM_LAYER_NAME,
+    OSM_TILES,
+    build_map,
+    map_parts,
+    standalone_html,
+)
 from webapp.models import Event
 from webapp.regions import Regions
 
@@ -149,6 +158,35 @@ def test_land_is_the_base_layer_with_attribution(page):
     assert land["attribution"] == "Natural Earth, GeoNames"
     assert len(land["land"]["features"]) > 240            # every country, small ones too
     assert "L.tileLayer" not in page
+
+
+def test_the_map_sets_its_own_max_zoom(page):
+    # no tile layer is on at first to give Leaflet a maximum, and MarkerCluster needs one
+    options = re.search(r"L\.map\(\s*\"map_\w+\",\s*\{(.*?)\}\s*\);", page, re.S)
+    assert options, "no L.map(...) call"   # its options hold JS (crs: L.CRS...), not JSON
+    assert re.search(rf'"maxZoom":\s*{MAX_ZOOM},', options.group(1))
+
+
+def test_openstreetmap_is_an_optional_layer_off_at_first(page):
+    osm = payload(page, "osm")
+    assert osm["url"] == OSM_TILES and "OpenStreetMap" in osm["attribution"]
+    assert osm["maxZoom"] == MAX_ZOOM
+    name = re.search(r"var (briefing_osm_\w+) = BriefingMap\.osm\(", page).group(1)
+    # listed in the layer switcher, but never added to the map by the page itself
+    assert re.search(rf'"{re.escape(OSM_LAYER_NAME)}"\s*:\s*{name},', page)
+    assert not re.search(rf"\b{name}\.addTo\(", page)
+    assert page.count(name) == 2   # made, and listed: nothing else touches it
+    # the other layers are still added
+    events = re.search(r"var (briefing_events_\w+) = ", page).group(1)
+    assert re.search(rf"\b{events}\.addTo\(", page)
+
+
+def test_the_tile_url_is_no_script_or_stylesheet(page):
+    # It sits inside the inline script's JSON: the browser only fetches it once the
+    # user turns the layer on, so the offline checks above still hold.
+    tags = Tags(page)
+    assert any(OSM_TILES in body for body in tags.inline)
+    assert not [u for u in tags.scripts + tags.styles if "openstreetmap" in u]
 
 
 # -- hostile text -------------------------------------------------------------------

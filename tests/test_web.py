@@ -12,6 +12,7 @@ import time
 import urllib.request
 from datetime import date
 from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -259,6 +260,94 @@ def test_unknown_pages_are_404_pages_and_api_404_json(client):
     assert response.status_code == 404 and "error" in response.json
     response = client.get("/api/articles")  # exists, but only for POST
     assert response.status_code == 405 and "error" in response.json
+
+
+CSP = ("default-src 'self'; img-src 'self' data: https://tile.openstreetmap.org; "
+       "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
+       "connect-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'")
+
+
+def test_every_page_has_a_content_security_policy(client):
+    responses = {url: client.get(url) for url in ("/", "/paste", "/no/such/page",
+                                                  "/?since=not-a-date")}
+    responses["form error"] = client.post("/api/articles", data={"text": " "},
+                                          headers={"Accept": "text/html"})
+    responses["too large"] = client.post("/api/articles",
+                                         data={"text": "x" * (2 * 1024 * 1024 + 10)},
+                                         headers={"Accept": "text/html"})
+    for name, response in responses.items():
+        assert response.mimetype == "text/html", name
+        assert response.headers["Content-Security-Policy"] == CSP, name
+        assert response.headers["X-Content-Type-Options"] == "nosniff", name
+
+
+def test_the_policy_lets_in_the_tile_layers_host_only_for_images():
+    from webapp.maps import OSM_TILES
+
+    host = "https://" + urlsplit(OSM_TILES).netloc
+    rules = dict(rule.split(" ", 1) for rule in CSP.split("; "))
+    assert [name for name, value in rules.items() if host in value] == ["img-src"]
+
+
+class Referenced(HTMLParser):
+    """Every URL a page makes the browser fetch as a script, stylesheet, font or image:
+    src and srcset, <link href> of any rel (stylesheets, preloads, icons), <object data>,
+    and url(...) / @import in <style> blocks and style attributes. Plain <a href> links
+    are not fetched and not collected."""
+
+    CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""", re.I)
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.urls: list[str] = []
+        self._in_style = False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for name in ("src", "data", "poster"):
+            if attrs.get(name):
+                self.urls.append(attrs[name])
+        if attrs.get("srcset"):
+            self.urls += [part.split()[0] for part in attrs["srcset"].split(",") if part.strip()]
+        if tag == "link" and attrs.get("href"):
+            self.urls.append(attrs["href"])
+        if attrs.get("style"):
+            self._css(attrs["style"])
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self._css(data)
+
+    def _css(self, text):
+        self.urls += [a or b for a, b in self.CSS_URL.findall(text)]
+
+
+def test_no_page_references_an_outside_script_stylesheet_font_or_image(client):
+    outside = re.compile(r"(?i)^\s*(https?:)?//")
+    for url in ("/", "/?type=strike", "/paste", "/no/such/page"):
+        html = client.get(url).get_data(as_text=True)
+        fetched = Referenced(html).urls
+        assert any(u.endswith(".js") for u in fetched) or url != "/", fetched
+        assert not [u for u in fetched if outside.match(u)], (url, fetched)
+    # the map's own stylesheets, and the fonts and images they point at
+    html = page(client, "/")
+    for css in re.findall(r'href="(/static/[^"]+\.css)"', html):
+        text = client.get(css).get_data(as_text=True)
+        found = [a or b for a, b in Referenced.CSS_URL.findall(text)]
+        assert not [u for u in found if outside.match(u)], (css, found)
+    # the checker itself catches each kind
+    for bad in ('<script src="https://cdn.example/x.js"></script>',
+                '<link rel="stylesheet" href="//cdn.example/x.css">',
+                '<style>@font-face { src: url("https://fonts.example/f.woff2") }</style>',
+                '<img src="http://tiles.example/1/2/3.png">',
+                '<div style="background: url(https://x.example/a.png)"></div>'):
+        assert [u for u in Referenced(bad).urls if outside.match(u)], bad
 
 
 def test_server_failures_are_500_without_a_traceback(tmp_path, geocoder):

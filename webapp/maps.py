@@ -3,8 +3,10 @@
 :func:`build_map` draws one marker per located event (colour = event type, shape =
 category), clustered; the admin-1 regions shaded by event count (a layer, off at first);
 a legend, a scale bar, a layer switcher, a full-screen button and the title. The land
-under them is the project's own country outlines; every script and stylesheet is linked
-under ``static_url`` and served from :func:`webapp.assets.asset_folders`.
+under them is the project's own country outlines; OpenStreetMap's tiles are an optional
+layer, off at first, for a user who is online and turns them on. Every script and
+stylesheet is linked under ``static_url`` and served from
+:func:`webapp.assets.asset_folders`.
 
 Events flagged ``is_total`` (running tolls) or ``is_historical`` (history recalled) are not
 drawn: a map of the day's events would show them as new. The legend says how many were
@@ -39,9 +41,16 @@ from webapp.models import Event
 __all__ = ["asset_folders", "build_map", "map_parts", "standalone_html"]
 
 ATTRIBUTION = "Natural Earth, GeoNames"
+# The one thing on the page that may go online, and only when the user turns it on.
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = ('&copy; <a href="https://www.openstreetmap.org/copyright">'
+                   "OpenStreetMap</a> contributors")
+OSM_LAYER_NAME = "OpenStreetMap (online)"
 MIDDLE_EAST = (12.0, 25.0, 42.0, 63.0)   # (south, west, north, east) when nothing else fits
 CLUSTER_ABOVE = 50       # beyond this many markers, nearby ones gather into clusters;
 # below it only overlapping ones do (12 px), so none hides under another
+MAX_ZOOM = 17            # set on the map itself: with no tile layer Leaflet has no
+# maximum zoom, and MarkerCluster refuses to start without one
 MAX_FIT_ZOOM = 11        # fitting one event should still show the town around it
 # Light to dark, none as pale as the land; as many as there are classes are used.
 REGION_COLOURS = ["#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"]
@@ -55,7 +64,7 @@ def build_map(events: list[Event], region_totals=None, *, static_url: str = "/st
     drawn = [e for e in events if _located(e) and not (e.is_total or e.is_historical)]
     south, west, north, east = _bounds(drawn, fit)
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=5,
-                   tiles=None, control_scale=True, minZoom=2, maxZoom=17)
+                   tiles=None, control_scale=True, minZoom=2, maxZoom=MAX_ZOOM)
     # New lists on this instance: folium's class-level lists point at CDNs and stay as is.
     scripts, styles = asset_urls(static_url)
     m.default_js = [(f"briefing_js_{i}", url) for i, url in enumerate(scripts)]
@@ -64,6 +73,10 @@ def build_map(events: list[Event], region_totals=None, *, static_url: str = "/st
 
     _JsLayer("land", {"land": json.loads(land_geojson()), "attribution": ATTRIBUTION},
              name="Land", overlay=False, control=False).add_to(m)
+    # Off at first (show=False: folium writes no addTo), so no tile is requested until
+    # the layer switcher adds it; the page works the same with no internet at all.
+    _JsLayer("osm", {"url": OSM_TILES, "attribution": OSM_ATTRIBUTION, "maxZoom": MAX_ZOOM},
+             name=OSM_LAYER_NAME, overlay=True, show=False).add_to(m)
     region_keys: list[tuple[str, str]] = []
     if region_totals is not None:
         # Off at first: shading under the markers would compete with their colours.

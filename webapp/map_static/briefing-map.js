@@ -1,5 +1,5 @@
 /* The briefing map's behaviour in the browser: land, event markers, region shading,
- * legend, title and a full-screen button.
+ * legend, title, a full-screen button and optional online tiles.
  *
  * webapp/maps.py writes one call per piece, with JSON it has already escaped for a
  * <script> block. Every piece of report text in that JSON is HTML-escaped there too, so
@@ -12,6 +12,7 @@
 (function (global) {
   "use strict";
   var L = global.L;
+  var LAND_FILL = 1;   // opaque: with no tiles the land is the whole base map
 
   function land(map, cfg) {
     map.getContainer().classList.add("briefing-map");
@@ -19,10 +20,27 @@
     var pane = map.createPane("briefingLand");
     pane.style.zIndex = 250;
     pane.style.pointerEvents = "none";
-    return L.geoJSON(cfg.land, {
+    var layer = L.geoJSON(cfg.land, {
       pane: "briefingLand", interactive: false, attribution: cfg.attribution,
-      style: {color: "#a39d92", weight: 0.6, fillColor: "#f4f1ea", fillOpacity: 1}
+      style: {color: "#a39d92", weight: 0.6, fillColor: "#f4f1ea", fillOpacity: LAND_FILL}
     });
+    map.briefingLand = layer;   // the online tiles clear its fill while they are shown
+    return layer;
+  }
+
+  // OpenStreetMap's tiles, for whoever is online and wants streets. Only a layer object
+  // here: Leaflet asks for tiles once the layer is on the map, and maps.py leaves it off
+  // until the layer switcher turns it on. The land sits in a pane above the tiles, so
+  // while they are shown it keeps its borders and drops its fill, which would hide them.
+  function osm(map, cfg) {
+    var tiles = L.tileLayer(cfg.url, {maxZoom: cfg.maxZoom, attribution: cfg.attribution});
+    tiles.on("add", function () {
+      if (map.briefingLand) { map.briefingLand.setStyle({fillOpacity: 0}); }
+    });
+    tiles.on("remove", function () {
+      if (map.briefingLand) { map.briefingLand.setStyle({fillOpacity: LAND_FILL}); }
+    });
+    return tiles;
   }
 
   function announce(map, type, id) {
@@ -144,6 +162,6 @@
     return control.addTo(map);
   }
 
-  global.BriefingMap = {land: land, events: events, regions: regions, legend: legend,
+  global.BriefingMap = {land: land, osm: osm, events: events, regions: regions, legend: legend,
                         title: title, fullscreen: fullscreen};
 }(window));

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, current_app, g, render_template, request
@@ -146,7 +147,34 @@ def _close_store(_exc=None) -> None:
         store.close()
 
 
+@lru_cache(maxsize=1)
+def content_security_policy() -> str:
+    """The pages' Content-Security-Policy: everything from this server, except images
+    from OpenStreetMap's tile server for the optional (off by default) tile layer.
+    Scripts need 'unsafe-inline' because folium writes the map as an inline script;
+    all text in it is escaped by maps.script_json, which is what keeps it safe.
+    Built on first use: webapp.maps imports folium, which the API alone never needs."""
+    from urllib.parse import urlsplit
+
+    from webapp.maps import OSM_TILES
+
+    tiles = urlsplit(OSM_TILES)
+    return "; ".join([
+        "default-src 'self'",
+        f"img-src 'self' data: {tiles.scheme}://{tiles.netloc}",
+        "style-src 'self' 'unsafe-inline'",
+        "script-src 'self' 'unsafe-inline'",
+        "connect-src 'self'",
+        "frame-ancestors 'self'",
+        "base-uri 'self'",
+        "form-action 'self'",
+    ])
+
+
 def _security_headers(response):
+    if response.mimetype == "text/html":   # JSON and static files run nothing
+        response.headers.setdefault("Content-Security-Policy",
+                                     content_security_policy())
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")

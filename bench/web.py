@@ -1,0 +1,207 @@
+"""How heavy and how fast the map server's pages are, from the server to a drawn map.
+
+For each store size (synthetic events scattered over the Levant, placed in their regions
+the way real events are), this times:
+  server   GET / through Flask's test client (no network), best of 3 after one warm-up;
+           the first request's time is shown too (regions and land loaded, caches cold);
+  weight   the map page's HTML, and that plus the scripts and stylesheets it links;
+  drawn    Debian's Chromium (/usr/bin/chromium, through Playwright) against waitress in a
+           thread: from the start of navigation until window.briefingMap holds every
+           event and the next frame is painted, best of 3 (performance.now() in the page);
+  filter   GET /api/events?type=strike&since=... (what a filter change asks), best of 3.
+Targets for 1,000 events: served in <= 300 ms, <= 1.5 MB, drawn in <= 1 s; a filter
+change answered in <= 200 ms.
+
+The page draws at most MAP_LIMIT events (2,000 by default), so 10,000 events in the store
+are 2,000 on the map; `--uncapped` adds a row with MAP_LIMIT raised to draw all 10,000.
+
+    .venv/bin/python bench/web.py [--sizes 100,1000,10000] [--uncapped] [--no-browser]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import platform
+import random
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from webapp.models import Event  # noqa: E402
+from webapp.regions import Regions  # noqa: E402
+from webapp.store import SQLiteStore  # noqa: E402
+from webapp.web import create_app  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+LEVANT = (29.5, 34.2, 34.6, 36.6)   # south, west, north, east: Gaza to northern Lebanon
+START = date(2024, 1, 1)
+FILTER_SINCE = (START + timedelta(days=270)).isoformat()   # about the last quarter
+# (event_type, sub_event_type, category): what the briefings mostly report
+KINDS = [("Explosions/Remote violence", "Air/drone strike", "strike"),
+         ("Explosions/Remote violence", "Shelling/artillery/missile attack", "strike"),
+         ("Battles", "Armed clash", "armed clash"),
+         ("Violence against civilians", "Attack", "attack on civilians"),
+         ("Protests", "Peaceful protest", "protest"),
+         ("Strategic developments", "Other", "statement"),
+         ("Strategic developments", "Arrests", "arrests")]
+PLACES = ["Gaza City", "Khan Yunis", "Rafah", "Deir al-Balah", "Jabalia", "Tyre", "Nabatieh",
+          "Bint Jbeil", "Kfar Kila", "Metula", "Kiryat Shmona", "Jenin", "Nablus", "Tulkarm"]
+SENTENCE = ("{place}: forces struck a building near the market on {day:%d %B}, killing {k} "
+            "people and wounding several others, local health officials said; residents "
+            "reported heavy fire through the night.")
+
+# the page's map is ready: every event is in the marker layer and markers are on screen
+READY = """n => window.briefingMap && briefingMap.layer
+    && briefingMap.layer.getLayers().length === n
+    && document.querySelector('.leaflet-marker-icon') !== null"""
+PAINTED = "() => new Promise(done => requestAnimationFrame(() => done(performance.now())))"
+
+
+def synthetic_events(n: int, regions: Regions, seed: int = 11) -> list[Event]:
+    rng = random.Random(seed)
+    south, west, north, east = LEVANT
+    made = []
+    for i in range(n):
+        etype, sub, category = rng.choice(KINDS)
+        day = START + timedelta(days=rng.randrange(365))
+        place = rng.choice(PLACES)
+        kill = rng.choice((0, 0, 0, 1, 2, 5))
+        made.append(Event(
+            event_id=f"syn-{i}", event_date=day, time_precision=1, event_type=etype,
+            sub_event_type=sub, category=category, actor1="Military Forces of Israel",
+            fatalities=kill, location=place, latitude=round(rng.uniform(south, north), 5),
+            longitude=round(rng.uniform(west, east), 5), geo_precision=1,
+            notes=SENTENCE.format(place=place, day=day, k=kill),
+            source=f"https://news.example.org/report/{i}"))
+    return regions.assign(made)
+
+
+def best(times: list[float]) -> float:
+    return min(times)
+
+
+def timed(fn, runs: int = 3) -> list[float]:
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def server_side(app) -> dict:
+    client = app.test_client()
+    start = time.perf_counter()
+    first = client.get("/")
+    cold = time.perf_counter() - start
+    assert first.status_code == 200, first.status_code
+    html = first.get_data()
+    page = timed(lambda: client.get("/").get_data())
+    assets = sum(len(client.get(url.decode()).get_data()) for url in
+                 set(re.findall(rb'(?:src|href)="(/static/[^"]+)"', html)))
+    url = f"/api/events?type=strike&since={FILTER_SINCE}"
+    answer = client.get(url)
+    assert answer.status_code == 200, answer.status_code
+    api = timed(lambda: client.get(url).get_data())
+    return {"cold": cold, "server": best(page), "html": len(html),
+            "with_assets": len(html) + assets, "filter": best(api),
+            "filter_bytes": len(answer.get_data()),
+            "filter_events": len(answer.get_json()["features"])}
+
+
+def browser_side(app, expected: int, chromium) -> list[float]:
+    """Seconds from navigation start to every event drawn, one per run."""
+    from waitress import create_server
+
+    # four pages in quick succession queue a few requests: not worth a warning each
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    httpd = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=httpd.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{httpd.effective_port}/"
+    try:
+        runs = []
+        for _ in range(4):   # the first warms the server's caches and the browser's
+            context = chromium.new_context(viewport={"width": 1280, "height": 800})
+            # anything that would leave this machine is cut off, as in the tests
+            context.route("**/*", lambda r: r.continue_()
+                          if r.request.url.startswith(url) else r.abort())
+            page = context.new_page()
+            page.goto(url, wait_until="commit", timeout=120_000)
+            page.wait_for_function(READY, arg=expected, polling="raf", timeout=120_000)
+            runs.append(page.evaluate(PAINTED) / 1000)
+            context.close()
+        return runs[1:]
+    finally:
+        httpd.close()
+        httpd.task_dispatcher.shutdown()
+        thread.join(timeout=5)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--uncapped", action="store_true",
+                        help="also draw 10,000 events with MAP_LIMIT raised")
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+    runs = [(int(n), None) for n in args.sizes.split(",")]
+    if args.uncapped:
+        runs.append((max(n for n, _ in runs), max(n for n, _ in runs)))
+
+    print(f"{platform.machine()}, {platform.python_implementation()} "
+          f"{platform.python_version()}, cores: {len(os.sched_getaffinity(0))}")
+    regions = Regions.load()
+    playwright = chromium = None
+    if not args.no_browser and CHROMIUM.exists():
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"])
+    rows = []
+    try:
+        for n, limit in runs:
+            with tempfile.TemporaryDirectory() as folder:
+                db = Path(folder) / "events.sqlite"
+                with SQLiteStore(db) as store:
+                    store.add_events(synthetic_events(n, regions))
+                config = {"DB": str(db)}
+                if limit:
+                    config["MAP_LIMIT"] = limit
+                app = create_app(config, instance_path=Path(folder) / "instance")
+                drawn = min(n, app.config["MAP_LIMIT"])
+                result = server_side(app)
+                result.update(n=n, drawn=drawn)
+                if chromium is not None:
+                    times = browser_side(app, drawn, chromium)
+                    result.update(draw=best(times), draw_median=statistics.median(times))
+                rows.append(result)
+                print(f"{n:>6} events, {drawn:>6} drawn: server {result['server']*1000:7.1f} ms "
+                      f"(first {result['cold']*1000:.0f} ms), page {result['html']/2**20:.2f} MB "
+                      f"({result['with_assets']/2**20:.2f} MB with assets), "
+                      + (f"drawn {result['draw']*1000:.0f} ms "
+                         f"(median {result['draw_median']*1000:.0f}), " if "draw" in result else "")
+                      + f"filter {result['filter']*1000:.1f} ms "
+                      f"({result['filter_events']} events, {result['filter_bytes']/1024:.0f} kB)",
+                      flush=True)
+    finally:
+        if chromium is not None:
+            chromium.close()
+            playwright.stop()
+
+
+if __name__ == "__main__":
+    main()
