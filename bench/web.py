@@ -113,7 +113,10 @@ def server_side(app) -> dict:
     answer = client.get(url)
     assert answer.status_code == 200, answer.status_code
     api = timed(lambda: client.get(url).get_data())
+    gzipped = client.get("/", headers={"Accept-Encoding": "gzip"})
+    compressed = timed(lambda: client.get("/", headers={"Accept-Encoding": "gzip"}).get_data())
     return {"cold": cold, "server": best(page), "html": len(html),
+            "sent": len(gzipped.get_data()), "server_gzip": best(compressed),
             "with_assets": len(html) + assets, "filter": best(api),
             "filter_bytes": len(answer.get_data()),
             "filter_events": len(answer.get_json()["features"])}
@@ -191,7 +194,8 @@ def main() -> None:
                 rows.append(result)
                 print(f"{n:>6} events, {drawn:>6} drawn: server {result['server']*1000:7.1f} ms "
                       f"(first {result['cold']*1000:.0f} ms), page {result['html']/2**20:.2f} MB "
-                      f"({result['with_assets']/2**20:.2f} MB with assets), "
+                      f"({result['with_assets']/2**20:.2f} MB with assets; sent gzipped "
+                      f"{result['sent']/2**20:.2f} MB in {result['server_gzip']*1000:.0f} ms), "
                       + (f"drawn {result['draw']*1000:.0f} ms "
                          f"(median {result['draw_median']*1000:.0f}), " if "draw" in result else "")
                       + f"filter {result['filter']*1000:.1f} ms "
