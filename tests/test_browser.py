@@ -193,9 +193,7 @@ def test_a_filtered_view_reloads_from_its_url(server, tab):
     page.check("input[name=type][value=strike]")
     page.fill("input[name=since]", "2024-05-02")
     page.fill("input[name=country]", "lb")
-    with page.expect_navigation():
-        page.click("form#filters button[type=submit]")
-    page.wait_for_function("window.briefingMap && window.briefingMap.layer")
+    submit_filters(page)
     url = urlsplit(page.url)
     assert parse_qs(url.query) == {"type": ["strike"], "since": ["2024-05-02"],
                                    "country": ["LB"]}
@@ -241,6 +239,15 @@ def shown_categories(page) -> set[str]:
     return {meta.split("·")[2].strip() for meta in metas}
 
 
+def submit_filters(page):
+    """Apply the filter form and wait for the redirected, clean URL's map."""
+    before = page.url
+    page.click("form#filters button[type=submit]")
+    page.wait_for_url(lambda url: url != before, timeout=15_000)
+    page.wait_for_load_state("load")
+    page.wait_for_function("window.briefingMap && window.briefingMap.layer")
+
+
 def test_unticking_a_type_hides_its_events(server, tab):
     page = tab.open(f"{server}/?{SAMPLE_DAYS}")
     page.locator("summary", has_text="Briefing categories").click()
@@ -252,9 +259,7 @@ def test_unticking_a_type_hides_its_events(server, tab):
     assert len(present) >= 2 and sum(counts.values()) == 11, counts
     for name in present:   # every category with events ticked: all 11 still drawn
         page.check(f"input[name=type][value='{name}']")
-    with page.expect_navigation():
-        page.click("form#filters button[type=submit]")
-    page.wait_for_function("window.briefingMap && window.briefingMap.layer")
+    submit_filters(page)
     assert marker_count(page, 11) == 11
 
     hidden = max(present, key=lambda name: counts[name])   # the biggest, say "strike"
@@ -263,9 +268,7 @@ def test_unticking_a_type_hides_its_events(server, tab):
     label = vocabulary()["categories"][hidden]["label"]
     assert label in shown_categories(page)
     page.uncheck(f"input[name=type][value='{hidden}']")
-    with page.expect_navigation():
-        page.click("form#filters button[type=submit]")
-    page.wait_for_function("window.briefingMap && window.briefingMap.layer")
+    submit_filters(page)
     assert hidden not in parse_qs(urlsplit(page.url).query)["type"]
     left = 11 - counts[hidden]
     assert page.locator("#event-list li").count() == left
