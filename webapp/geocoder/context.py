@@ -58,12 +58,14 @@ class Context:
     anchor_keys: tuple = ()
     located: list = field(default_factory=list)        # (offset, key, cc, admin1)
     position: int | None = None                        # where the name being resolved is
+    _share_cache: dict = field(default_factory=dict, repr=False, compare=False)
     dateline: tuple | None = None                      # (lat, lon, country_code)
 
     def add_vote(self, key: str, cc: str, weight: float) -> None:
         if cc:
             self.votes.setdefault(key, Counter())[cc] += weight
             self.country_weight[cc] += weight
+            self._share_cache.clear()
 
     def add_admin1(self, key: str, cc: str, admin1: str) -> None:
         if admin1:
@@ -75,15 +77,22 @@ class Context:
         of the name being resolved (a name is no evidence for its own reading)."""
         if not self.country_weight or not cc:
             return 0.0
-        weights = self.country_weight
-        own = self.votes.get(exclude)
-        if own:
-            weights = weights - own
-            if not weights:
-                return 0.0
-        # A single weak clue is not a dominant country: shares are taken against at
-        # least SHARE_FLOOR worth of evidence.
-        return weights.get(cc, 0.0) / max(max(weights.values()), SHARE_FLOOR)
+        return self._shares(exclude).get(cc, 0.0)
+
+    def _shares(self, exclude: str) -> dict:
+        # Every candidate of a name asks with the same `exclude`, and a batch over one
+        # article asks again for each mention: computed once per name and kept.
+        cached = self._share_cache.get(exclude)
+        if cached is None:
+            weights = self.country_weight
+            own = self.votes.get(exclude)
+            if own:
+                weights = weights - own
+            # A single weak clue is not a dominant country: shares are taken against
+            # at least SHARE_FLOOR worth of evidence.
+            top = max(max(weights.values(), default=0.0), SHARE_FLOOR)
+            cached = self._share_cache[exclude] = {c: w / top for c, w in weights.items()}
+        return cached
 
     def names_admin1(self, cc: str, admin1: str, exclude: str = "") -> bool:
         own = self.admin1_votes.get(exclude)
@@ -227,7 +236,7 @@ def build_context(text: str, gaz, rank=None) -> Context:
     if ctx.dateline:
         ctx.add_vote("", ctx.dateline[2], 1.0)
     if rank is not None:
-        first = Context(**{**ctx.__dict__, "votes": dict(ctx.votes),
+        first = Context(**{**ctx.__dict__, "votes": dict(ctx.votes), "_share_cache": {},
                            "country_weight": Counter(ctx.country_weight),
                            "admin1": Counter(ctx.admin1)})
         _set_anchors(first, gaz, anchors)
@@ -284,7 +293,7 @@ def _dateline(text: str, gaz):
 class ContextCache:
     """Contexts of recently seen texts, so a batch over one article reads it once."""
 
-    def __init__(self, gaz, rank=None, size: int = 256):
+    def __init__(self, gaz, rank=None, size: int = 1024):
         self._build = lru_cache(maxsize=size)(lambda text: build_context(text, gaz, rank))
 
     def get(self, text: str | None) -> Context:

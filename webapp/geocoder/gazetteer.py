@@ -18,6 +18,7 @@ import math
 import pickle
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +67,7 @@ class Place:
         return KIND_PRECISION.get(self.kind, 3)
 
 
+@lru_cache(maxsize=1 << 16)
 def display_name(name: str) -> str:
     """GeoNames' name without diacritics ("Khān Yūnis" -> "Khan Yunis")."""
     decomposed = unicodedata.normalize("NFKD", name)
