@@ -184,7 +184,7 @@ def test_clicking_a_list_entry_opens_its_popup(server, tab):
 
 def test_quick_clicks_on_the_list_open_each_popup(server, tab):
     page = tab.open(f"{server}/?{SAMPLE_DAYS}")
-    click_entries(page, ("Cairo", "Kfar Kila", "Metula"), settle=False, timeout=3_000)
+    click_entries(page, ("Cairo", "Kfar Kila", "Metula"), settle=False, timeout=8_000)
 
 
 def test_a_filtered_view_reloads_from_its_url(server, tab):
