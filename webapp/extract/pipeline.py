@@ -54,8 +54,10 @@ class Extractor:
             inherited = place is None
             if inherited and sentence.paragraph - previous_place[1] <= _NEIGHBOUR_PARAGRAPHS:
                 place = previous_place[0]
-            event = self._event(article, sentence, found, place, published, len(events))
-            if event.event_date is None and when_is_vague(sentence.text, published):
+            when = resolve_date(sentence.text, published) if published else None
+            event = self._event(article, sentence, found, place, when, len(events))
+            if event.event_date is None and when is not None and when.vague:
+                # A period, not a day ("in recent months"): no neighbour's date either.
                 event = replace(event, event_date=published, time_precision=3)
             if event.event_date is None:
                 # No date of its own: the story's previous event's, if close, else the
@@ -109,8 +111,7 @@ class Extractor:
                        kind=raw["kind"], geo_precision=raw["geo_precision"],
                        source=raw["source"], geometry=raw["geometry"])
 
-    def _event(self, article, sentence, found, place, published, n) -> Event:
-        when = resolve_date(sentence.text, published) if published else None
+    def _event(self, article, sentence, found, place, when, n) -> Event:
         deaths = count_fatalities(sentence.text)
         actor1, actor2 = find_actors(sentence.text)
         return Event(
@@ -134,12 +135,6 @@ class Extractor:
 
 
 _VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
-
-
-def when_is_vague(text: str, published: date | None) -> bool:
-    """The sentence names a period, not a day ("in recent months", "in the war"): it
-    borrows no neighbour's date."""
-    return bool(published) and resolve_date(text, published).vague
 
 
 def _continues(prev: Event, new: Event) -> bool:
