@@ -9,6 +9,7 @@ does it). Playwright's own browser downloads are never used.
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -25,6 +26,20 @@ SAMPLE = ROOT / "webapp" / "samples" / "sitrep-2024-05-03.txt"
 HOSTILE = "</script><script>window.__pwned = 1; alert(1)</script>"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 SAMPLE_DAYS = "until=2024-05-08"   # the sample's events, not the hostile article's
+
+
+def wait_until(page, expression: str, timeout: int = 30_000) -> None:
+    """Poll a JavaScript expression until it is truthy.
+
+    Playwright's wait_for_function compiles its predicate with eval inside the page,
+    which the app's Content-Security-Policy (rightly) forbids; evaluate() goes through
+    the DevTools protocol and is not subject to it.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +119,7 @@ class Offline:
 
     def open(self, url: str):
         self.page.goto(url, wait_until="load")
-        self.page.wait_for_function("window.briefingMap && window.briefingMap.layer")
+        wait_until(self.page, "window.briefingMap && window.briefingMap.layer")
         return self.page
 
     def close(self):
@@ -135,8 +150,8 @@ def marker_count(page, expected: int) -> int:
     fading markers are both in the page)."""
     page.wait_for_selector(".leaflet-marker-icon")
     try:
-        page.wait_for_function(f"({COUNT_MARKERS})() === {expected}", timeout=10_000)
-    except sync_api.TimeoutError:
+        wait_until(page, f"({COUNT_MARKERS})() === {expected}", timeout=10_000)
+    except AssertionError:
         pass  # the assertion below shows what was counted
     return page.evaluate(COUNT_MARKERS)
 
@@ -172,7 +187,7 @@ def click_entries(page, places, settle: bool, timeout: float = 30_000):
         assert place in popup.inner_text()
         assert "selected" in (entry.get_attribute("class") or "")
         if settle:  # the popup's pan into view has ended
-            page.wait_for_function(SETTLED)
+            wait_until(page, SETTLED)
 
 
 def test_clicking_a_list_entry_opens_its_popup(server, tab):
@@ -209,11 +224,11 @@ def test_a_filtered_view_reloads_from_its_url(server, tab):
 
     same_view(page)
     page.reload()
-    page.wait_for_function("window.briefingMap && window.briefingMap.layer")
+    wait_until(page, "window.briefingMap && window.briefingMap.layer")
     same_view(page)
     shared = tab.context.new_page()  # a bookmark or a shared link
     shared.goto(page.url)
-    shared.wait_for_function("window.briefingMap && window.briefingMap.layer")
+    wait_until(shared, "window.briefingMap && window.briefingMap.layer")
     same_view(shared)
     assert tab.outside == []
 
@@ -245,7 +260,7 @@ def submit_filters(page):
     page.click("form#filters button[type=submit]")
     page.wait_for_url(lambda url: url != before, timeout=15_000)
     page.wait_for_load_state("load")
-    page.wait_for_function("window.briefingMap && window.briefingMap.layer")
+    wait_until(page, "window.briefingMap && window.briefingMap.layer")
 
 
 def test_unticking_a_type_hides_its_events(server, tab):
@@ -305,7 +320,7 @@ def test_openstreetmap_tiles_only_when_turned_on(server, tab):
     assert not switch.is_checked()
     switch.check()
     # the page asks for tiles (the policy lets them through; this test cuts them off)
-    page.wait_for_function("document.querySelectorAll('.leaflet-tile').length > 0")
+    wait_until(page, "document.querySelectorAll('.leaflet-tile').length > 0")
     page.wait_for_timeout(300)
     assert tab.outside and all(urlsplit(u).hostname == "tile.openstreetmap.org"
                                for u in tab.outside), tab.outside
