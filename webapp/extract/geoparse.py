@@ -12,9 +12,10 @@ offset, so places named together pull each other's readings.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 
-from webapp.geocoder.context import capitalised_mentions
+from webapp.geocoder.context import capitalised_mentions, mention_key
 from webapp.models import Toponym
 
 _TITLES = frozenset(
@@ -91,12 +92,12 @@ class Geoparser:
         if loc is None:
             return None
         raw = loc.raw
-        weak = self.gaz.demonyms.get(_key(surface)) is not None and raw["kind"] == "country"
+        weak = self.gaz.demonyms.get(mention_key(surface)) is not None and raw["kind"] == "country"
         strong = expression or weak or raw["kind"] not in ("city", "admin area", "county")
         if common and raw["kind"] != "country" and not weak:
             return None
         if not strong:
-            share = ctx.country_share(raw["country_code"], exclude=_key(surface))
+            share = ctx.country_share(raw["country_code"], exclude=mention_key(surface))
             population = raw.get("population") or 0
             if in_run and population < 100_000:
                 return None  # part of a name ("Abbas Kamel", "Camp David Accords")
@@ -117,21 +118,15 @@ def _one_sense_per_text(toponyms: list[Toponym]) -> list[Toponym]:
     mentions got (the first, on a tie) wins."""
     readings: dict[str, list[Toponym]] = {}
     for t in toponyms:
-        readings.setdefault(_key(t.text), []).append(t)
+        readings.setdefault(mention_key(t.text), []).append(t)
+    winners = {}
+    for key, group in readings.items():
+        votes = Counter(t.source for t in group)
+        winners[key] = max(group, key=lambda o: votes[o.source]), votes
     out = []
     for t in toponyms:
-        group = readings[_key(t.text)]
-        votes: dict[str, int] = {}
-        for other in group:
-            votes[other.source] = votes.get(other.source, 0) + 1
-        best = max(group, key=lambda o: votes[o.source])
+        best, votes = winners[mention_key(t.text)]
         if best.source != t.source and votes[best.source] > votes[t.source]:
             t = replace(best, text=t.text, start=t.start, end=t.end)
         out.append(t)
     return out
-
-
-def _key(surface: str) -> str:
-    from webapp.geocoder.normalize import exact_key
-
-    return exact_key(re.sub(r"['’]s?$", "", surface))

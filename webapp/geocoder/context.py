@@ -149,6 +149,11 @@ class Mention(NamedTuple):
     previous: str     # the word before, for callers' own rules ("President Abbas")
 
 
+def mention_key(surface: str) -> str:
+    """The name-index key of a mention as written ("Egypt's" -> "egypt")."""
+    return exact_key(_POSSESSIVE.sub("", surface))
+
+
 def capitalised_mentions(text: str, gaz):
     """Capitalised phrases of up to four words that the gazetteer knows, as Mentions.
 
