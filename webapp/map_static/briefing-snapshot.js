@@ -1,0 +1,118 @@
+/* The snapshot page: the briefing map drawn once, still, for a picture.
+ *
+ * A snapshot may hold 100,000 events, far beyond what Leaflet's DOM markers (one element
+ * each) can draw in a few seconds, so the events are painted onto one canvas with the very
+ * glyphs the interactive map uses. Borders and areas that events sit on are outlined.
+ * When everything is painted, <html> gets data-briefing-ready="1": the renderer waits for
+ * that attribute before it takes the picture.
+ *
+ * webapp/snapshot/page.py writes the calls; its JSON is escaped for <script> and holds no
+ * report text except what goes through textContent (title, caption).
+ */
+(function (global) {
+  "use strict";
+  var L = global.L;
+  var SIZE = 18, HALF = 9;
+  var pending = [];   // drawing still to finish before the picture may be taken
+
+  function loadImages(svgs) {
+    return Promise.all(svgs.map(function (svg) {
+      return new Promise(function (resolve) {
+        var img = new Image(SIZE, SIZE);
+        img.onload = function () { resolve(img); };
+        img.onerror = function () { resolve(null); };   // a missing glyph: skip, not hang
+        // Inline <svg> needs no namespace, an SVG image does.
+        if (svg.indexOf("xmlns=") < 0) {
+          svg = svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"');
+        }
+        img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg);
+      });
+    }));
+  }
+
+  // One canvas over the map, redrawn whenever the view changes (a resized window, say).
+  var GlyphLayer = L.Layer.extend({
+    initialize: function (cfg, images) { this._cfg = cfg; this._images = images; },
+    onAdd: function (map) {
+      this._canvas = L.DomUtil.create("canvas", "briefing-glyphs");
+      map.getPane("markerPane").appendChild(this._canvas);
+      map.on("moveend zoomend resize", this._draw, this);
+      this._draw();
+    },
+    onRemove: function (map) {
+      map.off("moveend zoomend resize", this._draw, this);
+      L.DomUtil.remove(this._canvas);
+    },
+    _draw: function () {
+      var map = this._map, size = map.getSize(), canvas = this._canvas;
+      var ratio = global.devicePixelRatio || 1;
+      canvas.width = size.x * ratio;
+      canvas.height = size.y * ratio;
+      canvas.style.width = size.x + "px";
+      canvas.style.height = size.y + "px";
+      L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([0, 0]));
+      var ctx = canvas.getContext("2d");
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      ctx.shadowColor = "rgba(0, 0, 0, 0.55)";
+      ctx.shadowBlur = 1.5;
+      var rows = this._cfg.rows, images = this._images;
+      for (var i = 0; i < rows.length; i++) {
+        var row = rows[i], img = images[row[2]];
+        if (!img) { continue; }
+        var p = map.latLngToContainerPoint([row[0], row[1]]);
+        if (p.x < -HALF || p.y < -HALF || p.x > size.x + HALF || p.y > size.y + HALF) {
+          continue;
+        }
+        ctx.drawImage(img, Math.round(p.x) - HALF, Math.round(p.y) - HALF, SIZE, SIZE);
+      }
+    }
+  });
+
+  function events(map, cfg) {
+    var outlines = L.layerGroup();
+    cfg.shapes.forEach(function (shape) {
+      L.geoJSON(shape.geometry, {
+        interactive: false,
+        style: {color: shape.colour, weight: 2.5, dashArray: "6 4", fillOpacity: 0.08}
+      }).addTo(outlines);
+    });
+    outlines.addTo(map);
+    var done = loadImages(cfg.icons).then(function (images) {
+      return new GlyphLayer(cfg, images).addTo(map);
+    });
+    pending.push(done);
+    return done;
+  }
+
+  // Text across the foot of the picture: sources, licences and when it was made.
+  function caption(map, lines) {
+    var box = L.DomUtil.create("div", "briefing-caption", map.getContainer());
+    lines.forEach(function (line) {
+      L.DomUtil.create("div", "", box).textContent = line;
+    });
+    return box;
+  }
+
+  function message(map, text) {
+    var box = L.DomUtil.create("div", "briefing-message", map.getContainer());
+    box.textContent = text;
+    return box;
+  }
+
+  // Two frames after the last drawing call the pixels are on screen.
+  function ready() {
+    Promise.all(pending).then(function () {
+      global.requestAnimationFrame(function () {
+        global.requestAnimationFrame(function () {
+          document.documentElement.setAttribute("data-briefing-ready", "1");
+        });
+      });
+    }, function (err) {
+      document.documentElement.setAttribute("data-briefing-ready", "error");
+      document.documentElement.setAttribute("data-briefing-error", String(err));
+    });
+  }
+
+  global.BriefingSnapshot = {events: events, caption: caption, message: message,
+                             ready: ready};
+}(window));

@@ -1,0 +1,69 @@
+"""``GET /snapshot.png``: a picture of exactly the view the map page shows, for reports.
+
+The map's filters (``type``, ``since``, ``until``, ``country``, ``region``, ``q``,
+``bbox``, ``article``, ``include_flagged``) plus ``width``, ``height`` (pixels, 200 to
+4,000) and ``title``. The application's one warm Chromium draws the map page itself
+(:mod:`webapp.snapshot`); with no browser installed, or when it fails twice in a row, the
+matplotlib renderer draws it instead. The ``X-Snapshot-Renderer`` header says which.
+An empty selection is still a picture, saying that no events match.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, Response, current_app, request
+
+from webapp.errors import FilterError
+from webapp.web import filters as webfilters
+from webapp.web import get_store, services
+from webapp.web.api import matching_events
+
+bp = Blueprint("snapshots", __name__)
+
+SIZE_NAMES = ("width", "height", "title")
+KNOWN = frozenset(webfilters.NAMES) | frozenset(SIZE_NAMES)
+MAX_TITLE = 200
+
+
+@bp.get("/snapshot.png")
+def png():
+    from webapp.snapshot import make_spec, render_snapshot
+
+    unknown = sorted(set(request.args) - KNOWN)
+    if unknown:   # a misspelt filter would otherwise give a picture of everything
+        raise FilterError(f"unknown parameter(s) {', '.join(map(repr, unknown))}; "
+                          f"known: {', '.join(sorted(KNOWN))}")
+    view = webfilters.parse(request.args)
+    title = webfilters._text(request.args, "title") if "title" in request.args else None
+    if title and len(title) > MAX_TITLE:
+        raise FilterError(f"title is longer than {MAX_TITLE} characters")
+    spec = make_spec(_store_filters(view), width=_size("width"), height=_size("height"),
+                     title=title)
+    events = matching_events(get_store(), view, current_app.config["SNAPSHOT_LIMIT"])
+    picture, renderer = render_snapshot(events, spec, "png",
+                                        browser=services().snapshot_browser)
+    made = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
+    response = Response(picture, mimetype="image/png")
+    response.headers["X-Snapshot-Renderer"] = renderer
+    response.headers["Content-Disposition"] = f'inline; filename="briefing-map-{made}.png"'
+    response.headers["Cache-Control"] = "no-store"   # the store changes under the same URL
+    return response
+
+
+def _store_filters(view: webfilters.ViewFilters):
+    from webapp.store.base import make_filters
+
+    return make_filters(**view.store_kwargs())
+
+
+def _size(name: str) -> int | None:
+    """The raw value goes to make_spec, which owns the limits and their message."""
+    value = webfilters._one(request.args, name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError as err:
+        raise FilterError(f"{name} must be a whole number of pixels, not "
+                          f"{webfilters._show(value)}") from err
