@@ -330,10 +330,11 @@ class Referenced(HTMLParser):
 
 def test_no_page_references_an_outside_script_stylesheet_font_or_image(client):
     outside = re.compile(r"(?i)^\s*(https?:)?//")
-    for url in ("/", "/?type=strike", "/paste", "/no/such/page"):
+    for url in ("/", "/?type=strike", "/paste", "/no/such/page", "/embed",
+                "/embed?type=strike"):
         html = client.get(url).get_data(as_text=True)
         fetched = Referenced(html).urls
-        assert any(u.endswith(".js") for u in fetched) or url != "/", fetched
+        assert any(u.endswith(".js") for u in fetched) or url not in ("/", "/embed"), fetched
         assert not [u for u in fetched if outside.match(u)], (url, fetched)
     # the map's own stylesheets, and the fonts and images they point at
     html = page(client, "/")

@@ -233,8 +233,9 @@ def import_(file, db, skip_bad):
 
 @main.command()
 @_db_option
-@click.option("--format", "fmt", type=click.Choice(["geojson", "csv"]), default="geojson",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["geojson", "csv", "html"]),
+              default="geojson", show_default=True,
+              help="html: the map as one self-contained page that works offline.")
 @click.option("--type", "types", multiple=True,
               help="Event type, sub-event type or category (repeatable).")
 @click.option("--since", callback=_iso_date, default=None, help="First day (YYYY-MM-DD).")
@@ -246,16 +247,27 @@ def import_(file, db, skip_bad):
               help="Leave out running totals and history.")
 @click.option("-o", "output", type=click.File("w", encoding="utf-8"), default="-",
               show_default=True, help="Output file; - for standard output.")
+@click.option("--title", default="Briefing map", show_default=True,
+              help="The map's title (html only).")
 @_one_line_errors
-def export(db, fmt, types, since, until, country, region, text, exclude_flagged, output):
-    """Write stored events as GeoJSON (Point features) or ACLED-column CSV."""
+def export(db, fmt, types, since, until, country, region, text, exclude_flagged, output,
+           title):
+    """Write stored events as GeoJSON (Point features), ACLED-column CSV, or a map in
+    one HTML file (scripts, styles, land and events inside; opens with no internet)."""
     from webapp.interchange import write_acled_csv, write_geojson
     from webapp.store import SQLiteStore
 
+    filters = {"types": types, "since": since, "until": until, "country": country,
+               "region": region, "q": text, "include_flagged": not exclude_flagged}
     with SQLiteStore(db) as store:
-        events = store.query(types=types, since=since, until=until, country=country,
-                             region=region, q=text, include_flagged=not exclude_flagged)
-    count = (write_geojson if fmt == "geojson" else write_acled_csv)(events, output)
+        events = store.query(**filters)
+    if fmt == "html":
+        from webapp.standalone import export_html
+
+        output.write(export_html(events, title=title, filters=filters))
+        count = len(events)
+    else:
+        count = (write_geojson if fmt == "geojson" else write_acled_csv)(events, output)
     if output.name != "<stdout>":
         click.echo(f"{count} event(s) written to {output.name}", err=True)
 

@@ -26,6 +26,7 @@ import copy
 import json
 import math
 from html import escape
+from urllib.parse import urlsplit
 
 import folium
 import numpy as np
@@ -41,6 +42,7 @@ from webapp.models import Event
 __all__ = ["asset_folders", "build_map", "map_parts", "standalone_html"]
 
 ATTRIBUTION = "Natural Earth, GeoNames"
+TOP_SOURCES = 3          # sources named in the attribution; the rest are counted
 # The one thing on the page that may go online, and only when the user turns it on.
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = ('&copy; <a href="https://www.openstreetmap.org/copyright">'
@@ -83,7 +85,9 @@ def build_map(events: list[Event], region_totals=None, *, static_url: str = "/st
         regions, region_keys = _region_features(region_totals)
         _JsLayer("regions", regions, name="Events per region", overlay=True,
                  show=False).add_to(m)
-    _JsLayer("events", _marker_payload(drawn), name="Events", overlay=True).add_to(m)
+    markers = _marker_payload(drawn)
+    markers["attribution"] = sources_attribution(drawn)
+    _JsLayer("events", markers, name="Events", overlay=True).add_to(m)
     _JsCall("legend", {"html": legend_html(events, drawn, region_keys)}).add_to(m)
     _JsCall("fullscreen", None).add_to(m)
     if title:
@@ -155,6 +159,35 @@ class _JsCall(MacroElement):
 
 
 # -- events -------------------------------------------------------------------------
+
+def sources_attribution(events: list[Event], top: int = TOP_SOURCES) -> str:
+    """Escaped HTML naming where the events came from: the most frequent sources (a web
+    address by its host name, so one outlet's many articles count once) and how many
+    others there are; "" when no event says."""
+    counts: dict[str, int] = {}
+    for event in events:
+        label = _source_label(event.source)
+        if label:
+            counts[label] = counts.get(label, 0) + 1
+    if not counts:
+        return ""
+    ranked = sorted(counts, key=lambda label: (-counts[label], label))
+    named = ", ".join(escape(label) for label in ranked[:top])
+    rest = len(ranked) - top
+    more = f" and {rest} other source{'s' if rest > 1 else ''}" if rest > 0 else ""
+    return f"Events: {named}{more}"
+
+
+def _source_label(source) -> str:
+    text = " ".join(str(source or "").split())
+    try:
+        parts = urlsplit(text)
+    except ValueError:   # a malformed address is shown as the text it is
+        parts = None
+    if parts and parts.scheme.lower() in ("http", "https") and parts.hostname:
+        return parts.hostname.removeprefix("www.")
+    return text if len(text) <= 40 else text[:39] + "…"
+
 
 def _located(event: Event) -> bool:
     try:
@@ -237,8 +270,9 @@ def _region_features(totals) -> tuple[dict, list[tuple[str, str]]]:
         frame = frame.groupby(["country_code", "admin1"], as_index=False).agg(
             events=("events", "sum"), fatalities=("fatalities", "sum"),
             geometry=("geometry", "first"))
-    frame = frame[[isinstance(g, shapely.Geometry) and not g.is_empty
-                   for g in frame["geometry"]]]
+    # A boolean array, not a list: an empty list would select no columns, not no rows.
+    frame = frame[np.array([isinstance(g, shapely.Geometry) and not g.is_empty
+                            for g in frame["geometry"]], dtype=bool)]
     breaks = _class_breaks(int(frame["events"].max())) if len(frame) else []
     colours = [REGION_COLOURS[round(i)]
                for i in np.linspace(0, len(REGION_COLOURS) - 1, len(breaks))]

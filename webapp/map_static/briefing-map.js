@@ -54,7 +54,8 @@
     // fan out on click instead of hiding under one another.
     var group = L.markerClusterGroup({
       maxClusterRadius: cfg.clusterRadius, showCoverageOnHover: false,
-      spiderfyOnMaxZoom: true, chunkedLoading: true
+      spiderfyOnMaxZoom: true, chunkedLoading: true,
+      attribution: cfg.attribution   // the events' sources, escaped by maps.py
     });
     var icons = cfg.icons.map(function (svg) {
       return L.divIcon({html: svg, className: "briefing-marker", iconSize: [18, 18],

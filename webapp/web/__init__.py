@@ -151,12 +151,18 @@ def _close_store(_exc=None) -> None:
         store.close()
 
 
-@lru_cache(maxsize=1)
-def content_security_policy() -> str:
+# Pages any site may show in an <iframe>: the chromeless map, which only shows events.
+# Every other page may be framed by this site alone (no clickjacking of the paste form).
+FRAMEABLE_ENDPOINTS = frozenset({"views.embed"})
+
+
+@lru_cache(maxsize=2)
+def content_security_policy(frameable: bool = False) -> str:
     """The pages' Content-Security-Policy: everything from this server, except images
     from OpenStreetMap's tile server for the optional (off by default) tile layer.
     Scripts need 'unsafe-inline' because folium writes the map as an inline script;
     all text in it is escaped by maps.script_json, which is what keeps it safe.
+    ``frameable``: any site may frame the page (``frame-ancestors *``).
     Built on first use: webapp.maps imports folium, which the API alone never needs."""
     from urllib.parse import urlsplit
 
@@ -169,19 +175,21 @@ def content_security_policy() -> str:
         "style-src 'self' 'unsafe-inline'",
         "script-src 'self' 'unsafe-inline'",
         "connect-src 'self'",
-        "frame-ancestors 'self'",
+        "frame-ancestors *" if frameable else "frame-ancestors 'self'",
         "base-uri 'self'",
         "form-action 'self'",
     ])
 
 
 def _security_headers(response):
+    frameable = request.endpoint in FRAMEABLE_ENDPOINTS
     if response.mimetype == "text/html":   # JSON and static files run nothing
         response.headers.setdefault("Content-Security-Policy",
-                                     content_security_policy())
+                                     content_security_policy(frameable))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    if not frameable:   # the header has no "any site": the policy above says it
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     return response
 
 

@@ -1,10 +1,11 @@
-"""The pages: the map with its filters and event list (``/``), the paste page
-(``/paste``), and the map's own scripts and styles (``/static/<prefix>/...``), so that
+"""The pages: the map with its filters and event list (``/``), the map alone for
+other sites' <iframe>s (``/embed``), the paste page (``/paste``), and the map's own scripts and styles (``/static/<prefix>/...``), so that
 the page needs nothing from another server."""
 
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 from urllib.parse import urlencode
 
 from flask import (
@@ -37,33 +38,35 @@ def index():
         # A submitted form sends its empty fields too: go to the clean URL of the same
         # view, so what is bookmarked or shared says only what is filtered.
         return redirect(_url(view.args() + _kept_args()))
-    from webapp import maps
-    from webapp.regions import Regions
-
     store = get_store()
     limit = current_app.config["MAP_LIMIT"]
     events = matching_events(store, view, limit)
     counts = type_counts(store, view)
     total = sum(counts["event_type"].values())
     facets = vocabulary_with_counts(type_counts(store, view.without_types()))
-    region_totals = Regions.load().aggregate(events, by_type=False)
-    fit = None
-    if view.bbox:  # the map opens on the area asked for, even where nothing happened
-        west, south, east, north = view.bbox
-        fit = (south, west, north, east if east >= west else east + 360)
     title = current_app.config["TITLE"]
-    fmap = maps.build_map(events, region_totals, static_url=_static_root(), title=title,
-                          fit=fit)
-    parts = maps.map_parts(fmap)
     query = urlencode(view.args())
     return render_template(
         "map.html", title=title, view=view, events=events, total=total, limit=limit,
-        counts=counts, facets=facets, vocab=vocabulary(), parts=parts,
+        counts=counts, facets=facets, vocab=vocabulary(), parts=_map_parts(view, events),
         placed=sum(1 for e in events if e.latitude is not None),
         geojson_url=url_for("api.events") + (f"?{query}" if query else ""),
         regions_url=url_for("api.regions", format="geojson") + (f"&{query}" if query else ""),
+        snapshot_url=request.script_root + "/snapshot.png" + (f"?{query}" if query else ""),
+        embed_code=_embed_code(view, title),
         notice=_notice(request.args.get("notice", ""), view),
         type_labels=_type_labels())
+
+
+@bp.get("/embed")
+def embed():
+    """The map of the same view as ``/`` and nothing else, to show in an <iframe> on
+    another site (the security headers let any site frame this page alone)."""
+    view = webfilters.parse(request.args)
+    events = matching_events(get_store(), view, current_app.config["MAP_LIMIT"])
+    return render_template("embed.html", title=current_app.config["TITLE"],
+                           parts=_map_parts(view, events),
+                           full_url=_url(view.args()))
 
 
 @bp.get("/paste")
@@ -95,6 +98,30 @@ def _asset_folders() -> dict:
     if folders is None:  # kept beside the other asset helpers, in webapp.assets
         from webapp.assets import asset_folders as folders
     return folders()
+
+
+def _map_parts(view: webfilters.ViewFilters, events: list) -> dict[str, str]:
+    """The map of a view's events (with the regions layer), in maps.map_parts' pieces."""
+    from webapp import maps
+    from webapp.regions import Regions
+
+    fit = None
+    if view.bbox:  # the map opens on the area asked for, even where nothing happened
+        west, south, east, north = view.bbox
+        fit = (south, west, north, east if east >= west else east + 360)
+    fmap = maps.build_map(events, Regions.load().aggregate(events, by_type=False),
+                          static_url=_static_root(), title=current_app.config["TITLE"],
+                          fit=fit)
+    return maps.map_parts(fmap)
+
+
+def _embed_code(view: webfilters.ViewFilters, title: str) -> str:
+    """The <iframe> snippet that shows this view on another page (as text: the page
+    escapes it again to show it)."""
+    query = urlencode(view.args())
+    src = url_for("views.embed", _external=True) + (f"?{query}" if query else "")
+    return (f'<iframe src="{escape(src)}" width="800" height="500" style="border:0" '
+            f'title="{escape(title)}" loading="lazy" allowfullscreen></iframe>')
 
 
 def _static_root() -> str:

@@ -1,0 +1,185 @@
+"""The briefing map as one HTML file that needs nothing else: for a report, an e-mail
+attachment or a folder on a laptop with no internet.
+
+:func:`export_html` draws the same map as the web page (:func:`webapp.maps.build_map`,
+with the regions layer) and writes every script and stylesheet it links into the page
+itself, with the images those stylesheets point at turned into ``data:`` URIs. Opened
+from disk the page asks for nothing; only the OpenStreetMap layer, off until a reader
+ticks it, would go online. A Content-Security-Policy in the page says the same to the
+browser, so nothing that slipped into the page could fetch anything either.
+
+Library code is not ours to trust with the HTML parser: a ``</script`` or ``<!--`` in a
+string of it would end or derail the <script> it is inlined in, so those sequences are
+rewritten to forms that mean the same to JavaScript (``<\\/script``, ``<\\!--``). Report
+text reaches the page only through :mod:`webapp.maps` (escaped there) and through the
+title and caption, escaped here.
+
+No Flask here: the ``export`` command calls it, and so may anything else.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from html import escape
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from webapp import maps
+from webapp.assets import MAP_SCRIPTS, MAP_STYLES, asset_folders, country_names
+from webapp.errors import DataError
+from webapp.models import Event
+
+DEFAULT_TITLE = "Briefing map"
+MAX_TYPES_NAMED = 4      # more ticked types than this are counted, not listed
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]*)\1\s*\)""")
+_SCRIPT_END = re.compile(r"</(script)", re.I)
+_STYLE_END = re.compile(r"</(style)", re.I)
+
+PAGE_CSS = """
+html, body { height: 100%; margin: 0; }
+body { display: flex; flex-direction: column; }
+.export-map { flex: 1 1 auto; min-height: 0; position: relative; }
+.export-caption { flex: none; margin: 0; padding: 3px 10px; font: 12px/1.4 system-ui,
+  -apple-system, "Segoe UI", sans-serif; color: #3e4c59; background: #f5f7fa;
+  border-top: 1px solid #d9dee3; }
+"""
+
+
+def export_html(events: list[Event], *, title: str = DEFAULT_TITLE,
+                filters: Mapping | None = None, exported: datetime | None = None) -> str:
+    """The whole page, as text, for ``events``; ``filters`` (the keyword arguments
+    given to ``EventStore.query``) are described in the caption under the map, with
+    ``exported`` (now, by default) as the time the file was made."""
+    from webapp.regions import Regions   # loads the admin-1 areas: only when drawing
+
+    title = title or DEFAULT_TITLE
+    fmap = maps.build_map(events, Regions.load().aggregate(events, by_type=False),
+                          title=title)
+    fmap.default_js, fmap.default_css = [], []   # written into the page below instead
+    parts = maps.map_parts(fmap)
+    line = caption(len(events), filters or {}, exported or datetime.now(timezone.utc))
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f'<meta http-equiv="Content-Security-Policy" content="{page_policy()}">\n'
+        f"<title>{escape(title)}</title>\n{inlined_assets()}\n{parts['head']}\n"
+        f"<style>{PAGE_CSS}</style>\n</head>\n<body>\n"
+        f"<div class=\"export-map\">{parts['body']}</div>\n"
+        f'<p class="export-caption">{line}</p>\n'
+        f"{parts['script']}\n</body>\n</html>\n")
+
+
+def page_policy() -> str:
+    """What the page may load: its own inline scripts and styles, data: images, and the
+    tile server's images for the optional online layer; nothing else, nowhere."""
+    tiles = urlsplit(maps.OSM_TILES)
+    return ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+            f"img-src data: {tiles.scheme}://{tiles.netloc}; base-uri 'none'; "
+            "form-action 'none'")
+
+
+# -- the caption --------------------------------------------------------------------
+
+def caption(count: int, filters: Mapping, exported: datetime) -> str:
+    """One escaped line: how many events, chosen how, exported when."""
+    words = describe_filters(filters)
+    noun = "event" if count == 1 else "events"
+    what = f"{count} {noun}: {words}" if words else f"All {count} stored {noun}"
+    when = exported.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return escape(f"{what}. Exported {when}.")
+
+
+def describe_filters(filters: Mapping) -> str:
+    """The store filters in words ("type strike or Battles, from 2024-05-01 to
+    2024-05-03, in Lebanon"); "" when nothing was filtered. Not escaped."""
+    said = []
+    types = [str(t) for t in filters.get("types") or ()]
+    if len(types) > MAX_TYPES_NAMED:
+        said.append(f"{len(types)} event types")
+    elif types:
+        said.append("type " + " or ".join(types))
+    since, until = _day(filters.get("since")), _day(filters.get("until"))
+    if since and until:
+        said.append(f"from {since} to {until}" if since != until else f"on {since}")
+    elif since or until:
+        said.append(f"since {since}" if since else f"until {until}")
+    country = filters.get("country")
+    if country:
+        code = str(country).upper()
+        name = country_names().get(code)
+        said.append(f"in {name} ({code})" if name else f"in country {code}")
+    if filters.get("region"):
+        said.append(f"region “{filters['region']}”")
+    if filters.get("q"):
+        said.append(f"mentioning “{filters['q']}”")
+    if filters.get("bbox"):
+        said.append("in the area " + ",".join(f"{v:g}" for v in filters["bbox"]))
+    if "include_flagged" in filters and not filters["include_flagged"]:
+        said.append("running totals and history left out")
+    return ", ".join(said)
+
+
+def _day(value) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value or "")
+
+
+# -- the libraries, inlined ---------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def inlined_assets() -> str:
+    """The map's stylesheets and scripts (webapp.assets' lists) as inline elements,
+    stylesheets first, as the web page links them."""
+    folders = asset_folders()
+    blocks = []
+    for prefix, name in MAP_STYLES:
+        path = _asset(folders, prefix, name)
+        css = inline_css_urls(path.read_text(encoding="utf-8"), path.parent)
+        blocks.append(f"<style>\n{style_text(css)}\n</style>")
+    for prefix, name in MAP_SCRIPTS:
+        path = _asset(folders, prefix, name)
+        blocks.append(f"<script>\n{script_text(path.read_text(encoding='utf-8'))}\n</script>")
+    return "\n".join(blocks)
+
+
+def script_text(code: str) -> str:
+    """JavaScript that cannot end or derail the <script> element holding it. Both
+    sequences can only sit inside strings, regular expressions or comments of working
+    code, where the rewritten forms mean the same."""
+    return _SCRIPT_END.sub(r"<\\/\1", code).replace("<!--", "<\\!--")
+
+
+def style_text(css: str) -> str:
+    """CSS that cannot end the <style> element holding it (``\\/`` is ``/`` to CSS)."""
+    return _STYLE_END.sub(r"<\\/\1", css)
+
+
+def inline_css_urls(css: str, folder: Path) -> str:
+    """The stylesheet with each file it points at (Leaflet's layers.png and so on)
+    written in as a data: URI; fragment references (``#default#VML``) are left alone."""
+    def data_uri(found: re.Match) -> str:
+        target = found.group(2).strip()
+        if not target or target.startswith(("#", "data:")):
+            return found.group(0)
+        if urlsplit(target).scheme or target.startswith("//"):
+            raise DataError(f"a map stylesheet points online ({target}); "
+                            "the exported page could not work offline")
+        path = (folder / urlsplit(target).path).resolve()
+        if not path.is_file():
+            raise DataError(f"a map stylesheet points at {target}, which is missing")
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f'url("data:{kind};base64,{encoded}")'
+
+    return _CSS_URL.sub(data_uri, css)
+
+
+def _asset(folders: dict[str, Path], prefix: str, name: str) -> Path:
+    path = folders[prefix] / name
+    if not path.is_file():
+        raise DataError(f"the map asset {prefix}/{name} is missing; "
+                        "run `pip install -r requirements.txt`")
+    return path
