@@ -12,14 +12,14 @@
 (function (global) {
   "use strict";
   var L = global.L;
-  var SIZE = 18, HALF = 9;
+  var SIZE = 18, HALF = 9, PAD = 3;
   var pending = [];   // drawing still to finish before the picture may be taken
 
   function loadImages(svgs) {
     return Promise.all(svgs.map(function (svg) {
       return new Promise(function (resolve) {
         var img = new Image(SIZE, SIZE);
-        img.onload = function () { resolve(img); };
+        img.onload = function () { resolve(withShadow(img)); };
         img.onerror = function () { resolve(null); };   // a missing glyph: skip, not hang
         // Inline <svg> needs no namespace, an SVG image does.
         if (svg.indexOf("xmlns=") < 0) {
@@ -28,6 +28,19 @@
         img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg);
       });
     }));
+  }
+
+  // The interactive map's markers carry a faint drop shadow. Blurring 100,000 of them
+  // one by one takes seconds, so each glyph is drawn with its shadow once, here, and
+  // the canvas below only copies the result.
+  function withShadow(img) {
+    var tile = document.createElement("canvas");
+    tile.width = tile.height = SIZE + 2 * PAD;
+    var ctx = tile.getContext("2d");
+    ctx.shadowColor = "rgba(0, 0, 0, 0.55)";
+    ctx.shadowBlur = 1.5;
+    ctx.drawImage(img, PAD, PAD, SIZE, SIZE);
+    return tile;
   }
 
   // One canvas over the map, redrawn whenever the view changes (a resized window, say).
@@ -53,8 +66,6 @@
       L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([0, 0]));
       var ctx = canvas.getContext("2d");
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-      ctx.shadowColor = "rgba(0, 0, 0, 0.55)";
-      ctx.shadowBlur = 1.5;
       var rows = this._cfg.rows, images = this._images;
       for (var i = 0; i < rows.length; i++) {
         var row = rows[i], img = images[row[2]];
@@ -63,7 +74,7 @@
         if (p.x < -HALF || p.y < -HALF || p.x > size.x + HALF || p.y > size.y + HALF) {
           continue;
         }
-        ctx.drawImage(img, Math.round(p.x) - HALF, Math.round(p.y) - HALF, SIZE, SIZE);
+        ctx.drawImage(img, Math.round(p.x) - HALF - PAD, Math.round(p.y) - HALF - PAD);
       }
     }
   });

@@ -50,6 +50,7 @@ class ChromiumRenderer:
     """PNG pictures of HTML pages, by one long-lived headless Chromium."""
 
     name = "chromium"
+    static_url = STATIC_URL   # where snapshot pages must link their scripts and styles
 
     def __init__(self, executable: Path | str = CHROMIUM, asset_folders=None):
         self.executable = str(executable)

@@ -80,8 +80,11 @@ def _payload(drawn: list[Event]) -> dict:
     icons: dict[tuple[str, str], int] = {}
     outlines: dict[str, str] = {}
     rows = []
+    colours: dict[str, str] = {}
     for event in drawn:
-        colour = type_colour(event.event_type)
+        colour = colours.get(event.event_type)
+        if colour is None:
+            colour = colours[event.event_type] = type_colour(event.event_type)
         key = (colour, CATEGORY_SHAPES.get(event.category, "circle"))
         rows.append([round(float(event.latitude), COORD_DECIMALS),
                      round(float(event.longitude), COORD_DECIMALS),

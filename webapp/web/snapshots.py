@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, Response, current_app, request
 
-from webapp.errors import FilterError
+from webapp.errors import FilterError, SnapshotError
 from webapp.web import filters as webfilters
 from webapp.web import get_store, services
 from webapp.web.api import matching_events
@@ -38,8 +38,11 @@ def png():
     title = webfilters._text(request.args, "title") if "title" in request.args else None
     if title and len(title) > MAX_TITLE:
         raise FilterError(f"title is longer than {MAX_TITLE} characters")
-    spec = make_spec(_store_filters(view), width=_size("width"), height=_size("height"),
-                     title=title)
+    try:
+        spec = make_spec(_store_filters(view), width=_size("width"),
+                         height=_size("height"), title=title)
+    except SnapshotError as err:   # the caller's sizes or title: a 400, not a failure
+        raise FilterError(str(err)) from err
     events = matching_events(get_store(), view, current_app.config["SNAPSHOT_LIMIT"])
     picture, renderer = render_snapshot(events, spec, "png",
                                         browser=services().snapshot_browser)
