@@ -68,11 +68,3 @@ def test_every_command_has_help(command):
     result = run_cli(command, "--help")
     assert result.returncode == 0
     assert "Usage:" in result.stdout
-
-
-@pytest.mark.parametrize("command", ["snapshot"])
-def test_unbuilt_commands_say_so_plainly(command):
-    result = run_cli(command, "whatever")
-    assert result.returncode == 2
-    assert "not available yet" in result.stderr
-    assert "Traceback" not in result.stderr

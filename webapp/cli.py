@@ -282,7 +282,94 @@ def _not_yet(name: str, issue: str):
     return command
 
 
-_not_yet("snapshot", "planned: map snapshots")
+class _BadOutput(click.ClickException):
+    """A usage mistake shown as one line (click's usage errors print the usage too)."""
+
+    exit_code = 2
+
+
+def _bbox_text(value: str | None):
+    if value is None:
+        return None
+    parts = value.split(",")
+    if len(parts) != 4:
+        from webapp.errors import FilterError
+
+        raise FilterError(f"--bbox must be four numbers W,S,E,N, not {value[:60]!r}")
+    return parts
+
+
+@main.command()
+@_db_option
+@click.option("--type", "types", multiple=True,
+              help="Event type, sub-event type or category (repeatable).")
+@click.option("--since", default=None, help="First day (YYYY-MM-DD).")
+@click.option("--until", default=None, help="Last day (YYYY-MM-DD).")
+@click.option("--country", default=None, help="ISO 3166-1 alpha-2 code.")
+@click.option("--region", default=None, help="Admin-1 region name.")
+@click.option("-q", "text", default=None, help="Text in notes, place or actors.")
+@click.option("--bbox", default=None,
+              help="West,south,east,north in degrees: the view (and the events in it).")
+@click.option("--title", default=None, help="Title (default: the filters in words).")
+@click.option("--width", default=None, help="Width in pixels, 200 to 4000 (default 1200).")
+@click.option("--height", default=None, help="Height in pixels, 200 to 4000 (default 800).")
+@click.option("--include-flagged", is_flag=True,
+              help="Select running totals and history too (they are counted, not drawn).")
+@click.option("-o", "output", type=click.Path(dir_okay=False), required=True,
+              help="Picture file: .png, .svg or .pdf.")
+@_one_line_errors
+def snapshot(db, types, since, until, country, region, text, bbox, title, width, height,
+             include_flagged, output):
+    """Draw the stored events as a map picture for a report (PNG, SVG or PDF).
+
+    \b
+    Examples:
+      python -m webapp snapshot --country PS --since 2024-05-01 -o gaza.png
+      python -m webapp snapshot --type Battles --bbox 35,33,36.7,34.7 -o lebanon.pdf
+    The picture is written whole or not at all.
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from webapp.errors import SnapshotError
+    from webapp.snapshot import check_format, make_spec, render_snapshot
+    from webapp.snapshot.caption import drawn_events
+    from webapp.store import SQLiteStore
+    from webapp.store.base import make_filters
+
+    target = Path(output)
+    try:
+        fmt = check_format(target.suffix)
+    except SnapshotError as err:
+        raise _BadOutput(f"-o {output}: the file name must end in .png, .svg or "
+                         ".pdf") from err
+    filters = make_filters(types=types, since=since, until=until, country=country,
+                           region=region, q=text, bbox=_bbox_text(bbox),
+                           include_flagged=include_flagged)
+    spec = make_spec(filters, width=width, height=height, title=title)
+    if not Path(db).is_file():   # opening would create an empty store as a side effect
+        raise click.ClickException(f"no event store at {db} (ingest or import first, "
+                                   "or give --db)")
+    with SQLiteStore(db) as store:
+        events = store.query(**vars(filters))
+    picture, renderer = render_snapshot(events, spec, fmt)
+    try:
+        # Written beside the target and renamed over it: never a half-written picture.
+        handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                        suffix=".part")
+        try:
+            with os.fdopen(handle, "wb") as fh:
+                fh.write(picture)
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except OSError as err:
+        raise click.ClickException(f"cannot write {output}: "
+                                   f"{err.strerror or err}") from err
+    click.echo(f"{len(drawn_events(events))} event(s) drawn to {output} ({renderer})",
+               err=True)
 
 
 @main.command()

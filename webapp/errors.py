@@ -47,3 +47,8 @@ class ImportFormatError(BriefingMapError, ValueError):
         self.reason = message
         prefix = ", ".join(part for part in (self.path, self.where) if part)
         super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class SnapshotError(BriefingMapError, ValueError):
+    """A map snapshot that cannot be made as asked (a size out of range, an unknown
+    format): the caller's mistake, so a web layer answers 400 and the CLI one line."""

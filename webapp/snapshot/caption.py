@@ -1,0 +1,144 @@
+"""The words a snapshot prints: title, legend rows, credits and when it was made.
+
+Both renderers (matplotlib here, headless Chromium in the web layer) print exactly these,
+so they are plain functions returning text. The text is NOT escaped: report text is
+hostile, and each renderer escapes it for its own medium (HTML, SVG, mathtext).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+
+from webapp.assets import country_names
+from webapp.map_html import type_colour
+from webapp.maps import _located
+from webapp.models import Event, vocabulary
+
+NO_EVENTS_TEXT = "No events match these filters"
+BASEMAP_CREDITS = "Boundaries: Natural Earth · Places: GeoNames (CC BY 4.0)"
+MAX_SOURCES = 3
+MAX_SOURCE_CHARS = 40
+_WEB_HOST = re.compile(r"https?://(?:[^@/?#\s]*@)?([^/:?#\s\[\]]+)", re.IGNORECASE)
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def drawn_events(events: list[Event]) -> list[Event]:
+    """The events a map draws: placed, and neither a running total nor history recalled
+    (the interactive map's rule, so a snapshot shows what the page shows)."""
+    return [e for e in events if _located(e) and not (e.is_total or e.is_historical)]
+
+
+def title_text(spec) -> str:
+    """The spec's own title, else its filters in words, e.g. "Battles in Lebanon,
+    1–3 May 2024"."""
+    if spec.title:
+        return spec.title
+    f = spec.filters
+    words = _types_text(f.types) if f.types else "All events"
+    places = []
+    if f.region:
+        places.append(f"{f.region} (region)")
+    if f.country:
+        places.append(country_names().get(f.country, f.country))
+    if places:
+        words += " in " + ", ".join(places)
+    if f.q:
+        words += f" matching “{f.q}”"
+    if f.bbox:
+        west, south, east, north = f.bbox
+        words += (f" within {_degrees(west, 'E', 'W')}–{_degrees(east, 'E', 'W')}, "
+                  f"{_degrees(south, 'N', 'S')}–{_degrees(north, 'N', 'S')}")
+    days = _dates_text(f.since, f.until)
+    return f"{words}, {days}" if days else words
+
+
+def legend_rows(events: list[Event]) -> list[tuple[str, str, int]]:
+    """(event type, colour, count) of the drawn events, in the vocabulary's order (types
+    outside it after, alphabetically); types with no drawn event are left out."""
+    counts = Counter(e.event_type for e in drawn_events(events))
+    known = list(vocabulary()["event_types"])
+    order = [t for t in known if t in counts] + sorted(
+        (t for t in counts if t not in known), key=lambda t: str(t))
+    return [(name, type_colour(name), counts[name]) for name in order]
+
+
+def attribution_text(events: list[Event]) -> str:
+    """Credits for the basemap and the reports the events came from (the three most
+    frequent, then how many more)."""
+    sources: Counter = Counter()
+    # Counted raw first: 100,000 events come from far fewer reports than that.
+    for raw, count in Counter(e.source for e in events).items():
+        name = _source_name(raw)
+        if name:
+            sources[name] += count
+    if not sources:
+        return BASEMAP_CREDITS
+    ranked = [name for name, _ in sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))]
+    shown = ", ".join(ranked[:MAX_SOURCES])
+    more = len(ranked) - MAX_SOURCES
+    return f"{BASEMAP_CREDITS} · Events: {shown}" + (f" and {more} more" if more > 0 else "")
+
+
+def made_text(spec) -> str:
+    """E.g. "Made 2026-11-28 20:31 UTC"."""
+    return f"Made {spec.made_at:%Y-%m-%d %H:%M} UTC"
+
+
+# -- pieces -------------------------------------------------------------------------
+
+def _types_text(types: tuple[str, ...]) -> str:
+    labels = vocabulary()["categories"]
+    names = [labels.get(t, {}).get("label", t) for t in types]
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _degrees(value: float, positive: str, negative: str) -> str:
+    amount = f"{abs(value):.2f}".rstrip("0").rstrip(".")
+    return f"{amount}°{positive if value >= 0 else negative}"
+
+
+def _day(day: date, month: bool = True, year: bool = True) -> str:
+    text = str(day.day)
+    if month:
+        text += f" {_MONTHS[day.month - 1]}"
+    return f"{text} {day.year}" if year else text
+
+
+def _dates_text(since: str | None, until: str | None) -> str:
+    first = date.fromisoformat(since) if since else None
+    last = date.fromisoformat(until) if until else None
+    if first and last:
+        if first == last:
+            return _day(first)
+        if first > last:   # nothing can match; say what was asked all the same
+            return f"{_day(first)} – {_day(last)}"
+        if (first.year, first.month) == (last.year, last.month):
+            return f"{_day(first, month=False, year=False)}–{_day(last)}"
+        if first.year == last.year:
+            return f"{_day(first, year=False)} – {_day(last)}"
+        return f"{_day(first)} – {_day(last)}"
+    if first:
+        return f"since {_day(first)}"
+    if last:
+        return f"until {_day(last)}"
+    return ""
+
+
+def _source_name(source) -> str:
+    """A report's source as a reader would cite it: the site for a URL, else the text."""
+    text = " ".join(str(source or "").split())
+    if not text:
+        return ""
+    # A regex rather than urlsplit: an import of 100,000 events may have as many URLs.
+    web = _WEB_HOST.match(text)
+    if web:
+        host = web.group(1).lower()
+        text = host[4:] if host.startswith("www.") else host
+    if len(text) > MAX_SOURCE_CHARS:
+        text = text[:MAX_SOURCE_CHARS - 1].rstrip() + "…"
+    return text

@@ -1,0 +1,363 @@
+"""A map snapshot drawn by matplotlib: PNG, SVG or PDF bytes, no browser needed.
+
+The picture holds the land (country and admin-1 outlines from ``geodata/``), the events
+as markers (colour = event type, shape = category, as on the interactive map), their
+borders and areas drawn lightly, a legend with counts, the title, a scale bar true at
+its latitude, and the credits and time of making in a footer.
+
+Each call builds its own :class:`~matplotlib.figure.Figure` on an Agg canvas and never
+touches pyplot, so the web server may render in several threads. Report text reaches
+matplotlib with mathtext off (``parse_math=False``): a title like ``$\\frac{1}{0}$``
+is printed as typed, never parsed; SVG output keeps text as escaped ``<text>``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+import threading
+from collections import defaultdict
+
+import matplotlib
+import numpy as np
+from geopandas import GeoSeries
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+
+from webapp.map_html import CATEGORY_SHAPES, LEGEND_GLYPH_COLOUR, type_colour
+from webapp.maps import MAX_FIT_ZOOM, MAX_ZOOM, MIDDLE_EAST
+from webapp.models import Event, vocabulary
+from webapp.snapshot import basemap
+from webapp.snapshot.caption import (NO_EVENTS_TEXT, attribution_text, drawn_events,
+                                     legend_rows, made_text, title_text)
+from webapp.snapshot.spec import SnapshotSpec, check_format
+
+DPI = 100                  # 1 px = 0.72 pt; width x height px is then the PNG's size
+SEA, LAND = "#cfe0ec", "#f4f1ea"
+BORDER, ADMIN1 = "#8c8c8c", "#cdc6b8"
+INK, FAINT = "#222222", "#555555"
+PAD_PX = 40                # room around the fitted events (the page's 30, plus a marker)
+CHAR_EM = 0.6              # DejaVu Sans' average glyph width, for wrapping by estimate
+# The page's glyph shapes as matplotlib markers, with a size factor for equal weight.
+MARKERS = {"circle": ("o", 1.0), "ring": ("o", 1.0), "square": ("s", 0.9),
+           "diamond": ("D", 0.8), "triangle": ("^", 1.05), "triangle-down": ("v", 1.05),
+           "star": ("*", 1.4), "plus": ("P", 1.0), "hexagon": ("h", 1.05)}
+# svg.fonttype and pdf.fonttype are read from the global rcParams while saving; the lock
+# keeps one thread's rc_context from ending while another is still saving under it.
+_VECTOR_RC = {"svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "briefing"}
+_RC_LOCK = threading.Lock()
+
+
+def render_static(events: list[Event], spec: SnapshotSpec, fmt: str = "png") -> bytes:
+    """The snapshot of ``events`` (as the store returned them for ``spec.filters``)."""
+    fmt = check_format(fmt)
+    fig = Figure(figsize=(spec.width / DPI, spec.height / DPI), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(fig)
+    scale = min(max(math.sqrt(spec.width * spec.height / (1200 * 800)), 0.6), 2.0)
+    drawn = drawn_events(events)
+    ax, box = _layout(fig, spec, drawn, scale)
+    view = _view(spec, drawn, box)
+    ax.set_xlim(view.x0, view.x1)
+    ax.set_ylim(view.y0, view.y1)
+    ax.set_autoscale_on(False)
+
+    _draw_basemap(ax, view, scale)
+    _draw_outlines(ax, drawn, view, scale)
+    points = _draw_markers(ax, drawn, view, scale)
+    _draw_scale_bar(ax, view, scale)
+    if drawn:
+        _draw_legend(ax, events, drawn, points, box, scale)
+    else:
+        message = NO_EVENTS_TEXT if not events else (
+            f"{len(events)} event(s) match, none with a place to draw")
+        ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center",
+                fontsize=12 * scale, color=INK, parse_math=False, zorder=20,
+                bbox={"boxstyle": "round,pad=0.6", "facecolor": "white", "alpha": 0.9,
+                      "edgecolor": BORDER})
+    return _save(fig, fmt, title_text(spec))
+
+
+# -- layout ---------------------------------------------------------------------------
+
+def _chars(width_px: float, font_pt: float) -> int:
+    """About how many characters of ``font_pt`` text fit in ``width_px``."""
+    return max(int(width_px / (font_pt * DPI / 72 * CHAR_EM)), 8)
+
+
+def _wrap(text: str, width_px: float, font_pt: float, max_lines: int) -> list[str]:
+    chars = _chars(width_px, font_pt)
+    lines = textwrap.wrap(text, chars, break_long_words=True) or [""]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][:chars - 1].rstrip() + "…"
+    return lines
+
+
+def _layout(fig: Figure, spec: SnapshotSpec, drawn: list[Event], scale: float):
+    """Title band, map axes and footer band; returns the axes and their size in px."""
+    w, h = spec.width, spec.height
+    margin = 10 * scale
+    title_pt, foot_pt = 14 * scale, max(7 * scale, 5.5)
+    title_px, foot_px = title_pt * DPI / 72, foot_pt * DPI / 72
+    title = _wrap(title_text(spec), w - 2 * margin, title_pt, 2)
+    made = made_text(spec)
+    credits = attribution_text(drawn)
+    side_by_side = len(f"{credits}    {made}") <= _chars(w - 2 * margin, foot_pt)
+    footer = [credits] if side_by_side else _wrap(credits, w - 2 * margin, foot_pt, 2) + [made]
+
+    top_band = margin + len(title) * title_px * 1.3
+    foot_band = margin * 0.8 + len(footer) * foot_px * 1.35
+    fig.text(margin / w, 1 - margin / h, "\n".join(title), ha="left", va="top",
+             fontsize=title_pt, fontweight="bold", color=INK, parse_math=False,
+             linespacing=1.15)
+    fig.text(margin / w, margin * 0.5 / h, "\n".join(footer), ha="left", va="bottom",
+             fontsize=foot_pt, color=FAINT, parse_math=False, linespacing=1.25)
+    if side_by_side:
+        fig.text(1 - margin / w, margin * 0.5 / h, made, ha="right", va="bottom",
+                 fontsize=foot_pt, color=FAINT, parse_math=False)
+
+    box = (w - 2 * margin, h - top_band - foot_band - margin * 0.5)
+    ax = fig.add_axes((margin / w, foot_band / h, box[0] / w, box[1] / h))
+    ax.set_facecolor(SEA)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_edgecolor(BORDER)
+        spine.set_linewidth(0.8)
+    return ax, box
+
+
+def _view(spec: SnapshotSpec, drawn: list[Event], box) -> basemap.View:
+    width, height = max(int(box[0]), 1), max(int(box[1]), 1)
+    bbox = spec.filters.bbox
+    if bbox:
+        west, south, east, north = bbox
+        return basemap.fit_view(south, west, north, east, width, height, 0, MAX_ZOOM)
+    # Like the page: country-level points would stretch the view across a continent.
+    precise = [e for e in drawn if e.geo_precision < 3] or drawn
+    if precise:
+        lats = [float(e.latitude) for e in precise]
+        lons = [float(e.longitude) for e in precise]
+        return basemap.fit_view(min(lats), min(lons), max(lats), max(lons), width, height,
+                                PAD_PX, MAX_FIT_ZOOM)
+    return basemap.fit_view(*MIDDLE_EAST, width, height, 0, MAX_FIT_ZOOM)
+
+
+# -- drawing --------------------------------------------------------------------------
+
+def _draw_basemap(ax, view: basemap.View, scale: float) -> None:
+    countries = basemap.layer_in_view("countries", view)
+    if not countries:
+        return
+    land = GeoSeries(countries)
+    land.plot(ax=ax, facecolor=LAND, edgecolor="none", linewidth=0, zorder=1, aspect=None,
+              add_labels=False)
+    admin1 = basemap.layer_in_view("admin1", view)
+    if admin1:
+        GeoSeries(admin1).plot(ax=ax, facecolor="none", edgecolor=ADMIN1,
+                               linewidth=0.5 * scale, zorder=2, aspect=None,
+                               add_labels=False)
+    land.plot(ax=ax, facecolor="none", edgecolor=BORDER, linewidth=0.8 * scale, zorder=3,
+              aspect=None, add_labels=False)
+
+
+def _draw_outlines(ax, drawn: list[Event], view: basemap.View, scale: float) -> None:
+    """Borders and areas the events name, once per shape, faint under the markers."""
+    seen: dict[bytes, tuple] = {}
+    for event in drawn:
+        if not event.geometry:
+            continue
+        shape = basemap.shape_in_view(event.geometry, view)
+        if shape is not None:
+            seen.setdefault(shape.wkb, (shape, type_colour(event.event_type)))
+    by_colour = defaultdict(list)
+    for shape, colour in seen.values():
+        by_colour[colour].append(shape)
+    for colour, shapes in by_colour.items():
+        red, green, blue, _ = matplotlib.colors.to_rgba(colour)
+        shapes = GeoSeries(shapes)
+        areas = shapes[shapes.area > 0]
+        lines = shapes[shapes.area == 0]
+        if len(areas):
+            areas.plot(ax=ax, facecolor=(red, green, blue, 0.12),
+                       edgecolor=(red, green, blue, 0.6), linewidth=1.5 * scale, zorder=4,
+                       aspect=None, add_labels=False)
+        if len(lines):
+            lines.plot(ax=ax, color=(red, green, blue, 0.6), linewidth=2.5 * scale,
+                       zorder=4, aspect=None, add_labels=False)
+
+
+def _draw_markers(ax, drawn: list[Event], view: basemap.View, scale: float) -> np.ndarray:
+    """The events' markers; returns their positions as axes fractions, for placing the
+    legend.
+
+    Where markers crowd, one per half-marker cell is drawn (the first given: the store
+    lists the newest first). Stacking them all would show only whichever type is drawn
+    last; one per cell shows the mix of types, and 100,000 events cost no more to draw
+    or to store in an SVG than the few thousand cells they cover.
+    """
+    if not drawn:
+        return np.empty((0, 2))
+    x, y = basemap.to_mercator([float(e.longitude) for e in drawn],
+                               [float(e.latitude) for e in drawn])
+    kinds: dict[tuple[str, str], int] = {}
+    kind = np.array([kinds.setdefault((e.event_type, CATEGORY_SHAPES.get(e.category,
+                                                                          "circle")),
+                                      len(kinds)) for e in drawn])
+    size_px = min(max(16 * scale, 10), 26)
+    x, y, which = _in_view(x, y, view, size_px)
+    if not len(x):
+        return np.empty((0, 2))
+    cell = size_px / 2 * view.metres_per_px
+    cells = (np.floor((x - view.x0) / cell).astype(np.int64) * 1_000_003 +
+             np.floor((y - view.y0) / cell).astype(np.int64))
+    _, first = np.unique(cells, return_index=True)
+    first.sort()   # keeps the given order within each kind
+    x, y, kind = x[first], y[first], kind[which[first]]
+    # The commonest kinds first, so a rare one is not buried under a common one.
+    counts = np.bincount(kind, minlength=len(kinds))
+    for order, ((event_type, shape), number) in enumerate(
+            sorted(kinds.items(), key=lambda kv: -counts[kv[1]])):
+        mine = kind == number
+        if not mine.any():
+            continue
+        _plot_marker(ax, x[mine], y[mine], type_colour(event_type), shape, size_px, scale,
+                     10 + order * 0.01)
+    return np.column_stack([(x - view.x0) / (view.x1 - view.x0),
+                            (y - view.y0) / (view.y1 - view.y0)])
+
+
+def _plot_marker(ax, x, y, colour: str, shape: str, size_px: float, scale: float,
+                 zorder: float) -> None:
+    # Line2D markers, not scatter: Agg stamps one rendered marker at every position.
+    marker, factor = MARKERS.get(shape, ("o", 1.0))
+    points = size_px * factor * 72 / DPI
+    if shape == "ring":   # a coloured ring on a white halo, hollow, as on the page
+        ax.plot(x, y, ls="none", marker="o", ms=points, mfc="none", mec="white",
+                mew=4 * scale, zorder=zorder)
+        ax.plot(x, y, ls="none", marker="o", ms=points, mfc="none", mec=colour,
+                mew=2.2 * scale, zorder=zorder)
+    else:
+        ax.plot(x, y, ls="none", marker=marker, ms=points, mfc=colour, mec="white",
+                mew=1.1 * scale, zorder=zorder)
+
+
+def _in_view(x: np.ndarray, y: np.ndarray, view: basemap.View, size_px: float):
+    """(x, y, event index) of the markers, and their copies one world east or west, that
+    show in the view."""
+    margin = size_px * view.metres_per_px
+    xs, ys, which = [], [], []
+    for copy in view.world_copies():
+        cx = x + 2 * copy * basemap.WORLD
+        inside = ((cx > view.x0 - margin) & (cx < view.x1 + margin) &
+                  (y > view.y0 - margin) & (y < view.y1 + margin))
+        xs.append(cx[inside])
+        ys.append(y[inside])
+        which.append(np.flatnonzero(inside))
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(which)
+
+
+def _nice_length(metres: float) -> float:
+    magnitude = 10 ** math.floor(math.log10(metres))
+    return max(step * magnitude for step in (1, 2, 5) if step * magnitude <= metres)
+
+
+def _draw_scale_bar(ax, view: basemap.View, scale: float) -> None:
+    """A bar of a round number of km (or m) that is true at its own latitude."""
+    left, bottom = 12 * scale, 12 * scale   # px from the axes' lower left corner
+    bar_y = view.y0 + (bottom + 4 * scale) * view.metres_per_px
+    ground_per_px = basemap.ground_metres(view.metres_per_px, bar_y)
+    if not ground_per_px > 0:
+        return
+    metres = _nice_length(view.width_px * 0.2 * ground_per_px)
+    length = metres / ground_per_px
+    label = f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+    to_axes = ax.transAxes
+    font_pt = 8 * scale
+    box_h = (font_pt * DPI / 72) * 1.5 + 10 * scale
+    ax.add_patch(Rectangle((left / view.width_px - 4 * scale / view.width_px,
+                            (bottom - 4 * scale) / view.height_px),
+                           (length + 8 * scale) / view.width_px, box_h / view.height_px,
+                           transform=to_axes, facecolor="white", alpha=0.75,
+                           edgecolor="none", zorder=18))
+    half = length / 2
+    for i, fill in enumerate((INK, "white")):
+        ax.add_patch(Rectangle(((left + i * half) / view.width_px, bottom / view.height_px),
+                               half / view.width_px, 4 * scale / view.height_px,
+                               transform=to_axes, facecolor=fill, edgecolor=INK,
+                               linewidth=0.8 * scale, zorder=19))
+    ax.text((left + length / 2) / view.width_px, (bottom + 6 * scale) / view.height_px,
+            label, transform=to_axes, ha="center", va="bottom", fontsize=font_pt,
+            color=INK, zorder=19, parse_math=False)
+
+
+def _draw_legend(ax, events: list[Event], drawn: list[Event], points: np.ndarray, box,
+                 scale: float) -> None:
+    font_pt = 8.5 * scale
+    row_px = font_pt * DPI / 72 * 1.7
+    rows = legend_rows(events)
+    handles = [Line2D([], [], ls="none", marker="o", ms=8 * scale, mfc=colour, mec="white")
+               for _, colour, _ in rows]
+    labels = [f"{name or 'Unknown type'}  {count:,}" for name, _, count in rows]
+    shapes = _category_rows(drawn)
+    room = int(box[1] * 0.85 / row_px) - 1
+    if len(shapes) > 1 and len(rows) + len(shapes) + 1 <= room:
+        handles.append(Line2D([], [], ls="none"))
+        labels.append("Shapes by category:")
+        for label, shape in shapes:
+            marker, factor = MARKERS.get(shape, ("o", 1.0))
+            ring = shape == "ring"
+            handles.append(Line2D([], [], ls="none", marker=marker, ms=8 * scale * factor,
+                                  mfc="none" if ring else LEGEND_GLYPH_COLOUR,
+                                  mec=LEGEND_GLYPH_COLOUR if ring else "white",
+                                  mew=1.6 * scale if ring else 0.8))
+            labels.append(label)
+    legend = ax.legend(handles, labels, loc=_legend_corner(labels, points, box, font_pt),
+                       fontsize=font_pt, title=f"{len(drawn):,} event(s)",
+                       title_fontsize=font_pt * 1.05, frameon=True, framealpha=0.9,
+                       edgecolor=BORDER, handlelength=1.2, handletextpad=0.5,
+                       borderaxespad=0.6, labelspacing=0.35, alignment="left")
+    legend.set_zorder(30)
+    for text in [*legend.get_texts(), legend.get_title()]:
+        text.set_parse_math(False)
+
+
+def _category_rows(drawn: list[Event]) -> list[tuple[str, str]]:
+    labels = vocabulary()["categories"]
+    present = {e.category for e in drawn}
+    return [(info.get("label", name), CATEGORY_SHAPES.get(name, "circle"))
+            for name, info in labels.items() if name in present]
+
+
+def _legend_corner(labels: list[str], points: np.ndarray, box, font_pt: float) -> str:
+    """The upper or lower-right corner the legend hides fewest markers in (the lower
+    left holds the scale bar)."""
+    font_px = font_pt * DPI / 72
+    width = min((max(map(len, labels)) * CHAR_EM * font_px + 40) / box[0], 1)
+    height = min((len(labels) + 1) * font_px * 1.7 / box[1], 1)
+    corners = {"upper right": (1 - width, 1 - height, 1, 1),
+               "upper left": (0, 1 - height, width, 1),
+               "lower right": (1 - width, 0, 1, height)}
+    if not len(points):
+        return "upper right"
+
+    def hidden(area):
+        x0, y0, x1, y1 = area
+        return int(np.count_nonzero((points[:, 0] >= x0) & (points[:, 0] <= x1) &
+                                    (points[:, 1] >= y0) & (points[:, 1] <= y1)))
+    return min(corners, key=lambda name: hidden(corners[name]))
+
+
+def _save(fig: Figure, fmt: str, title: str) -> bytes:
+    out = io.BytesIO()
+    if fmt == "png":
+        fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
+    else:
+        metadata = {"Title": title, "Date": None} if fmt == "svg" else {
+            "Title": title, "CreationDate": None}
+        with _RC_LOCK, matplotlib.rc_context(_VECTOR_RC):
+            fig.savefig(out, format=fmt, dpi=DPI, metadata=metadata)
+    return out.getvalue()
