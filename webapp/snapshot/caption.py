@@ -79,7 +79,15 @@ def attribution_text(events: list[Event]) -> str:
     ranked = [name for name, _ in sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))]
     shown = ", ".join(ranked[:MAX_SOURCES])
     more = len(ranked) - MAX_SOURCES
-    return f"{BASEMAP_CREDITS} · Events: {shown}" + (f" and {more} more" if more > 0 else "")
+    return f"{BASEMAP_CREDITS} · Events: {shown}" + (f" and {more} more" if more > 0
+                                                     else "")
+
+
+def empty_text(events: list[Event]) -> str:
+    """What a picture with no marker says instead: nothing matched, or nothing that
+    matched can be drawn (no place, or only running totals and history)."""
+    return NO_EVENTS_TEXT if not events else (
+        f"{len(events)} event(s) match, but none can be drawn on the map")
 
 
 def made_text(spec) -> str:
