@@ -5,12 +5,14 @@ import json
 from datetime import date
 
 import pytest
+from conftest import run_cli
 
 from webapp.errors import ImportFormatError
-from webapp.interchange import (ACLED_COLUMNS, read_acled_csv, read_geojson, write_acled_csv,
-                                write_geojson)
+from webapp.interchange import (ACLED_COLUMNS, read_acled_csv, read_acled_rows, read_geojson,
+                                write_acled_csv, write_geojson)
 from webapp.models import Event
 from webapp.store import SQLiteStore
+from webapp.store.base import event_rows
 
 HEADER = ",".join(ACLED_COLUMNS)
 # Written for these tests in ACLED's layout; one row per date style ACLED files use.
@@ -130,23 +132,93 @@ BAD = {
 }
 
 
+# The two ways into the store: Event objects, or the store's rows (the CLI's fast path).
+IMPORTS = {
+    "events": lambda store, path, **kw: store.add_events(read_acled_csv(path, **kw)),
+    "rows": lambda store, path, **kw: store.add_rows(read_acled_rows(path, **kw)),
+}
+
+
+@pytest.mark.parametrize("way", IMPORTS)
 @pytest.mark.parametrize("problem", BAD)
-def test_a_bad_row_refuses_the_whole_import_naming_its_line(tmp_path, problem):
+def test_a_bad_row_refuses_the_whole_import_naming_its_line(tmp_path, problem, way):
     path = bad_file(tmp_path, BAD[problem].replace("SYR33", "SYR34"))
     with SQLiteStore(tmp_path / "events.sqlite") as store:
         with pytest.raises(ImportFormatError, match=problem) as caught:
-            store.add_events(read_acled_csv(path))
+            IMPORTS[way](store, path)
         assert store.query(include_flagged=True) == []  # nothing of the file is stored
     assert caught.value.line == 5  # header, row, two-line row, then the bad one
     assert "bad.csv, line 5: " in str(caught.value)
 
 
-def test_bad_rows_can_be_skipped_and_counted_instead(tmp_path):
+@pytest.mark.parametrize("way", IMPORTS)
+def test_bad_rows_can_be_skipped_and_counted_instead(tmp_path, way):
     path = bad_file(tmp_path, BAD["unknown event_type"].replace("SYR33", "SYR34"))
     skipped = []
     with SQLiteStore(tmp_path / "events.sqlite") as store:
-        assert store.add_events(read_acled_csv(path, skipped=skipped)) == 3
+        assert IMPORTS[way](store, path, skipped=skipped) == 3
     assert [(p.line, p.reason) for p in skipped] == [(5, "unknown event_type 'Skirmishes'")]
+
+
+# Rows a reader must get right beyond the plain ones: text JSON has to escape, tags
+# carrying the briefing's fields, a country number nobody knows, blank and padded
+# cells, a name that differs from the one the code gives.
+AWKWARD_ROWS = [
+    'PSE7,2024-05-01,2024,1,Political violence,Explosions/Remote violence,Air/drone strike,'
+    'A,"Assoc \\ ""quoted"" </script>",1,B,,2,12,,275,Middle East,Gaza Strip,Gaza,'
+    'Gaza City,\u2028line,Gaza,31.5,34.47,1,S,"Nat\tional",Note,0,'
+    '"x=1; briefing category=casualty report; briefing: running total",1714500009',
+    'UNK8, 6-Jun-25 ,2025, 2 ,Demonstrations,Protests,Peaceful protest,,,,,,,,,999,'
+    'Atlantis,Nowhere,,,,Harbour, , ,, Wire ,,"\U0001f642 \x01 ctrl",,'
+    'briefing: history recalled,',
+    'LBN9,26-April-2024,2024,3,,Riots,Mob violence,,,,,,,,,422,,Lebanon,,,,Tyre,33.27,'
+    '35.2,3,,,Notes,12,,',
+]
+
+
+def test_the_fast_import_stores_exactly_what_events_would(tmp_path):
+    path = write(tmp_path / "awkward.csv",
+                 HEADER + "\n" + "\n".join(ROWS + AWKWARD_ROWS) + "\n")
+    events = list(read_acled_csv(path))
+    assert list(read_acled_rows(path)) == list(event_rows(events, None))
+    awkward = {e.event_id: e for e in events[len(ROWS):]}
+    assert (awkward["PSE7"].category, awkward["PSE7"].is_total) == ("casualty report", True)
+    assert awkward["PSE7"].extra["tags"] == "x=1"
+    assert awkward["PSE7"].extra["country"] == "Gaza Strip"  # not the code's name: kept
+    assert awkward["PSE7"].extra["assoc_actor_1"] == 'Assoc \\ "quoted" </script>'
+    unknown = awkward["UNK8"]
+    assert (unknown.country_code, unknown.extra["iso"], unknown.is_historical) == (
+        "", "999", True)
+    assert (unknown.latitude, unknown.event_date, unknown.time_precision) == (
+        None, date(2025, 6, 6), 2)
+    assert "country" not in awkward["LBN9"].extra  # Lebanon: the export writes it back
+    stored = {}
+    for way in IMPORTS:
+        with SQLiteStore(tmp_path / f"{way}.sqlite") as store:
+            assert IMPORTS[way](store, path) == len(events)
+            stored[way] = store.query(include_flagged=True)
+    assert stored["rows"] == stored["events"]
+    assert sorted(stored["rows"], key=lambda e: e.event_id) == sorted(
+        events, key=lambda e: e.event_id)
+
+
+def test_cli_import_refuses_a_bad_file_or_skips_its_bad_rows(acled_csv, tmp_path):
+    db = tmp_path / "events.sqlite"
+    assert run_cli("import", str(acled_csv), "--db", str(db)).stdout.startswith(
+        "4 event(s) imported")
+    path = bad_file(tmp_path, BAD["out of range"].replace("SYR33", "SYR34"))
+    refused = run_cli("import", str(path), "--db", str(db))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip().splitlines() == [
+        f"error: {path}, line 5: latitude/longitude out of range: 136.2021, 37.1343"]
+    with SQLiteStore(db) as store:  # the good rows before it were not stored either
+        assert sorted(e.event_id for e in store.query(include_flagged=True)) == [
+            "ISR202", "PSE1001", "SYR33", "XKX4"]
+    skipped = run_cli("import", str(path), "--db", str(db), "--skip-bad")
+    assert skipped.returncode == 0, skipped.stderr
+    assert skipped.stdout.strip() == (
+        f"3 event(s) imported (1 bad row(s) skipped, first: {path}, line 5: "
+        f"latitude/longitude out of range: 136.2021, 37.1343)")
 
 
 def test_a_smaller_older_export_with_a_byte_order_mark_imports(tmp_path):

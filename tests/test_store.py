@@ -7,7 +7,9 @@ import pytest
 
 from webapp.errors import StoreError
 from webapp.models import Article, Event
-from webapp.store import SCHEMA_VERSION, SQLiteStore
+from webapp.store import SCHEMA_VERSION, EventStore, SQLiteStore
+from webapp.store.base import event_rows
+from webapp.store.sqlite import BULK_ROWS
 
 
 def ev(event_id, **fields):
@@ -127,6 +129,52 @@ def test_events_outside_the_vocabulary_or_ranges_are_refused(store, change, mess
     with pytest.raises(StoreError, match=message):
         store.add_events([ev("e", **change)])
     assert store.query(include_flagged=True) == []
+
+
+def _indexes(store_path) -> list:
+    with sqlite3.connect(store_path) as conn:
+        return conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                            "ORDER BY name").fetchall()
+
+
+def _plan(store_path, sql) -> str:
+    with sqlite3.connect(store_path) as conn:
+        return " ".join(row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
+
+
+def test_a_large_import_into_an_empty_store_keeps_its_indexes(tmp_path):
+    # Past BULK_ROWS the store sets its indexes aside and builds them after the rows.
+    path = tmp_path / "events.sqlite"
+    many = BULK_ROWS + 50
+    with SQLiteStore(path) as store:
+        indexes = _indexes(path)
+        batch = [ev(f"n{i}", event_date=date(2024, 1, 1 + i % 28)) for i in range(many)]
+        batch[-2] = ev("bad", fatalities=-3)  # read after the indexes were dropped
+        with pytest.raises(StoreError, match="fatalities"):
+            store.add_events(batch)
+        assert store.query(include_flagged=True) == []
+        assert _indexes(path) == indexes  # the failed import gave them back
+        batch[-2] = ev("fixed", event_date=date(2024, 2, 1), country_code="LB")
+        assert store.add_events(batch) == many
+        assert _indexes(path) == indexes
+        assert [e.event_id for e in store.query(since="2024-02-01")] == ["fixed"]
+        assert [e.event_id for e in store.query(country="LB")] == ["fixed"]
+    assert "USING INDEX events_event_date" in _plan(
+        path, "SELECT * FROM events WHERE event_date >= '2024-02-01'")
+    assert "USING INDEX events_country_code" in _plan(
+        path, "SELECT * FROM events WHERE country_code = 'LB'")
+
+
+def test_rows_given_by_a_reader_that_does_not_check_them_are_checked(store):
+    # add_rows trusts its rows on SQLite; the interface's own version (for stores that
+    # do not write rows directly) goes through add_events and its checks.
+    good, bad = (next(event_rows([e], None)) for e in (ev("good"), ev("bad")))
+    bad = bad[:6] + ("skirmish",) + bad[7:]  # an unknown category
+    with pytest.raises(StoreError, match="unknown category 'skirmish'"):
+        EventStore.add_rows(store, [good, bad])
+    assert store.query(include_flagged=True) == []
+    assert EventStore.add_rows(store, [good]) == 1
+    assert store.query() == [ev("good")]
 
 
 # -- filters ------------------------------------------------------------------------

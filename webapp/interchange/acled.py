@@ -17,13 +17,14 @@ file is stored. A caller that would rather import the good rows passes a list as
 from __future__ import annotations
 
 import csv
-import math
 import time
 from collections.abc import Iterable, Iterator
+from datetime import date
 
 from webapp.errors import ImportFormatError
 from webapp.interchange.codes import alpha2_from_numeric, category_for, countries, parse_date
 from webapp.models import Event, sub_event_types, vocabulary
+from webapp.store.base import quote_json
 
 ACLED_COLUMNS = (
     "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
@@ -85,6 +86,21 @@ def read_acled_csv(path, skipped: list | None = None) -> Iterator[Event]:
     columns are required; other standard columns may be missing. Unknown columns are
     ignored. See the module docstring for what happens to bad rows.
     """
+    return _read(path, skipped, as_rows=False)
+
+
+def read_acled_rows(path, skipped: list | None = None) -> Iterator[tuple]:
+    """The same file as :func:`read_acled_csv` reads it, as the store's rows
+    (:data:`~webapp.store.base.EVENT_COLUMNS`) for :meth:`EventStore.add_rows`.
+
+    The fast way to import: no :class:`Event` is built. Rows are checked exactly as
+    :func:`read_acled_csv` checks them (one converter makes both), which covers every
+    rule of :func:`~webapp.store.base.event_problem`, so the store need not check again.
+    """
+    return _read(path, skipped, as_rows=True)
+
+
+def _read(path, skipped: list | None, as_rows: bool) -> Iterator:
     try:
         fh = open(path, newline="", encoding="utf-8-sig")
     except OSError as err:
@@ -99,51 +115,56 @@ def read_acled_csv(path, skipped: list | None = None) -> Iterator[Event]:
         if missing:
             raise ImportFormatError(f"not an ACLED CSV: missing column(s) "
                                     f"{', '.join(missing)}", path=path)
-        convert = _row_converter(header)
+        convert = _row_converter(header, as_rows)
         start = reader.line_num + 1
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except (csv.Error, UnicodeDecodeError) as err:
-                # the reader cannot resync after a broken quote or encoding: give up
-                raise ImportFormatError(f"unreadable CSV: {err}", path=path,
-                                        line=start) from err
-            line, start = start, reader.line_num + 1
-            if not row:
-                continue  # blank line
-            try:
-                event = convert(row)
-            except ValueError as err:
-                problem = ImportFormatError(str(err), path=path, line=line)
-                if skipped is None:
-                    raise problem from err
-                skipped.append(problem)
-                continue
-            yield event
+        try:
+            for row in reader:
+                line, start = start, reader.line_num + 1
+                if not row:
+                    continue  # blank line
+                try:
+                    converted = convert(row)
+                except ValueError as err:
+                    problem = ImportFormatError(str(err), path=path, line=line)
+                    if skipped is None:
+                        raise problem from err
+                    skipped.append(problem)
+                    continue
+                yield converted
+        except (csv.Error, UnicodeDecodeError) as err:
+            # the reader cannot resync after a broken quote or encoding: give up
+            raise ImportFormatError(f"unreadable CSV: {err}", path=path, line=start) from err
 
 
-def _row_converter(header: list[str]):
-    """A function turning one CSV row (a list) into an Event, for this header.
+def _row_converter(header: list[str], as_rows: bool):
+    """A function turning one CSV row (a list) into an Event, or into the store's row
+    for it when ``as_rows``, for this header.
 
     Written for speed (it runs once per row of files with millions of rows): column
-    positions are looked up once, and a column the file lacks points at an empty
-    cell appended to every row.
+    positions are looked up once, a column the file lacks points at an empty cell
+    appended to every row, and what repeats from row to row (dates, country numbers,
+    categories) is worked out once per distinct value.
     """
     width = len(header)
     at = {name: header.index(name) if name in header else width for name in ACLED_COLUMNS}
     extras = [(name, at[name]) for name in EXTRA_COLUMNS if at[name] < width]
+    # for rows, extra's JSON is written straight from the cells, keys quoted once
+    quoted_extras = [(quote_json(name) + ":", i) for name, i in extras]
     known = vocabulary()["event_types"]
     parents = sub_event_types()
+    # sub_event_type decides the category once its event_type is checked against it
+    category_of = {sub: category_for(parent, sub) for sub, parent in parents.items()}
     names = countries()[2]
+    country_of = _Memo(alpha2_from_numeric)
+    day_of = _Memo(_iso_day if as_rows else _day)
     (i_id, i_date, i_type, i_sub, i_lat, i_lon, i_iso, i_tp, i_gp, i_fat, i_actor1,
-     i_actor2, i_location, i_admin1, i_notes, i_source) = (at[name] for name in (
-        "event_id_cnty", "event_date", "event_type", "sub_event_type", "latitude",
-        "longitude", "iso", "time_precision", "geo_precision", "fatalities", "actor1",
-        "actor2", "location", "admin1", "notes", "source"))
+     i_actor2, i_location, i_admin1, i_notes, i_source, i_country, i_tags) = (
+        at[name] for name in (
+            "event_id_cnty", "event_date", "event_type", "sub_event_type", "latitude",
+            "longitude", "iso", "time_precision", "geo_precision", "fatalities", "actor1",
+            "actor2", "location", "admin1", "notes", "source", "country", "tags"))
 
-    def convert(row: list[str]) -> Event:
+    def convert(row: list[str]):
         if len(row) != width:
             raise ValueError(f"expected {width} fields, found {len(row)}")
         row.append("")
@@ -156,51 +177,89 @@ def _row_converter(header: list[str]):
                 raise ValueError(f"unknown event_type {event_type!r}")
             raise ValueError(f"sub_event_type {sub_event_type!r} is not one of "
                              f"{event_type!r}'s")
-        raw_date = row[i_date]
-        try:
-            event_date = parse_date(raw_date) if raw_date.strip() else None
-        except ValueError:
-            raise ValueError(f"unparseable event_date {raw_date.strip()!r}") from None
+        event_date = day_of[row[i_date]]
         latitude, longitude = _coordinates(row[i_lat], row[i_lon])
-        iso = row[i_iso].strip()
-        country_code = alpha2_from_numeric(iso) if iso else ""
-        extra = {name: row[i] for name, i in extras if row[i]}
-        if iso and not country_code:
-            extra["iso"] = iso  # unknown number: kept so the export writes it back
-        if country_code and extra.get("country") == names.get(country_code):
-            del extra["country"]  # the export derives the same name from the code
-        category = category_for(event_type, sub_event_type)
+        iso = row[i_iso]
+        country_code = country_of[iso] if iso else ""
+        # Cells emptied here are left out of extra, as empty cells are.
+        unknown_iso = ""
+        if country_code:
+            if row[i_country] == names.get(country_code):
+                row[i_country] = ""  # the export derives the same name from the code
+        else:
+            unknown_iso = iso.strip()  # kept in extra so the export writes it back
+        category = category_of[sub_event_type]
         is_total = is_historical = False
-        if "briefing" in extra.get("tags", ""):
-            category, is_total, is_historical, extra["tags"] = _read_briefing_tags(
-                extra["tags"], category)
-            if not extra["tags"]:
-                del extra["tags"]
+        if "briefing" in row[i_tags]:
+            category, is_total, is_historical, row[i_tags] = _read_briefing_tags(
+                row[i_tags], category)
+        time_precision = _PRECISION.get(row[i_tp]) or _small_int(row[i_tp],
+                                                                 "time_precision", 1)
+        fatalities = _count(row[i_fat])
+        geo_precision = _PRECISION.get(row[i_gp]) or _small_int(row[i_gp],
+                                                                "geo_precision", 3)
+        if as_rows:  # in EVENT_COLUMNS' order
+            parts = [key + quote_json(row[i]) for key, i in quoted_extras if row[i]]
+            if unknown_iso:
+                parts.append('"iso":' + quote_json(unknown_iso))
+            return (event_id, None, event_date, time_precision, event_type,
+                    sub_event_type, category, row[i_actor1], row[i_actor2], fatalities,
+                    row[i_location], latitude, longitude, None, country_code,
+                    row[i_admin1], geo_precision, row[i_notes], row[i_source], None,
+                    None, int(is_total), int(is_historical),
+                    "{" + ",".join(parts) + "}" if parts else None)
+        extra = {name: row[i] for name, i in extras if row[i]}
+        if unknown_iso:
+            extra["iso"] = unknown_iso
         return Event(
-            event_id=event_id, event_date=event_date,
-            time_precision=_small_int(row[i_tp], "time_precision", 1),
+            event_id=event_id, event_date=event_date, time_precision=time_precision,
             event_type=event_type, sub_event_type=sub_event_type,
             category=category, is_total=is_total, is_historical=is_historical,
-            actor1=row[i_actor1], actor2=row[i_actor2], fatalities=_count(row[i_fat]),
+            actor1=row[i_actor1], actor2=row[i_actor2], fatalities=fatalities,
             location=row[i_location], latitude=latitude, longitude=longitude,
             country_code=country_code, admin1=row[i_admin1],
-            geo_precision=_small_int(row[i_gp], "geo_precision", 3),
-            notes=row[i_notes], source=row[i_source], extra=extra)
+            geo_precision=geo_precision, notes=row[i_notes], source=row[i_source],
+            extra=extra)
 
     return convert
 
 
-def _coordinates(lat_text: str, lon_text: str) -> tuple[float | None, float | None]:
-    lat_text, lon_text = lat_text.strip(), lon_text.strip()
-    if not lat_text and not lon_text:
-        return None, None
+class _Memo(dict):
+    """``memo[key]`` is ``function(key)``, worked out once per distinct key."""
+
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key):
+        value = self[key] = self.function(key)
+        return value
+
+
+def _day(text: str) -> date | None:
     try:
-        lat, lon = float(lat_text), float(lon_text)
+        return parse_date(text) if text.strip() else None
     except ValueError:
+        raise ValueError(f"unparseable event_date {text.strip()!r}") from None
+
+
+def _iso_day(text: str) -> str | None:
+    day = _day(text)
+    return day.isoformat() if day else None
+
+
+def _coordinates(lat_text: str, lon_text: str) -> tuple[float | None, float | None]:
+    try:
+        lat, lon = float(lat_text), float(lon_text)  # float() ignores spaces around
+    except ValueError:
+        lat_text, lon_text = lat_text.strip(), lon_text.strip()
+        if not lat_text and not lon_text:
+            return None, None
         raise ValueError(f"latitude/longitude not numbers: {lat_text!r}, {lon_text!r}") \
             from None
-    if math.isnan(lat) or math.isnan(lon) or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValueError(f"latitude/longitude out of range: {lat_text}, {lon_text}")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # false for NaN as well
+        raise ValueError(f"latitude/longitude out of range: {lat_text.strip()}, "
+                         f"{lon_text.strip()}")
     return lat, lon
 
 

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from itertools import chain, islice
 from pathlib import Path
 
 from webapp.errors import FilterError, StoreError
@@ -199,11 +200,14 @@ class SQLiteStore(EventStore):
         return True
 
     def add_events(self, events: Iterable[Event], replace: bool = False) -> int:
+        return self.add_rows(event_rows(events, None), replace)
+
+    def add_rows(self, rows: Iterable[tuple], replace: bool = False) -> int:
         sql = _INSERT + (_ON_CONFLICT_REPLACE if replace else _ON_CONFLICT_KEEP)
         try:
             with self._transaction() as conn:
                 before = conn.total_changes
-                conn.executemany(sql, event_rows(events, None))
+                _insert_many(conn, sql, rows)
                 return conn.total_changes - before
         except sqlite3.Error as err:
             raise StoreError(f"events not stored, the store is unchanged: {err}") from err
@@ -245,6 +249,32 @@ class SQLiteStore(EventStore):
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+# Rows read ahead into an empty store before its indexes are set aside (see below).
+BULK_ROWS = 10_000
+
+
+def _insert_many(conn: sqlite3.Connection, sql: str, rows: Iterable[tuple]) -> None:
+    """``executemany``; but a large batch into an empty table goes in without the
+    secondary indexes, which are built again afterwards: building an index from
+    all its rows at once is quicker than growing it row by row. Both happen inside
+    the caller's transaction, so a failure restores the indexes with the rows."""
+    if conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None:
+        conn.executemany(sql, rows)
+        return
+    rows = iter(rows)
+    head = list(islice(rows, BULK_ROWS))
+    if len(head) < BULK_ROWS:
+        conn.executemany(sql, head)
+        return
+    indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                           "AND tbl_name = 'events' AND sql IS NOT NULL").fetchall()
+    for name, _ in indexes:
+        conn.execute('DROP INDEX "{}"'.format(name.replace('"', '""')))
+    conn.executemany(sql, chain(head, rows))
+    for _, create in indexes:
+        conn.execute(create)
 
 
 def _check_header(path: Path) -> None:
