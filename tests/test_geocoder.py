@@ -79,6 +79,23 @@ def test_ambiguous_names_follow_context(geocoder, query, context, country):
     assert geocoder.geocode(query, context=context).raw["country_code"] == country
 
 
+@pytest.mark.parametrize("text, query, admin1", [
+    # a dateline names a town: the capital, not the state of Washington
+    ("WASHINGTON (AP) -- The president said on Tuesday that Congress would vote.",
+     "WASHINGTON", "District of Columbia"),
+    ("WASHINGTON Barack Obama pardoned his last turkey as president.", "WASHINGTON",
+     "District of Columbia"),
+    # the state after the name picks the town, there and wherever it is named again
+    ("COLUMBIA, Ky. (WBKO) - A man was arrested after a chase. He was taken to a "
+     "hospital in Columbia for treatment.", "Columbia", "Kentucky"),
+])
+def test_datelines_name_towns(geocoder, text, query, admin1):
+    position = text.rindex(query)
+    found = geocoder.geocode(query, context=text, position=position)
+    assert found.raw["kind"] == "city"
+    assert found.raw["admin1"] == admin1
+
+
 def test_qualified_name(geocoder):
     loc = geocoder.geocode("Paris, Texas")
     assert loc.raw["country_code"] == "US"

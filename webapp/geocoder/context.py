@@ -24,7 +24,10 @@ from webapp.geocoder.normalize import exact_key
 _WORD = re.compile(r"[A-Za-z\u00C0-\u024F][\w\u00C0-\u024F'’.-]*")
 _DATELINE = re.compile(
     r"^\s*([A-Z][A-Z .'’-]{1,40}[A-Z])(?:,\s*([A-Z][A-Za-z. ]{1,30}))?\s*"
-    r"(?:\((?:AP|Reuters|AFP|UPI|dpa|CNN|Xinhua)\)\s*)?[-—–]{1,2}",
+    # then the agency, and a dash or straight into the first sentence ("WASHINGTON
+    # (RNS) Evangelical leaders...")
+    r"(?:\((?:AP|Reuters|AFP|UPI|dpa|CNN|Xinhua|[A-Z]{2,8})\)\s*)?"
+    r"(?:[-—–]{1,2}|(?=[A-Z][a-z]))",
     re.MULTILINE,
 )
 _MAX_NGRAM = 4
@@ -60,6 +63,7 @@ class Context:
     position: int | None = None                        # where the name being resolved is
     _share_cache: dict = field(default_factory=dict, repr=False, compare=False)
     dateline: tuple | None = None                      # (lat, lon, country_code)
+    dateline_place: tuple | None = None                # see _dateline()
 
     def add_vote(self, key: str, cc: str, weight: float) -> None:
         if cc:
@@ -237,8 +241,11 @@ def build_context(text: str, gaz, rank=None) -> Context:
                 ambiguous.setdefault(key, []).append(start)
             continue
         _take(ctx, gaz, key, top, 1.0, anchors, [start])
-    ctx.dateline = _dateline(text, gaz)
-    if ctx.dateline:
+    found = _dateline(text, gaz)
+    if found:
+        top = found[0]
+        ctx.dateline = float(gaz.lat[top]), float(gaz.lon[top]), gaz.country_codes[top]
+        ctx.dateline_place = found
         ctx.add_vote("", ctx.dateline[2], 1.0)
     if rank is not None:
         first = Context(**{**ctx.__dict__, "votes": dict(ctx.votes), "_share_cache": {},
@@ -279,20 +286,33 @@ def _set_anchors(ctx: Context, gaz, anchors: dict) -> None:
 
 
 def _dateline(text: str, gaz):
+    """(record, start, end, key, qualified) of the place a wire dateline names
+    ("WASHINGTON (AP) --", "COLUMBIA, Ky. (WBKO) -"), or None; ``qualified`` when a state
+    or country after the name picked the record. A dateline names a town, never a state
+    or a country, so "WASHINGTON" is the capital even though the state is larger."""
     m = _DATELINE.search(text[:600])
     if not m:
         return None
-    ids = gaz.exact.get(exact_key(m.group(1)))
+    key = exact_key(m.group(1))
+    ids = gaz.exact.get(key)
     if not ids:
         return None
+    ids = [j for j in ids if gaz.kinds[j] == "city"] or list(ids)
+    qualified = False
     qualifier = m.group(2)
-    if qualifier:
+    if qualifier:   # "Ky.", "Texas", "Lebanon": the state or country the town is in
         q = exact_key(qualifier)
+        within = gaz.exact.get(q, [])
+        regions = {(gaz.country_codes[a], exact_key(gaz.admin1[a] or gaz.names[a]))
+                   for a in within if gaz.kinds[a] == "admin area"}
+        countries = {gaz.country_codes[a] for a in within if gaz.kinds[a] == "country"}
         narrowed = [j for j in ids if exact_key(gaz.admin1[j]) == q
-                    or gaz.country_codes[j] == gaz.country_codes[gaz.exact.get(q, [ids[0]])[0]]]
+                    or (gaz.country_codes[j], exact_key(gaz.admin1[j])) in regions
+                    or gaz.country_codes[j] in countries]
+        qualified = bool(narrowed)
         ids = narrowed or ids
     top = max(ids, key=lambda j: gaz.prior[j])
-    return float(gaz.lat[top]), float(gaz.lon[top]), gaz.country_codes[top]
+    return top, m.start(1), m.end(1), key, qualified
 
 
 class ContextCache:

@@ -21,6 +21,7 @@ COUNTRY_SHARE = 2.5     # times the share of the text's evidence pointing at the
 ADMIN1_NAMED = 1.5      # a city in an admin-1 area the text names
 NEAR_ANCHOR = ((50, 1.5), (150, 1.0), (400, 0.4))  # km to a place the text names
 DATELINE_COUNTRY = 0.5
+DATELINE_SELF = 10.0    # a dateline names a town: at the dateline, towns before areas
 SMALL_PROVINCE_KM2 = 60_000
 NEAR_IN_TEXT = 1.5
 CONTEXT_CAP = 6.0
@@ -100,6 +101,12 @@ class Ranker:
         distance = ctx.anchor_distances(gaz.lat[idx], gaz.lon[idx], exclude=key)
         bonus = np.zeros(len(ids))
         near_cc, near_admin1 = ctx.nearby(exclude=key)
+        at_dateline, dateline_record = False, None
+        if ctx.dateline_place:
+            record, start, end, name, qualified = ctx.dateline_place
+            at_dateline = ctx.position is not None and start <= ctx.position < end
+            # "COLUMBIA, Ky.": the town the qualifier picked, wherever it is named again
+            dateline_record = record if qualified and name == key else None
         for n, i in enumerate(ids):
             cc, kind = gaz.country_codes[i], gaz.kinds[i]
             share = ctx.country_share(cc, exclude=key)
@@ -126,6 +133,10 @@ class Ranker:
                         b += value
                         break
             bonus[n] = min(b, CONTEXT_CAP)
+            if at_dateline and kind == "city":
+                bonus[n] += DATELINE_SELF
+            if i == dateline_record:
+                bonus[n] += DATELINE_SELF
         return bonus
 
 
