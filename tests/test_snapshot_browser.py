@@ -202,3 +202,20 @@ def test_bad_parameters_get_a_clear_400(query, words, db):
     assert answer.status_code == 400
     assert words in answer.get_data(as_text=True)
     assert "Traceback" not in answer.get_data(as_text=True)
+
+
+@needs_chromium
+def test_the_cli_draws_png_with_chromium_and_svg_with_matplotlib(db, tmp_path):
+    from conftest import run_cli
+
+    png = tmp_path / "brief.png"
+    done = run_cli("snapshot", "--db", str(db), "--type", "Battles", "--width", "640",
+                   "--height", "480", "-o", str(png))
+    assert done.returncode == 0, done.stderr
+    assert "12 event(s) drawn" in done.stderr and "(chromium)" in done.stderr
+    assert _pixels(png.read_bytes()).shape == (480, 640, 3)
+    svg = tmp_path / "brief.svg"
+    done = run_cli("snapshot", "--db", str(db), "-o", str(svg))
+    assert done.returncode == 0 and "(matplotlib)" in done.stderr
+    done = run_cli("snapshot", "--db", str(db), "--renderer", "chromium", "-o", str(svg))
+    assert done.returncode == 2 and "PNG only" in done.stderr

@@ -397,7 +397,7 @@ MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "svg": b"<?xml", "pdf": b"%PDF"}
 @pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
 def test_cli_draws_each_format(db, tmp_path, fmt):
     out = tmp_path / f"brief.{fmt}"
-    args = ["snapshot", "--db", str(db), "-o", str(out)]
+    args = ["snapshot", "--db", str(db), "-o", str(out), "--renderer", "matplotlib"]
     if fmt == "png":
         args += ["--type", "Battles", "--width", "640", "--height", "480"]
     result = run_cli(*args)

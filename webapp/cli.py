@@ -319,9 +319,14 @@ def _bbox_text(value: str | None):
               help="Select running totals and history too (they are counted, not drawn).")
 @click.option("-o", "output", type=click.Path(dir_okay=False), required=True,
               help="Picture file: .png, .svg or .pdf.")
+@click.option("--renderer", type=click.Choice(["auto", "chromium", "matplotlib"]),
+              default="auto", show_default=True,
+              help="auto: PNG by headless Chromium (the map page itself) when "
+                   "/usr/bin/chromium is installed, else matplotlib; SVG and PDF by "
+                   "matplotlib.")
 @_one_line_errors
 def snapshot(db, types, since, until, country, region, text, bbox, title, width, height,
-             include_flagged, output):
+             include_flagged, output, renderer):
     """Draw the stored events as a map picture for a report (PNG, SVG or PDF).
 
     \b
@@ -355,7 +360,24 @@ def snapshot(db, types, since, until, country, region, text, bbox, title, width,
                                    "or give --db)")
     with SQLiteStore(db) as store:
         events = store.query(**vars(filters))
-    picture, renderer = render_snapshot(events, spec, fmt)
+    if renderer == "chromium" and fmt != "png":
+        raise _BadOutput(f"-o {output}: Chromium draws PNG only; SVG and PDF come from "
+                         "--renderer matplotlib")
+    browser = None
+    if fmt == "png" and renderer != "matplotlib":
+        from webapp.snapshot.browser import ChromiumRenderer, chromium_available
+
+        if chromium_available():
+            browser = ChromiumRenderer()
+        elif renderer == "chromium":
+            raise click.ClickException("no Chromium at /usr/bin/chromium (apt-get install "
+                                       "chromium), or use --renderer matplotlib")
+    try:
+        picture, renderer = render_snapshot(events, spec, fmt, renderer=renderer,
+                                            browser=browser)
+    finally:
+        if browser is not None:
+            browser.close()
     try:
         # Written beside the target and renamed over it: never a half-written picture.
         handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
@@ -407,7 +429,11 @@ def serve(db, host, port, threads):
         shown = f"[{address}]" if ":" in str(address) else address
         click.echo(f"Serving the briefing map at http://{shown}:{bound_port}/ "
                    f"(events from {app.config['DB']}; Ctrl+C stops)")
+    shared = app.extensions["briefing"]
+    if shared.snapshot_browser is not None:
+        shared.snapshot_browser.start()   # warm before the first "Download PNG"
     try:
         server.run()
     finally:
         server.close()
+        shared.close()

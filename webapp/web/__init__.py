@@ -52,6 +52,10 @@ DEFAULTS = {  # and DB, INSTANCE_PATH: see create_app()
     # Flask 3.1 limits form fields to 500 kB by default: a pasted article may be larger
     "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
     "TITLE": "Briefing map",
+    # "auto": Debian's Chromium when installed, else matplotlib; "none": matplotlib
+    # always; a path: that Chromium; an object with render_png(): that renderer.
+    "SNAPSHOT_BROWSER": "auto",
+    "SNAPSHOT_LIMIT": 200_000,   # events drawn in one picture
 }
 
 log = logging.getLogger(__name__)
@@ -72,10 +76,11 @@ def create_app(config: dict | None = None, *, instance_path=None) -> Flask:
     app.json.sort_keys = False
     app.extensions["briefing"] = Services(app.config)
 
-    from webapp.web import api, views
+    from webapp.web import api, snapshots, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
+    app.register_blueprint(snapshots.bp)
     app.teardown_appcontext(_close_store)
     app.after_request(_security_headers)
     _register_error_handlers(app)
@@ -98,6 +103,25 @@ class Services:
         self._extractor = None
         self.store_lock = threading.Lock()
         self.store_ready = False
+        self._browser = None
+        self._browser_checked = False
+
+    @property
+    def snapshot_browser(self):
+        """The warm Chromium for snapshots, or None when snapshots fall back to
+        matplotlib (none installed, or SNAPSHOT_BROWSER = "none")."""
+        if not self._browser_checked:
+            with self._lock:
+                if not self._browser_checked:
+                    self._browser = _make_browser(self._config.get("SNAPSHOT_BROWSER"))
+                    self._browser_checked = True
+        return self._browser
+
+    def close(self) -> None:
+        """Stop the snapshot browser, if one was started."""
+        browser, self._browser = self._browser, None
+        if browser is not None and hasattr(browser, "close"):
+            browser.close()
 
     @property
     def geocoder(self):
@@ -121,6 +145,20 @@ class Services:
 
                     self._extractor = Extractor(geocoder, Regions.load())
         return self._extractor
+
+
+def _make_browser(setting):
+    if setting is None or (isinstance(setting, str) and setting.lower() in ("none", "")):
+        return None
+    if not isinstance(setting, str):
+        return setting   # a renderer object given by the embedding code or a test
+    from webapp.snapshot.browser import CHROMIUM, ChromiumRenderer, chromium_available
+
+    executable = CHROMIUM if setting.lower() == "auto" else setting
+    if not chromium_available(executable):
+        log.info("no Chromium at %s: snapshots are drawn by matplotlib", executable)
+        return None
+    return ChromiumRenderer(executable)
 
 
 def services() -> Services:
