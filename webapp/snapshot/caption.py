@@ -7,20 +7,17 @@ hostile, and each renderer escapes it for its own medium (HTML, SVG, mathtext).
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from datetime import date
 
 from webapp.assets import country_names
 from webapp.map_html import type_colour
-from webapp.maps import _located
+from webapp.maps import _located, source_label
 from webapp.models import Event, vocabulary
 
 NO_EVENTS_TEXT = "No events match these filters"
 BASEMAP_CREDITS = "Boundaries: Natural Earth · Places: GeoNames (CC BY 4.0)"
 MAX_SOURCES = 3
-MAX_SOURCE_CHARS = 40
-_WEB_HOST = re.compile(r"https?://(?:[^@/?#\s]*@)?([^/:?#\s\[\]]+)", re.IGNORECASE)
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
 
@@ -71,7 +68,7 @@ def attribution_text(events: list[Event]) -> str:
     sources: Counter = Counter()
     # Counted raw first: 100,000 events come from far fewer reports than that.
     for raw, count in Counter(e.source for e in events).items():
-        name = _source_name(raw)
+        name = source_label(raw)
         if name:
             sources[name] += count
     if not sources:
@@ -135,18 +132,3 @@ def _dates_text(since: str | None, until: str | None) -> str:
     if last:
         return f"until {_day(last)}"
     return ""
-
-
-def _source_name(source) -> str:
-    """A report's source as a reader would cite it: the site for a URL, else the text."""
-    text = " ".join(str(source or "").split())
-    if not text:
-        return ""
-    # A regex rather than urlsplit: an import of 100,000 events may have as many URLs.
-    web = _WEB_HOST.match(text)
-    if web:
-        host = web.group(1).lower()
-        text = host[4:] if host.startswith("www.") else host
-    if len(text) > MAX_SOURCE_CHARS:
-        text = text[:MAX_SOURCE_CHARS - 1].rstrip() + "…"
-    return text
