@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -46,8 +47,6 @@ def wait_until(page, expression: str, timeout: int = 30_000) -> None:
 def server(tmp_path_factory, geocoder):
     """The real app, served by waitress on a free port, over a store holding the sample
     report and an article with hostile text."""
-    from waitress import create_server
-
     from webapp.extract.pipeline import Extractor
     from webapp.ingest import read_file
     from webapp.models import Article
@@ -65,13 +64,24 @@ def server(tmp_path_factory, geocoder):
             assert store.add_article(article, extractor.events(article))
     app = create_app({"DB": str(folder / "events.sqlite"), "GEOCODER": geocoder},
                      instance_path=folder)
+    with serving(app) as url:
+        yield url
+
+
+@contextmanager
+def serving(app):
+    """``app`` served by waitress from a thread on a free port: its base URL."""
+    from waitress import create_server
+
     httpd = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=httpd.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.effective_port}"
-    httpd.close()
-    httpd.task_dispatcher.shutdown()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{httpd.effective_port}"
+    finally:
+        httpd.close()
+        httpd.task_dispatcher.shutdown()
+        thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")
@@ -331,3 +341,55 @@ def test_openstreetmap_tiles_only_when_turned_on(server, tab):
     # the tiles cut off above are logged as failed loads; nothing else may be
     assert all("Failed to load resource" in text for text in tab.console), tab.console
     tab.console.clear()
+
+
+PASTED = ("Strikes in Khan Younis\n\nKHAN YOUNIS, Gaza (Briefing Map) -- Israeli aircraft "
+          "struck a house in Khan Younis on Monday, killing three people, the civil "
+          "defence said.\n")
+
+
+@pytest.fixture
+def paste_server(tmp_path, geocoder):
+    """The real app over an empty store of its own (the tests above count events)."""
+    from webapp.web import create_app
+
+    db = tmp_path / "pasted.sqlite"
+    app = create_app({"DB": str(db), "GEOCODER": geocoder}, instance_path=tmp_path)
+    with serving(app) as url:
+        yield url, db
+
+
+def stored_articles(db) -> int:
+    from webapp.store import SQLiteStore
+
+    with SQLiteStore(db) as store:
+        return store.articles_count()
+
+
+def test_the_paste_form_stores_an_article_and_another_site_cannot_post(paste_server, tab):
+    url, db = paste_server
+    page = tab.page
+    page.goto(f"{url}/paste", wait_until="load")
+    page.fill("textarea[name=text]", PASTED)
+    page.fill("input[name=published]", "2024-05-08")
+    with page.expect_navigation():
+        page.click("form.paste button[type=submit]")
+    wait_until(page, "window.briefingMap && window.briefingMap.layer")
+    assert "notice=stored-" in page.url and "csrf" not in page.url
+    assert "Article stored" in page.locator("body").inner_text()
+    assert stored_articles(db) == 1
+
+    # a page on another site, in the same browser, that posts a form to the server
+    attack = (f'<form method="post" action="{url}/api/articles" '
+              'enctype="multipart/form-data"><textarea name="text">Forged\n\n'
+              f'{PASTED}</textarea></form><script>document.forms[0].submit()</script>')
+    tab.context.route("http://evil.example/**", lambda route: route.fulfill(
+        status=200, content_type="text/html", body=attack))
+    evil = tab.context.new_page()   # its 403 is logged as a failed load: not on tab.page
+    with evil.expect_response(lambda r: r.url.endswith("/api/articles")) as answer:
+        evil.goto("http://evil.example/", wait_until="load")
+    assert answer.value.status == 403
+    evil.wait_for_selector("#error")
+    assert "nothing was stored" in evil.locator("#error").inner_text().lower()
+    assert stored_articles(db) == 1
+    assert tab.outside == []

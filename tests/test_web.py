@@ -82,6 +82,18 @@ def page(client, url: str) -> str:
     return response.get_data(as_text=True)
 
 
+def form_token(html: str) -> str:
+    """The paste form's hidden CSRF token."""
+    found = re.findall(r'<input type="hidden" name="csrf_token" value="([^"]+)">', html)
+    assert len(found) == 1, "the paste form has one token"
+    return unescape(found[0])
+
+
+def paste_token(client) -> str:
+    """Open the paste page as a browser would, keeping its cookie: the form's token."""
+    return form_token(page(client, "/paste"))
+
+
 # -- the map page -------------------------------------------------------------------
 
 def test_map_page_lists_and_maps_the_days_events(client, sample):
@@ -270,7 +282,8 @@ CSP = ("default-src 'self'; img-src 'self' data: https://tile.openstreetmap.org;
 def test_every_page_has_a_content_security_policy(client):
     responses = {url: client.get(url) for url in ("/", "/paste", "/no/such/page",
                                                   "/?since=not-a-date")}
-    responses["form error"] = client.post("/api/articles", data={"text": " "},
+    responses["form error"] = client.post("/api/articles",
+                                          data={"text": " ", "csrf_token": paste_token(client)},
                                           headers={"Accept": "text/html"})
     responses["too large"] = client.post("/api/articles",
                                          data={"text": "x" * (2 * 1024 * 1024 + 10)},
@@ -485,9 +498,11 @@ def test_paste_page_posts_a_form_and_lands_on_the_articles_map(client):
     html = page(client, "/paste")
     assert 'action="/api/articles"' in html and 'type="file"' in html
     assert 'name="text"' in html and 'name="published"' in html
+    token = form_token(html)
     upload = (io.BytesIO(ARTICLE["text"].replace("\n", "\r\n").encode("utf-8")), "story.txt")
     response = client.post("/api/articles", data={"title": "", "published": "2024-05-08",
-                                                  "url": "", "text": "", "file": upload},
+                                                  "url": "", "text": "", "file": upload,
+                                                  "csrf_token": token},
                            headers={"Accept": "text/html", "Origin": "http://localhost"})
     assert response.status_code == 303
     target = response.headers["Location"]
@@ -497,33 +512,212 @@ def test_paste_page_posts_a_form_and_lands_on_the_articles_map(client):
     ids = listed_ids(html)
     assert ids and all(i in {f["id"] for f in features(client.get("/api/events?since=2024-05-06"))}
                        for i in ids)
-    # the same text pasted (CRLF from a browser's textarea) is the same article
+    # the same text pasted (CRLF from a browser's textarea) is the same article; the
+    # page's token serves again (the back button, a second article)
     response = client.post("/api/articles", data={"text": ARTICLE["text"].replace("\n", "\r\n"),
-                                                  "published": "2024-05-08"})
+                                                  "published": "2024-05-08",
+                                                  "csrf_token": token})
     assert response.status_code == 303 and "notice=duplicate" in response.headers["Location"]
     assert "already stored" in page(client, response.headers["Location"])
 
 
 def test_paste_form_errors_show_the_form_again(client):
+    token = paste_token(client)
     response = client.post("/api/articles", data={"title": "Kept <title>", "text": "  ",
-                                                  "published": "2024-05-08"},
+                                                  "published": "2024-05-08",
+                                                  "csrf_token": token},
                            headers={"Accept": "text/html"})
     assert response.status_code == 400 and response.mimetype == "text/html"
     html = response.get_data(as_text=True)
     assert 'role="alert"' in html and "empty" in html
     assert 'value="Kept &lt;title&gt;"' in html
-    response = client.post("/api/articles", data={"file": (io.BytesIO(b"\x00\x01binary"), "x.bin")},
+    response = client.post("/api/articles", data={"file": (io.BytesIO(b"\x00\x01binary"), "x.bin"),
+                                                  "csrf_token": token},
                            headers={"Accept": "text/html"})
     assert response.status_code == 400 and "binary" in response.get_data(as_text=True)
 
 
 def test_form_posts_from_other_sites_are_refused(client):
+    token = paste_token(client)   # a valid token does not excuse a foreign Origin
     for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"},
                     {"Referer": "https://evil.example/page"}):
-        response = client.post("/api/articles", data={"text": ARTICLE["text"]},
+        response = client.post("/api/articles", data={"text": ARTICLE["text"],
+                                                      "csrf_token": token},
                                headers={"Accept": "text/html", **headers})
         assert response.status_code == 403, headers
     assert len(features(client.get("/api/events?since=2024-05-06"))) == 0
+
+
+def articles_in(db) -> int:
+    with SQLiteStore(db) as store:
+        return store.articles_count()
+
+
+def test_form_posts_need_the_paste_pages_token(app, client, db):
+    before = articles_in(db)
+    token = paste_token(client)
+    stranger = app.test_client()          # another browser, with its own cookie
+    foreign = paste_token(stranger)
+    nonce, mac = token.split(".")
+    flipped = mac[:-1] + ("0" if mac[-1] != "0" else "1")
+    text = "Kept <text>\n\n" + ARTICLE["text"]
+    for name, fields in [("no token", {}), ("empty token", {"csrf_token": ""}),
+                         ("another browser's token", {"csrf_token": foreign}),
+                         ("a changed signature", {"csrf_token": f"{nonce}.{flipped}"}),
+                         ("a changed nonce", {"csrf_token": f"x{nonce[1:]}.{mac}"}),
+                         ("the signature alone", {"csrf_token": mac})]:
+        response = client.post("/api/articles", headers={"Accept": "text/html"},
+                               data={"text": text, "published": "2024-05-08", **fields})
+        assert response.status_code == 403, name
+        html = response.get_data(as_text=True)
+        assert 'role="alert"' in html and "nothing was stored" in html, name
+        # what was pasted is still in the form, escaped, with a fresh token to send it
+        assert "Kept &lt;text&gt;" in html and 'value="2024-05-08"' in html, name
+        assert articles_in(db) == before, name
+    # a script asking for JSON hears the same
+    response = client.post("/api/articles", data={"text": text},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 403 and "nothing was stored" in response.json["error"]
+    # sending the refused page's form again works
+    response = client.post("/api/articles", headers={"Accept": "text/html"},
+                           data={"text": text, "published": "2024-05-08",
+                                 "csrf_token": form_token(html)})
+    assert response.status_code == 303 and "notice=stored-" in response.headers["Location"]
+    assert articles_in(db) == before + 1
+    # the other browser's own token is good for the other browser
+    response = stranger.post("/api/articles", headers={"Accept": "text/html"},
+                             data={"text": "Another\n\n" + ARTICLE["text"],
+                                   "csrf_token": foreign})
+    assert response.status_code == 303 and articles_in(db) == before + 2
+
+
+def test_a_refused_upload_asks_for_the_file_again(client, db):
+    paste_token(client)
+    upload = (io.BytesIO(ARTICLE["text"].encode("utf-8")), "story.txt")
+    response = client.post("/api/articles", data={"file": upload},
+                           headers={"Accept": "text/html"})
+    assert response.status_code == 403
+    assert "Choose the file again" in response.get_data(as_text=True)
+    assert articles_in(db) == 1
+
+
+def test_the_json_api_needs_no_token_and_no_cookie(client, db):
+    response = client.post("/api/articles", json=ARTICLE)
+    assert response.status_code == 201
+    assert "Set-Cookie" not in response.headers and articles_in(db) == 2
+
+
+def test_only_the_paste_page_sets_a_cookie_httponly_and_samesite(app, client):
+    for url in ("/", "/embed", "/api/types"):
+        assert "Set-Cookie" not in client.get(url).headers, url
+    cookie = client.get("/paste").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie            # a plain-http server must get it back
+    # over https the cookie is kept from plain-http pages
+    cookie = app.test_client().get("/paste", base_url="https://localhost").headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_every_page_of_the_form_gets_a_new_token_but_one_cookie(client):
+    tokens = {paste_token(client) for _ in range(3)}
+    assert len(tokens) == 3
+    assert "Set-Cookie" not in client.get("/paste").headers   # the secret is kept
+    for token in tokens:
+        assert client.post("/api/articles", data={"text": "", "csrf_token": token},
+                           headers={"Accept": "text/html"}).status_code == 400  # not 403
+
+
+class Urls(HTMLParser):
+    """Every URL a page holds (links, sources, form actions), and its forms' methods
+    with the names of their fields."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.urls: list[str] = []
+        self.forms: list[tuple[str, list[str]]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.urls += [attrs[name] for name in ("href", "src", "action") if attrs.get(name)]
+        if tag == "form":
+            self.forms.append(((attrs.get("method") or "get").lower(), []))
+        elif tag in ("input", "textarea", "select") and self.forms and attrs.get("name"):
+            self.forms[-1][1].append(attrs["name"])
+
+
+def test_the_token_never_appears_in_a_url(client):
+    html = page(client, "/paste")
+    token = form_token(html)
+    parsed = Urls(html)
+    assert parsed.urls and not [u for u in parsed.urls if token in u or "csrf" in u]
+    assert [method for method, fields in parsed.forms if "csrf_token" in fields] == ["post"]
+    response = client.post("/api/articles", headers={"Accept": "text/html"},
+                           data={"text": ARTICLE["text"], "csrf_token": token})
+    target = response.headers["Location"]
+    assert response.status_code == 303 and token not in target and "csrf" not in target
+    html = page(client, target)
+    assert token not in html and "csrf" not in html
+    assert all("csrf_token" not in fields for _, fields in Urls(html).forms)
+
+
+def test_the_secret_key_is_made_once_and_kept_in_the_instance_folder(db, geocoder, tmp_path):
+    import stat
+
+    instance = tmp_path / "fresh-instance"
+    config = {"DB": str(db), "GEOCODER": geocoder}
+    first = create_app(config, instance_path=instance)
+    key_file = instance / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = key_file.read_text().strip()
+    assert len(key) >= 64 and first.secret_key == key
+    browser = first.test_client()
+    token = paste_token(browser)
+    cookie = browser.get_cookie("session").value
+
+    # a restart: the same key, so the form left open in the browser is still accepted
+    second = create_app(config, instance_path=instance)
+    assert second.secret_key == key and key_file.read_text().strip() == key
+    after_restart = second.test_client()
+    after_restart.set_cookie("session", cookie)
+    response = after_restart.post("/api/articles", headers={"Accept": "text/html"},
+                                  data={"text": ARTICLE["text"], "csrf_token": token})
+    assert response.status_code == 303 and articles_in(db) == 2
+
+    # another instance folder is another key: the old cookie and token are refused there
+    other = create_app(config, instance_path=tmp_path / "other-instance")
+    assert other.secret_key != key
+    elsewhere = other.test_client()
+    elsewhere.set_cookie("session", cookie)
+    response = elsewhere.post("/api/articles", headers={"Accept": "text/html"},
+                              data={"text": "Other\n\n" + ARTICLE["text"], "csrf_token": token})
+    assert response.status_code == 403 and articles_in(db) == 2
+
+
+def test_a_configured_secret_key_is_used_and_no_file_is_made(db, geocoder, tmp_path,
+                                                             monkeypatch):
+    app = create_app({"DB": str(db), "SECRET_KEY": "k" * 40}, instance_path=tmp_path / "a")
+    assert app.secret_key == "k" * 40 and not (tmp_path / "a" / "secret_key").exists()
+    monkeypatch.setenv("BRIEFING_SECRET_KEY", "1234567890" * 4)   # read as JSON: a number
+    app = create_app({"DB": str(db), "GEOCODER": geocoder}, instance_path=tmp_path / "b")
+    assert app.secret_key == "1234567890" * 4 and not (tmp_path / "b").exists()
+    client = app.test_client()
+    response = client.post("/api/articles", headers={"Accept": "text/html"},
+                           data={"text": ARTICLE["text"], "csrf_token": paste_token(client)})
+    assert response.status_code == 303
+
+
+def test_an_unwritable_instance_folder_still_serves_forms_and_says_why(db, geocoder,
+                                                                      tmp_path, caplog):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with caplog.at_level("WARNING", logger="webapp.web.csrf"):
+        app = create_app({"DB": str(db), "GEOCODER": geocoder}, instance_path=blocker / "inst")
+    assert "BRIEFING_SECRET_KEY" in caplog.text and len(app.secret_key) >= 64
+    client = app.test_client()
+    response = client.post("/api/articles", headers={"Accept": "text/html"},
+                           data={"text": ARTICLE["text"], "csrf_token": paste_token(client)})
+    assert response.status_code == 303 and articles_in(db) == 2
 
 
 def test_hostile_text_is_shown_as_text(client):

@@ -14,7 +14,12 @@ Keys: ``DB`` (the SQLite event store; ``instance/briefing.sqlite``), ``INSTANCE_
 (an optional online geocoder, see
 :func:`webapp.geocoder.make_geocoder`), ``GEOCODER`` (a ready geocoder object, for tests
 and embedding), ``MAP_LIMIT`` (events drawn on the page), ``MAX_ARTICLE_BYTES`` (a pasted
-article's text), ``MAX_CONTENT_LENGTH`` (a request's body), ``TITLE``.
+article's text), ``MAX_CONTENT_LENGTH`` (a request's body), ``TITLE``,
+``SECRET_KEY`` (signs the session cookie that holds each browser's secret for the paste
+form's CSRF token, see :mod:`webapp.web.csrf`; when unset, a random key is made on the
+first start and kept in ``<instance>/secret_key``, mode 0600, so forms left open across
+a restart are still accepted; set it, e.g. ``BRIEFING_SECRET_KEY``, when several
+servers share the work or the instance folder is read-only).
 
 One store connection per request (SQLite connections cannot cross threads), opened on
 first use and closed at the end of the request; one geocoder and one extractor per
@@ -76,8 +81,9 @@ def create_app(config: dict | None = None, *, instance_path=None) -> Flask:
     app.json.sort_keys = False
     app.extensions["briefing"] = Services(app.config)
 
-    from webapp.web import api, snapshots, views
+    from webapp.web import api, csrf, snapshots, views
 
+    csrf.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(snapshots.bp)

@@ -25,7 +25,7 @@ from flask import (
 
 from webapp.errors import BadQueryError, FilterError
 from webapp.models import Article, vocabulary
-from webapp.web import FORM_TYPES, get_store, services
+from webapp.web import FORM_TYPES, csrf, get_store, services
 from webapp.web import filters as webfilters
 
 bp = Blueprint("api", __name__)
@@ -174,11 +174,18 @@ def post_article():
 
 
 def _post_form():
+    # A page elsewhere must not be able to post articles into an analyst's store
+    # through their browser: the form's token proves it was drawn by this server for
+    # this browser, and a browser's Origin/Referer naming another site is refused too.
+    # (JSON posts cannot be sent cross-site without a CORS preflight, never granted.)
     if not _same_origin():
-        # A page elsewhere must not be able to post articles into an analyst's store
-        # through their browser. (JSON posts cannot be sent cross-site without CORS.)
         return _form_error("This form can only be sent from the briefing map's own "
-                           "paste page.", 403)
+                           "paste page. Nothing was stored.", 403)
+    if not csrf.form_token_is_valid():
+        again = ("Choose the file again and send it." if _has_upload()
+                 else "Your text is kept below: send it again.")
+        return _form_error("This form has expired or did not come from the briefing "
+                           f"map's paste page, so nothing was stored. {again}", 403)
     form = request.form
     upload = request.files.get("file")
     text = form.get("text", "")
@@ -210,6 +217,11 @@ def _form_error(message: str, status: int = 400):
                            today=date.today().isoformat()), status
 
 
+def _has_upload() -> bool:
+    upload = request.files.get("file")
+    return upload is not None and bool(upload.filename)
+
+
 def _wants_html() -> bool:
     accept = request.accept_mimetypes
     return accept["text/html"] >= accept["application/json"]
@@ -220,7 +232,7 @@ def _same_origin() -> bool:
     if origin is None or origin == "null":
         referrer = request.headers.get("Referer")
         if origin is None and not referrer:
-            return True  # not a browser (curl, scripts): nothing to protect against
+            return True  # not a browser, or one that hides both: the token decides
         origin = referrer or ""
     parts = urlsplit(origin)
     return parts.scheme in ("http", "https") and parts.netloc == request.host

@@ -1,0 +1,140 @@
+"""Synchroniser tokens for the server's own forms (the paste page).
+
+Each browser gets a random secret, kept in Flask's signed session cookie (HttpOnly,
+SameSite=Lax, Secure when the request came over https). A form carries a token made
+from that secret: a fresh random nonce and its HMAC under the secret. Another site can
+neither read the cookie nor the page, so it cannot make a token that passes
+:func:`token_is_valid`. A new nonce each time a form is drawn means no two pages carry
+the same token bytes, so a compressed page that also echoes pasted text reveals
+nothing about the secret through its size (BREACH).
+
+The session cookie is signed with ``SECRET_KEY``. When the configuration has none, one
+is made on the first start and kept in ``<instance>/secret_key`` (mode 0600), so forms
+that were open before a restart are still accepted after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+import tempfile
+import threading
+from pathlib import Path
+
+from flask import Flask, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
+
+FIELD = "csrf_token"           # the hidden field's name
+KEY_FILE = "secret_key"        # in the instance folder
+_SESSION_KEY = "csrf_secret"
+_PURPOSE = b"briefing-map form token\x00"
+_MAX_TOKEN_CHARS = 200
+
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask) -> None:
+    """Give ``app`` a secret key, its session cookie settings and the templates'
+    ``csrf_token()``."""
+    key = app.config.get("SECRET_KEY")
+    if not key:
+        app.config["SECRET_KEY"] = _stored_secret_key(Path(app.instance_path))
+    elif not isinstance(key, (str, bytes)):
+        # BRIEFING_SECRET_KEY is read as JSON: a key of digits arrives as a number
+        app.config["SECRET_KEY"] = str(key)
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if app.config.get("SESSION_COOKIE_SAMESITE") not in ("Lax", "Strict"):
+        # Lax, not Strict: a link from elsewhere to the paste page must still send the
+        # cookie, or the page would hand out a new secret and spoil forms open in
+        # other tabs. Cross-site posts carry no cookie under either.
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.session_interface = _SessionCookie()
+    app.add_template_global(csrf_token)
+
+
+def csrf_token() -> str:
+    """A token for one form of this browser (made anew on each call)."""
+    secret = session.get(_SESSION_KEY)
+    if not isinstance(secret, str):
+        secret = session[_SESSION_KEY] = secrets.token_urlsafe(32)
+    nonce = secrets.token_urlsafe(16)
+    return f"{nonce}.{_mac(secret, nonce)}"
+
+
+def token_is_valid(token: str | None) -> bool:
+    """Whether ``token`` was made by :func:`csrf_token` for this browser."""
+    secret = session.get(_SESSION_KEY)
+    if not isinstance(secret, str) or not token or len(token) > _MAX_TOKEN_CHARS:
+        return False
+    nonce, _, mac = token.partition(".")
+    if not nonce or not mac:
+        return False
+    return hmac.compare_digest(_mac(secret, nonce).encode(), mac.encode("utf-8", "replace"))
+
+
+def form_token_is_valid() -> bool:
+    """Whether this request's form carries a valid token."""
+    return token_is_valid(request.form.get(FIELD))
+
+
+def _mac(secret: str, nonce: str) -> str:
+    digest = hmac.new(secret.encode(), _PURPOSE + nonce.encode(), hashlib.sha256)
+    return digest.hexdigest()
+
+
+class _SessionCookie(SecureCookieSessionInterface):
+    """Flask's signed cookie session, marked Secure when the request came over https
+    (Flask's own setting is fixed for every request; a server reached over plain http
+    on a local network must still get its cookie back)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        configured = super().get_cookie_secure(app)
+        return configured or (has_request_context() and request.is_secure)
+
+
+_key_lock = threading.Lock()
+
+
+def _stored_secret_key(instance: Path) -> str:
+    """The key kept in the instance folder, made there on first use."""
+    path = instance / KEY_FILE
+    with _key_lock:
+        try:
+            return _read_key(path) or _write_key(path)
+        except OSError as err:
+            log.warning("cannot keep a secret key in %s (%s): using one for this run "
+                        "only, so paste forms open across a restart will be refused; "
+                        "set BRIEFING_SECRET_KEY to avoid this", path, err.strerror or err)
+            return secrets.token_hex(32)
+
+
+def _read_key(path: Path) -> str | None:
+    try:
+        key = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    if len(key) < 32:
+        raise OSError(f"{path} holds no usable key (delete it to make a new one)")
+    return key
+
+
+def _write_key(path: Path) -> str:
+    """Write a new key; if another process got there first, use its key. The file
+    appears whole (linked from a finished temporary file), never half written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # mkstemp makes the file readable and writable by its owner only
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key-")
+    try:
+        with os.fdopen(handle, "w", encoding="ascii") as out:
+            out.write(key + "\n")
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return _read_key(path) or key
+    finally:
+        os.unlink(temporary)
+    return key
