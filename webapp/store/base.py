@@ -229,7 +229,8 @@ class EventStore(ABC):
                       q=None, bbox=None, include_flagged=False,
                       by: str = "event_type") -> dict[str, int]:
         """Number of matching events per event_type (or per ``by``: sub_event_type,
-        category), largest first."""
+        category, or event_date for a timeline: ISO days, None for undated), largest
+        first."""
 
     @abstractmethod
     def articles_count(self) -> int:

@@ -227,9 +227,9 @@ class SQLiteStore(EventStore):
     def count_by_type(self, types=(), since=None, until=None, country=None, region=None,
                       q=None, bbox=None, include_flagged=False,
                       by: str = "event_type") -> dict[str, int]:
-        if by not in ("event_type", "sub_event_type", "category"):
-            raise FilterError(f"count_by_type: by must be event_type, sub_event_type or "
-                              f"category, not {by!r}")
+        if by not in ("event_type", "sub_event_type", "category", "event_date"):
+            raise FilterError(f"count_by_type: by must be event_type, sub_event_type, "
+                              f"category or event_date, not {by!r}")
         where, params = _where(make_filters(types, since, until, country, region, q, bbox,
                                             include_flagged))
         sql = (f"SELECT e.{by}, count(*) FROM events e{where} "

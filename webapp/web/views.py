@@ -4,6 +4,7 @@ the page needs nothing from another server."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from html import escape
 from urllib.parse import urlencode
@@ -55,7 +56,27 @@ def index():
         snapshot_url=request.script_root + "/snapshot.png" + (f"?{query}" if query else ""),
         embed_code=_embed_code(view, title),
         notice=_notice(request.args.get("notice", ""), view),
-        type_labels=_type_labels())
+        type_labels=_type_labels(), timeline=_timeline(store, view))
+
+
+def _timeline(store, view: webfilters.ViewFilters):
+    """Bars of events per day (week, month) for the view with its dates left open, each
+    linked to the view narrowed to that time."""
+    from dataclasses import replace
+
+    from webapp.web import timeline
+
+    open_view = replace(view, since=None, until=None)
+    if view.article:
+        days = Counter(e.event_date for e in matching_events(store, open_view))
+    else:
+        days = store.count_by_type(**open_view.store_kwargs(), by="event_date")
+    built = timeline.build(days, view.since, view.until)
+    if built is None:
+        return None
+    links = [_url(replace(view, since=bar.first.isoformat(),
+                          until=bar.last.isoformat()).args()) for bar in built.bars]
+    return {"timeline": built, "links": links, "all_url": _url(open_view.args())}
 
 
 @bp.get("/embed")
