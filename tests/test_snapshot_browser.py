@@ -122,14 +122,16 @@ def test_one_browser_is_kept_warm_and_reused(app, client):
 
 
 @needs_chromium
-def test_a_crashed_browser_is_restarted_and_the_request_answered(app, client):
+@pytest.mark.parametrize("mid_render", [False, True])
+def test_a_crashed_browser_is_restarted_and_the_request_answered(app, client, mid_render):
     browser = app.extensions["briefing"].snapshot_browser
     client.get("/snapshot.png?width=400&height=300")
     before = browser.launches
-    browser.crash_for_test()
+    browser.crash_for_test(mid_render=mid_render)
     answer = client.get("/snapshot.png?width=400&height=300")
     assert answer.status_code == 200
     assert answer.headers["X-Snapshot-Renderer"] == "chromium"
+    assert _pixels(answer.get_data()).shape == (300, 400, 3)
     assert browser.launches == before + 1
 
 

@@ -62,6 +62,7 @@ class ChromiumRenderer:
         self.launches = 0      # how many times a browser was started (tests watch this)
         self.refused: list[str] = []   # requests the pages made that were not let out
         self._pids: set[int] = set()
+        self._crash_next = False
 
     # -- callers' side ---------------------------------------------------------------
 
@@ -85,9 +86,13 @@ class ChromiumRenderer:
             self._jobs.put(None)
             thread.join(timeout=30)
 
-    def crash_for_test(self) -> None:
-        """Kill the browser's processes as a crash would (tests check the recovery)."""
-        self._wait(self._submit(lambda page: _kill(self._pids)), 60)
+    def crash_for_test(self, mid_render: bool = False) -> None:
+        """Kill the browser's processes as a crash would, now or (``mid_render``) in the
+        middle of the next picture, once its page has loaded (tests check recovery)."""
+        if mid_render:
+            self._crash_next = True
+        else:
+            self._wait(self._submit(lambda page: _kill(self._pids)), 60)
 
     @staticmethod
     def _wait(future: Future, timeout: float):
@@ -175,6 +180,9 @@ class ChromiumRenderer:
         self.refused.clear()
         page.set_viewport_size({"width": int(width), "height": int(height)})
         page.goto(f"{ORIGIN}/", wait_until="load", timeout=RENDER_TIMEOUT_MS)
+        if self._crash_next:
+            self._crash_next = False
+            _kill(self._pids)
         page.wait_for_selector("html[data-briefing-ready]", state="attached",
                                timeout=RENDER_TIMEOUT_MS)
         state = page.get_attribute("html", "data-briefing-ready")
