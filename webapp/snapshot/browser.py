@@ -31,7 +31,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 HOST = "snapshot.invalid"
 ORIGIN = f"http://{HOST}"
 STATIC_URL = f"{ORIGIN}/static"
-RENDER_TIMEOUT_MS = 60_000
+RENDER_TIMEOUT_MS = 30_000   # a map that is not drawn by then will not be
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                "--disable-background-networking", "--disable-extensions",
                "--hide-scrollbars", "--mute-audio"]
