@@ -19,10 +19,11 @@ from __future__ import annotations
 import csv
 import time
 from collections.abc import Iterable, Iterator
-from datetime import date
 
 from webapp.errors import ImportFormatError
-from webapp.interchange.codes import alpha2_from_numeric, category_for, countries, parse_date
+from webapp.interchange.codes import (PRECISIONS_BY_TEXT, Memo, alpha2_from_numeric,
+                                      category_for, cell_coordinates, cell_count,
+                                      cell_day, cell_iso_day, cell_precision, countries)
 from webapp.models import Event, sub_event_types, vocabulary
 from webapp.store.base import quote_json
 
@@ -155,8 +156,9 @@ def _row_converter(header: list[str], as_rows: bool):
     # sub_event_type decides the category once its event_type is checked against it
     category_of = {sub: category_for(parent, sub) for sub, parent in parents.items()}
     names = countries()[2]
-    country_of = _Memo(alpha2_from_numeric)
-    day_of = _Memo(_iso_day if as_rows else _day)
+    country_of = Memo(alpha2_from_numeric)
+    precisions = PRECISIONS_BY_TEXT
+    day_of = Memo(cell_iso_day if as_rows else cell_day)
     (i_id, i_date, i_type, i_sub, i_lat, i_lon, i_iso, i_tp, i_gp, i_fat, i_actor1,
      i_actor2, i_location, i_admin1, i_notes, i_source, i_country, i_tags) = (
         at[name] for name in (
@@ -178,7 +180,7 @@ def _row_converter(header: list[str], as_rows: bool):
             raise ValueError(f"sub_event_type {sub_event_type!r} is not one of "
                              f"{event_type!r}'s")
         event_date = day_of[row[i_date]]
-        latitude, longitude = _coordinates(row[i_lat], row[i_lon])
+        latitude, longitude = cell_coordinates(row[i_lat], row[i_lon])
         iso = row[i_iso]
         country_code = country_of[iso] if iso else ""
         # Cells emptied here are left out of extra, as empty cells are.
@@ -193,11 +195,12 @@ def _row_converter(header: list[str], as_rows: bool):
         if "briefing" in row[i_tags]:
             category, is_total, is_historical, row[i_tags] = _read_briefing_tags(
                 row[i_tags], category)
-        time_precision = _PRECISION.get(row[i_tp]) or _small_int(row[i_tp],
-                                                                 "time_precision", 1)
-        fatalities = _count(row[i_fat])
-        geo_precision = _PRECISION.get(row[i_gp]) or _small_int(row[i_gp],
-                                                                "geo_precision", 3)
+        # the dictionary answers the usual "1".."3"; the function blanks and mistakes
+        time_precision = (precisions.get(row[i_tp])
+                          or cell_precision(row[i_tp], "time_precision", 1))
+        fatalities = cell_count(row[i_fat])
+        geo_precision = (precisions.get(row[i_gp])
+                         or cell_precision(row[i_gp], "geo_precision", 3))
         if as_rows:  # in EVENT_COLUMNS' order
             parts = [key + quote_json(row[i]) for key, i in quoted_extras if row[i]]
             if unknown_iso:
@@ -222,69 +225,6 @@ def _row_converter(header: list[str], as_rows: bool):
             extra=extra)
 
     return convert
-
-
-class _Memo(dict):
-    """``memo[key]`` is ``function(key)``, worked out once per distinct key."""
-
-    def __init__(self, function):
-        super().__init__()
-        self.function = function
-
-    def __missing__(self, key):
-        value = self[key] = self.function(key)
-        return value
-
-
-def _day(text: str) -> date | None:
-    try:
-        return parse_date(text) if text.strip() else None
-    except ValueError:
-        raise ValueError(f"unparseable event_date {text.strip()!r}") from None
-
-
-def _iso_day(text: str) -> str | None:
-    day = _day(text)
-    return day.isoformat() if day else None
-
-
-def _coordinates(lat_text: str, lon_text: str) -> tuple[float | None, float | None]:
-    try:
-        lat, lon = float(lat_text), float(lon_text)  # float() ignores spaces around
-    except ValueError:
-        lat_text, lon_text = lat_text.strip(), lon_text.strip()
-        if not lat_text and not lon_text:
-            return None, None
-        raise ValueError(f"latitude/longitude not numbers: {lat_text!r}, {lon_text!r}") \
-            from None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # false for NaN as well
-        raise ValueError(f"latitude/longitude out of range: {lat_text.strip()}, "
-                         f"{lon_text.strip()}")
-    return lat, lon
-
-
-_PRECISION = {"1": 1, "2": 2, "3": 3}
-
-
-def _small_int(text: str, name: str, default: int) -> int:
-    value = _PRECISION.get(text)
-    if value is not None:
-        return value
-    text = text.strip()
-    if not text:
-        return default
-    if text not in _PRECISION:
-        raise ValueError(f"{name} must be 1, 2 or 3, not {text!r}")
-    return _PRECISION[text]
-
-
-def _count(text: str) -> int:
-    text = text.strip()
-    if not text:
-        return 0
-    if not text.isdigit():
-        raise ValueError(f"fatalities must be a whole number >= 0, not {text!r}")
-    return int(text)
 
 
 # -- writing -------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """ACLED's codes and the briefing's equivalents: dates in ACLED's styles, numeric ISO
 country codes, and the briefing category for an ACLED sub-event type. Shared by the
-CSV and GeoJSON readers and writers.
+CSV and GeoJSON readers and writers. Also the checks of single CSV cells (dates,
+coordinates, precisions, counts), each raising ValueError with the message a user
+sees for a bad row.
 """
 
 from __future__ import annotations
@@ -93,3 +95,68 @@ def alpha2_from_numeric(iso: str) -> str:
     """"275" -> "PS"; "" for a blank or unknown number."""
     iso = iso.strip()
     return countries()[0].get(int(iso), "") if iso.isdigit() else ""
+
+
+# -- single cells, as every reader checks them ----------------------------------------
+
+class Memo(dict):
+    """``memo[key]`` is ``function(key)``, worked out once per distinct key."""
+
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key):
+        value = self[key] = self.function(key)
+        return value
+
+
+def cell_day(text: str) -> date | None:
+    try:
+        return parse_date(text) if text.strip() else None
+    except ValueError:
+        raise ValueError(f"unparseable event_date {text.strip()!r}") from None
+
+
+def cell_iso_day(text: str) -> str | None:
+    day = cell_day(text)
+    return day.isoformat() if day else None
+
+
+def cell_coordinates(lat_text: str, lon_text: str) -> tuple[float | None, float | None]:
+    try:
+        lat, lon = float(lat_text), float(lon_text)  # float() ignores spaces around
+    except ValueError:
+        lat_text, lon_text = lat_text.strip(), lon_text.strip()
+        if not lat_text and not lon_text:
+            return None, None
+        raise ValueError(f"latitude/longitude not numbers: {lat_text!r}, {lon_text!r}") \
+            from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # false for NaN as well
+        raise ValueError(f"latitude/longitude out of range: {lat_text.strip()}, "
+                         f"{lon_text.strip()}")
+    return lat, lon
+
+
+PRECISIONS_BY_TEXT = {"1": 1, "2": 2, "3": 3}
+
+
+def cell_precision(text: str, name: str, default: int) -> int:
+    value = PRECISIONS_BY_TEXT.get(text)
+    if value is not None:
+        return value
+    text = text.strip()
+    if not text:
+        return default
+    if text not in PRECISIONS_BY_TEXT:
+        raise ValueError(f"{name} must be 1, 2 or 3, not {text!r}")
+    return PRECISIONS_BY_TEXT[text]
+
+
+def cell_count(text: str) -> int:
+    text = text.strip()
+    if not text:
+        return 0
+    if not text.isdigit():
+        raise ValueError(f"fatalities must be a whole number >= 0, not {text!r}")
+    return int(text)
