@@ -1,4 +1,4 @@
-"""Build ``admin1_lines.geojson``: the borders between admin-1 areas inside each country,
+"""Build ``web/admin1_lines.geojson``: the borders between admin-1 areas inside each country,
 as lines for the web map, which draws them over its land layer from zoom 5.
 
 Run ``python geodata/build_admin1_lines.py`` from the project root after ``build.py``
@@ -13,8 +13,10 @@ country both have lies inside that country; an edge of one area only is coast, a
 shared with another country's area is that country border, which the land layer draws.
 
 Lines are thinned like the land (``webapp.assets``' lens: coarse far from the Middle
-East, fine in the Levant), and their free ends are moved onto the land's own thinned
-borders, so a line neither stops short of a border drawn on the map nor runs past it.
+East, fine in the Levant); their free ends are moved onto the land's own thinned borders
+when one is near, and they are clipped to that land, so a line does not stop short of a
+border drawn on the map or run past it over the sea. Rebuild when the land layer changes
+(tests/test_admin1_lines.py checks the file is what this script writes).
 """
 
 from __future__ import annotations
@@ -175,7 +177,7 @@ def write(features: list[dict], path: Path) -> int:
 
 def main() -> None:
     features = build()
-    path = OUT / "admin1_lines.geojson"
+    path = OUT / "web" / "admin1_lines.geojson"   # web/ is served as it is: only this file
     size = write(features, path)
     vertices = sum(len(line) for f in features for line in f["geometry"]["coordinates"])
     print(f"{path.name}: {size / 1000:.0f} kB, {len(features)} countries, "

@@ -10,6 +10,8 @@ release files as package data:
 - ``fontawesome``: xstatic-font-awesome 6.2.1 (Font Awesome Free: code MIT, fonts
   SIL OFL 1.1, icons CC BY 4.0)
 - ``briefing``: this project's own ``map_static/`` (briefing-map.js and .css)
+- ``geodata``: ``geodata/web/``, boundary data fetched by the map when it needs it (the
+  admin-1 borders, too heavy to inline in every page); nothing else lives in that folder
 
 The map itself loads only Leaflet, MarkerCluster and our own files; jQuery and Font Awesome
 are served for the pages around it. The base layer is land drawn from the project's own
@@ -18,6 +20,7 @@ country outlines (Natural Earth, names from GeoNames), thinned further here for 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +32,13 @@ from webapp.errors import DataError
 
 BRIEFING_DIR = Path(__file__).with_name("map_static")
 GEODATA_DIR = Path(__file__).resolve().parents[1] / "geodata"
+GEODATA_WEB_DIR = GEODATA_DIR / "web"    # served whole: only files meant for browsers
+ADMIN1_LINES = "admin1_lines.geojson"    # built by geodata/build_admin1_lines.py
+ADMIN1_MIN_ZOOM = 5       # below it admin-1 borders are clutter, and are not even fetched
+ADMIN1_MARGIN = 10.0      # degrees around the view kept when the lines are inlined
+# Browser cache lifetime by prefix (else a day): the geodata URLs carry their file's
+# digest, so a rebuilt file is a new URL and the old one may be kept for good.
+CACHE_SECONDS = {"geodata": 365 * 24 * 3600}
 
 # Files the map page links, by URL prefix; all of them must exist in asset_folders().
 MAP_SCRIPTS = [("leaflet", "leaflet.js"), ("markercluster", "leaflet.markercluster.js"),
@@ -62,7 +72,8 @@ def asset_folders() -> dict[str, Path]:
             "markercluster": Path(leaflet_markercluster.BASE_DIR),
             "jquery": Path(jquery.BASE_DIR),
             "fontawesome": Path(font_awesome.BASE_DIR),
-            "briefing": BRIEFING_DIR}
+            "briefing": BRIEFING_DIR,
+            "geodata": GEODATA_WEB_DIR}
 
 
 def asset_urls(static_url: str) -> tuple[list[str], list[str]]:
@@ -119,3 +130,45 @@ def land_geojson() -> str:
                 for geom in thin if not geom.is_empty]
     return json.dumps({"type": "FeatureCollection", "features": features},
                       separators=(",", ":"))
+
+
+def _admin1_lines_path() -> Path:
+    path = GEODATA_WEB_DIR / ADMIN1_LINES
+    if not path.is_file():
+        raise DataError(f"{path} is missing; run `python geodata/build_admin1_lines.py`")
+    return path
+
+
+@lru_cache(maxsize=1)
+def admin1_lines_version() -> str:
+    """A digest of the admin-1 lines file, for its URL (see CACHE_SECONDS)."""
+    return hashlib.sha256(_admin1_lines_path().read_bytes()).hexdigest()[:12]
+
+
+def admin1_lines_url(static_url: str) -> str:
+    """Where the map fetches the admin-1 borders from."""
+    return (f"{static_url.rstrip('/')}/geodata/{ADMIN1_LINES}"
+            f"?v={admin1_lines_version()}")
+
+
+@lru_cache(maxsize=1)
+def _admin1_lines() -> tuple[list[str], np.ndarray]:
+    with _admin1_lines_path().open(encoding="utf-8") as fh:
+        features = json.load(fh)["features"]
+    return ([f["properties"]["code"] for f in features],
+            np.array([shapely.geometry.shape(f["geometry"]) for f in features]))
+
+
+def admin1_lines_geojson(south: float, west: float, north: float, east: float,
+                         margin: float = ADMIN1_MARGIN) -> dict:
+    """The admin-1 borders within the box plus ``margin`` degrees, as GeoJSON, for a page
+    with no server to fetch them from (the standalone export): the whole world's would
+    weigh about 380 kB."""
+    codes, lines = _admin1_lines()
+    clipped = shapely.clip_by_rect(lines, west - margin, max(south - margin, -90.0),
+                                   east + margin, min(north + margin, 90.0))
+    features = [{"type": "Feature", "properties": {"code": code},
+                 "geometry": shapely.geometry.mapping(
+                     shapely.transform(geom, lambda xy: np.round(xy, LAND_DECIMALS)))}
+                for code, geom in zip(codes, clipped) if not geom.is_empty]
+    return {"type": "FeatureCollection", "features": features}

@@ -3,10 +3,11 @@
 :func:`build_map` draws one marker per located event (colour = event type, shape =
 category), clustered; the admin-1 regions shaded by event count (a layer, off at first);
 a legend, a scale bar, a layer switcher, a full-screen button and the title. The land
-under them is the project's own country outlines; OpenStreetMap's tiles are an optional
-layer, off at first, for a user who is online and turns them on. Every script and
-stylesheet is linked under ``static_url`` and served from
-:func:`webapp.assets.asset_folders`.
+under them is the project's own country outlines, with admin-1 borders from zoom 5
+(fetched from ``static_url`` when first needed, or written into the page by
+``inline_admin1``); OpenStreetMap's tiles are an optional layer, off at first, for a
+user who is online and turns them on. Every script and stylesheet is linked under
+``static_url`` and served from :func:`webapp.assets.asset_folders`.
 
 Events flagged ``is_total`` (running tolls) or ``is_historical`` (history recalled) are not
 drawn: a map of the day's events would show them as new. The legend says how many were
@@ -35,7 +36,8 @@ from branca.element import MacroElement
 from folium.map import Layer
 from folium.template import Template
 
-from webapp.assets import asset_folders, asset_urls, country_names, land_geojson
+from webapp.assets import (ADMIN1_MIN_ZOOM, admin1_lines_geojson, admin1_lines_url,
+                           asset_folders, asset_urls, country_names, land_geojson)
 from webapp.map_html import CATEGORY_SHAPES, glyph, legend_html, popup_html, type_colour
 from webapp.models import Event
 
@@ -61,9 +63,12 @@ _NICE_BREAKS = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000, 2000, 5000
 
 
 def build_map(events: list[Event], region_totals=None, *, static_url: str = "/static",
-              title: str = "", fit: tuple | None = None) -> folium.Map:
+              title: str = "", fit: tuple | None = None,
+              inline_admin1: bool = False) -> folium.Map:
     """A folium map of ``events``, with ``region_totals`` (Regions.aggregate with
-    ``by_type=False``) as a choropleth layer if given."""
+    ``by_type=False``) as a choropleth layer if given. The admin-1 borders are fetched
+    from ``static_url`` when first zoomed to; ``inline_admin1`` (a page with no server)
+    writes those around the events into the page instead."""
     drawn = [e for e in events if _located(e) and not (e.is_total or e.is_historical)]
     south, west, north, east = _bounds(drawn, fit)
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=5,
@@ -76,6 +81,9 @@ def build_map(events: list[Event], region_totals=None, *, static_url: str = "/st
 
     _JsLayer("land", {"land": json.loads(land_geojson()), "attribution": ATTRIBUTION},
              name="Land", overlay=False, control=False).add_to(m)
+    _JsLayer("admin1", admin1_payload(static_url, (south, west, north, east)
+                                      if inline_admin1 else None),
+             name="Admin-1 borders", overlay=False, control=False).add_to(m)
     # Off at first (show=False: folium writes no addTo), so no tile is requested until
     # the layer switcher adds it; the page works the same with no internet at all.
     _JsLayer("osm", {"url": OSM_TILES, "attribution": OSM_ATTRIBUTION, "maxZoom": MAX_ZOOM},
@@ -96,6 +104,14 @@ def build_map(events: list[Event], region_totals=None, *, static_url: str = "/st
     folium.LayerControl(collapsed=False).add_to(m)
     m.fit_bounds([[south, west], [north, east]], padding=(30, 30), max_zoom=MAX_FIT_ZOOM)
     return m
+
+
+def admin1_payload(static_url: str, inline_bounds: tuple | None = None) -> dict:
+    """BriefingMap.admin1's settings: the URL to fetch the borders from, or with
+    ``inline_bounds`` (south, west, north, east) the borders around them themselves."""
+    if inline_bounds is None:
+        return {"minZoom": ADMIN1_MIN_ZOOM, "url": admin1_lines_url(static_url)}
+    return {"minZoom": ADMIN1_MIN_ZOOM, "lines": admin1_lines_geojson(*inline_bounds)}
 
 
 def map_parts(m: folium.Map) -> dict[str, str]:

@@ -59,7 +59,7 @@ def export_html(events: list[Event], *, title: str = DEFAULT_TITLE,
 
     title = title or DEFAULT_TITLE
     fmap = maps.build_map(events, Regions.load().aggregate(events, by_type=False),
-                          title=title)
+                          title=title, inline_admin1=True)   # no server to fetch from
     fmap.default_js, fmap.default_css = [], []   # written into the page below instead
     parts = maps.map_parts(fmap)
     line = caption(len(events), filters or {}, exported or datetime.now(timezone.utc))

@@ -28,6 +28,69 @@
     return layer;
   }
 
+  // Admin-1 borders (provinces, governorates): faint lines over the land from
+  // cfg.minZoom up; further out they are clutter. A page with a server gives cfg.url and
+  // the file is fetched the first time the map comes that close; the standalone export
+  // has no server and carries the lines in cfg.lines. layer.ready settles once the view
+  // has the lines it needs (the snapshot waits for it). A failed fetch leaves the map
+  // without them, not broken, and is tried again at the next zoom.
+  var Admin1 = L.Layer.extend({
+    initialize: function (cfg) {
+      this._cfg = cfg;
+      this._lines = L.geoJSON(cfg.lines || null, {
+        pane: "briefingLand", interactive: false, className: "briefing-admin1",
+        style: {color: "#cfc8bc", weight: 0.5, opacity: 1}
+      });
+      this._loaded = cfg.lines ? Promise.resolve() : null;
+      this.ready = Promise.resolve();
+    },
+    onAdd: function (map) {
+      var self = this;
+      map.on("zoomend", this._update, this);
+      // Not before the page's script has run: the map is made at one zoom and fitted
+      // to the events only after its layers.
+      this.ready = new Promise(function (resolve) { global.setTimeout(resolve, 0); })
+        .then(function () { return self._update(); });
+    },
+    onRemove: function (map) {
+      map.off("zoomend", this._update, this);
+      map.removeLayer(this._lines);
+    },
+    _update: function () {
+      var self = this, map = this._map;
+      if (!map || map.getZoom() < this._cfg.minZoom) {
+        if (map) { map.removeLayer(this._lines); }
+        return Promise.resolve();
+      }
+      return this._load().then(function () {
+        var now = self._map;   // the map may have moved on while the file came
+        if (now && now.getZoom() >= self._cfg.minZoom && !now.hasLayer(self._lines)) {
+          self._lines.addTo(now);
+          self._lines.bringToFront();   // over the land's fill, in the land's pane
+        }
+      });
+    },
+    _load: function () {
+      var self = this, url = this._cfg.url;
+      if (!this._loaded) {
+        this._loaded = global.fetch(url, {credentials: "same-origin"}).then(function (answer) {
+          if (!answer.ok) { throw new Error(url + ": HTTP " + answer.status); }
+          return answer.json();
+        }).then(function (geojson) {
+          self._lines.addData(geojson);
+        }).catch(function (err) {
+          self._loaded = null;
+          if (global.console) { global.console.warn("admin-1 borders not loaded:", err); }
+        });
+      }
+      return this._loaded;
+    }
+  });
+
+  function admin1(map, cfg) {
+    return new Admin1(cfg);
+  }
+
   // OpenStreetMap's tiles, for whoever is online and wants streets. Only a layer object
   // here: Leaflet asks for tiles once the layer is on the map, and maps.py leaves it off
   // until the layer switcher turns it on. The land sits in a pane above the tiles, so
@@ -163,6 +226,7 @@
     return control.addTo(map);
   }
 
-  global.BriefingMap = {land: land, osm: osm, events: events, regions: regions, legend: legend,
-                        title: title, fullscreen: fullscreen};
+  global.BriefingMap = {land: land, admin1: admin1, osm: osm, events: events,
+                        regions: regions, legend: legend, title: title,
+                        fullscreen: fullscreen};
 }(window));

@@ -95,6 +95,14 @@
     return done;
   }
 
+  // The admin-1 borders as the interactive map draws them (fetched from the renderer's
+  // own server when the view is close enough), waited for before the picture is taken.
+  function admin1(map, cfg) {
+    var layer = global.BriefingMap.admin1(map, cfg).addTo(map);
+    pending.push(layer.ready);
+    return layer;
+  }
+
   // Text across the foot of the picture: sources, licences and when it was made.
   function caption(map, lines) {
     var box = L.DomUtil.create("div", "briefing-caption", map.getContainer());
@@ -124,6 +132,6 @@
     });
   }
 
-  global.BriefingSnapshot = {events: events, caption: caption, message: message,
-                             ready: ready};
+  global.BriefingSnapshot = {admin1: admin1, events: events, caption: caption,
+                             message: message, ready: ready};
 }(window));

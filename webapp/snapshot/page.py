@@ -56,6 +56,7 @@ def snapshot_html(events: list[Event], spec: SnapshotSpec, *, static_url: str = 
     maps._JsLayer("land", {"land": json.loads(land_geojson()),
                            "attribution": maps.ATTRIBUTION}, name="Land",
                   overlay=False, control=False).add_to(fmap)
+    _Call("admin1", maps.admin1_payload(static_url)).add_to(fmap)
     _Call("events", _payload(drawn)).add_to(fmap)
     # The picture cannot be clicked: the categories are shown, not folded away.
     legend = legend_html(events, drawn, []).replace("<details>", "<details open>")

@@ -103,8 +103,11 @@ def assets(prefix: str, filename: str):
     folder = _asset_folders().get(prefix)
     if folder is None:
         abort(404)
+    from webapp.assets import CACHE_SECONDS
+
     # send_from_directory refuses paths that leave the folder ("../")
-    return send_from_directory(folder, filename, max_age=24 * 3600)
+    return send_from_directory(folder, filename,
+                               max_age=CACHE_SECONDS.get(prefix, 24 * 3600))
 
 
 @bp.get("/favicon.ico")
