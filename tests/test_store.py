@@ -262,6 +262,32 @@ def test_the_file_is_created_with_wal_and_a_schema_version(tmp_path):
         assert ids(again.query()) == ["one"]
 
 
+def test_many_first_openings_at_once_all_succeed(tmp_path):
+    """Servers open the store from several threads at their first requests: the ones
+    switching the new file to WAL while another creates the tables must wait, not fail."""
+    import threading
+
+    path = tmp_path / "fresh.sqlite"
+    errors, start = [], threading.Barrier(8)
+
+    def open_and_count():
+        start.wait()
+        try:
+            with SQLiteStore(path) as opened:
+                opened.articles_count()
+        except Exception as err:   # collected: an exception in a thread fails nothing
+            errors.append(err)
+
+    threads = [threading.Thread(target=open_and_count) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with SQLiteStore(path) as opened:
+        assert opened._connection().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
 def test_a_file_that_is_not_a_database_is_refused_and_left_alone(tmp_path):
     path = tmp_path / "notes.sqlite"
     path.write_text("id,name\n1,Rafah\n" * 10)

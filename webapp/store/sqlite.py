@@ -9,6 +9,7 @@ and a file written by a newer release is refused instead of being misread.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -119,7 +120,7 @@ class SQLiteStore(EventStore):
             self._conn.create_function("bm_casefold", 1, str.casefold, deterministic=True)
             self._conn.execute("PRAGMA foreign_keys = ON")
             version = self._check_version()  # before anything is written to the file
-            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._use_wal(timeout)
             # WAL with synchronous=NORMAL stays consistent after a crash; at worst the
             # last commit is lost on power failure, and commits need no fsync.
             self._conn.execute("PRAGMA synchronous = NORMAL")
@@ -134,12 +135,33 @@ class SQLiteStore(EventStore):
                 raise
             raise StoreError(f"cannot open the event store {self.path}: {err}") from err
 
+    def _use_wal(self, timeout: float) -> None:
+        """Switch the file to WAL. SQLite refuses the switch at once ("database is
+        locked"), without waiting out the busy timeout, while another connection is
+        writing, as it is when two first openings race to create the tables; so the
+        switch is retried here for as long as the timeout allows."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+
     def _check_version(self) -> int:
         conn = self._conn
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        if (version > 0 and app_id != APPLICATION_ID) or (version == 0 and conn.execute(
-                "SELECT count(*) FROM sqlite_master").fetchone()[0]):
+        # One read transaction: another opening may commit the new file's tables and
+        # version between two separate reads, which would look like a foreign database.
+        conn.execute("BEGIN")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            conn.execute("COMMIT")
+        if (version > 0 and app_id != APPLICATION_ID) or (version == 0 and tables):
             raise StoreError(f"{self.path} is an SQLite database of another program, "
                              f"not an event store")
         if version > SCHEMA_VERSION:

@@ -107,8 +107,6 @@ class Services:
         self._lock = threading.Lock()
         self._geocoder = None
         self._extractor = None
-        self.store_lock = threading.Lock()
-        self.store_ready = False
         self._browser = None
         self._browser_checked = False
 
@@ -176,16 +174,7 @@ def get_store():
     if "store" not in g:
         from webapp.store import SQLiteStore
 
-        shared = services()
-        if shared.store_ready:
-            g.store = SQLiteStore(current_app.config["DB"])
-        else:
-            # The first opening creates the file, its tables and switches it to WAL;
-            # switching the journal mode is refused ("database is locked") while another
-            # connection is creating the tables, so first openings go one at a time.
-            with shared.store_lock:
-                g.store = SQLiteStore(current_app.config["DB"])
-                shared.store_ready = True
+        g.store = SQLiteStore(current_app.config["DB"])
     return g.store
 
 
