@@ -25,3 +25,14 @@ def run_cli(*args, input_text=None):
 
     return subprocess.run([sys.executable, "-m", "webapp", *args], cwd=ROOT, input=input_text,
                           capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (Debian's) for every real-browser test of the run."""
+    from browsing import CHROMIUM, chromium
+
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    with chromium() as opened:
+        yield opened

@@ -11,23 +11,19 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import threading
 import time
-from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pytest
 import shapely
 
+from browsing import needs_chromium, serving, wait_until
+
 from webapp.assets import GEODATA_DIR, admin1_lines_geojson
 from webapp.models import Event
 
 LINES = GEODATA_DIR / "web" / "admin1_lines.geojson"
-CHROMIUM = Path("/usr/bin/chromium")
-needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
-                                    reason="needs Debian's chromium at /usr/bin/chromium")
 STATIC_URL = re.compile(r'"url":\s*"(/static/geodata/admin1_lines\.geojson\?v=\w+)"')
 DRAWN = "document.querySelectorAll('path.briefing-admin1').length"
 GAZA = (31.42, 34.38)
@@ -162,14 +158,6 @@ def test_the_export_carries_the_lines_around_its_events():
 
 # -- in the browser -------------------------------------------------------------------
 
-def wait_until(page, expression: str, timeout: float = 30) -> None:
-    """Poll a JavaScript expression (the pages' policies forbid Playwright's eval)."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        time.sleep(0.05)
-
 
 def settle(page, zoom: int) -> None:
     # void: evaluate() would copy the returned map object back, which takes seconds
@@ -177,18 +165,6 @@ def settle(page, zoom: int) -> None:
                   "{animate: false})")
     wait_until(page, f"briefingMap.map.getZoom() === {zoom}")
     time.sleep(0.3)   # a fetch asked for at this zoom would have started by now
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"])
-        yield chromium
-        chromium.close()
 
 
 class Tab:
@@ -236,22 +212,6 @@ def tabs(browser):
     for tab in opened:
         assert tab.outside == [] and tab.errors == [], (tab.outside, tab.errors)
         tab.context.close()
-
-
-@contextmanager
-def serving(app):
-    """``app`` served by waitress from a thread on a free port: its base URL."""
-    from waitress import create_server
-
-    httpd = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=httpd.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.effective_port}"
-    finally:
-        httpd.close()
-        httpd.task_dispatcher.shutdown()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

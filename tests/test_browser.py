@@ -8,18 +8,15 @@ does it). Playwright's own browser downloads are never used.
 
 from __future__ import annotations
 
-import threading
-import time
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="needs Debian's chromium at /usr/bin/chromium")
+from browsing import needs_chromium, serving, wait_until
+
+pytestmark = needs_chromium
 sync_api = pytest.importorskip("playwright.sync_api")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,20 +24,6 @@ SAMPLE = ROOT / "webapp" / "samples" / "sitrep-2024-05-03.txt"
 HOSTILE = "</script><script>window.__pwned = 1; alert(1)</script>"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 SAMPLE_DAYS = "until=2024-05-08"   # the sample's events, not the hostile article's
-
-
-def wait_until(page, expression: str, timeout: int = 30_000) -> None:
-    """Poll a JavaScript expression until it is truthy.
-
-    Playwright's wait_for_function compiles its predicate with eval inside the page,
-    which the app's Content-Security-Policy (rightly) forbids; evaluate() goes through
-    the DevTools protocol and is not subject to it.
-    """
-    deadline = time.monotonic() + timeout / 1000
-    while not page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -66,33 +49,6 @@ def server(tmp_path_factory, geocoder):
                      instance_path=folder)
     with serving(app) as url:
         yield url
-
-
-@contextmanager
-def serving(app):
-    """``app`` served by waitress from a thread on a free port: its base URL."""
-    from waitress import create_server
-
-    httpd = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=httpd.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.effective_port}"
-    finally:
-        httpd.close()
-        httpd.task_dispatcher.shutdown()
-        thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"])
-        yield chromium
-        chromium.close()
 
 
 class Offline:
@@ -160,7 +116,7 @@ def marker_count(page, expected: int) -> int:
     fading markers are both in the page)."""
     page.wait_for_selector(".leaflet-marker-icon")
     try:
-        wait_until(page, f"({COUNT_MARKERS})() === {expected}", timeout=10_000)
+        wait_until(page, f"({COUNT_MARKERS})() === {expected}", timeout=10)
     except AssertionError:
         pass  # the assertion below shows what was counted
     return page.evaluate(COUNT_MARKERS)

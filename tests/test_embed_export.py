@@ -13,16 +13,15 @@ from __future__ import annotations
 import json
 import random
 import re
-import time
 from datetime import date, datetime, timedelta, timezone
-from html import unescape
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from conftest import run_cli
+from browsing import needs_chromium, wait_until
+
 from webapp.assets import MAP_SCRIPTS, MAP_STYLES, asset_folders
 from webapp.maps import sources_attribution
 from webapp.models import Event
@@ -31,9 +30,6 @@ from webapp.standalone import describe_filters, export_html, script_text, style_
 from webapp.store import SQLiteStore
 from webapp.web import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
-                                    reason="needs Debian's chromium at /usr/bin/chromium")
 HOSTILE = "</script><script>window.__pwned = 1</script><!-- <img src=x onerror=alert(1)>"
 TWO_MB = 2 * 1024 * 1024
 OUTSIDE = re.compile(r"(?i)^\s*(https?:)?//")
@@ -444,16 +440,6 @@ COUNT_MARKERS = """() => {
 }"""
 
 
-def wait_until(target, expression: str, timeout: float = 30) -> None:
-    """Poll a JavaScript expression in a page or frame until it is truthy (the pages'
-    policies forbid the eval that Playwright's wait_for_function needs)."""
-    deadline = time.monotonic() + timeout
-    while not target.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        time.sleep(0.05)
-
-
 def markers(page, expected: int) -> int:
     """Events drawn as marker elements (single markers plus the counts on clusters),
     once the map has settled at that number, or what it shows after a wait."""
@@ -462,18 +448,6 @@ def markers(page, expected: int) -> int:
     except AssertionError:
         pass   # the caller's assertion shows the count
     return page.evaluate(COUNT_MARKERS)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"])
-        yield chromium
-        chromium.close()
 
 
 class Tab:

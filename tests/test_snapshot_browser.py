@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from browsing import needs_chromium
+
 from webapp.models import Event
 
-CHROMIUM = Path("/usr/bin/chromium")
-needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
-                                    reason="needs Debian's chromium at /usr/bin/chromium")
 Image = pytest.importorskip("PIL.Image")
 HOSTILE = "</script><script>window.__pwned = 1</script><img src=x onerror=alert(1)>"
 

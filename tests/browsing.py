@@ -1,0 +1,55 @@
+"""What the real-browser tests share: Debian's Chromium, the app served from a thread,
+and polling a page (the pages' Content-Security-Policy forbids the eval that Playwright's
+wait_for_function needs; evaluate() goes through the DevTools protocol instead)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
+                                    reason="needs Debian's chromium at /usr/bin/chromium")
+
+
+def wait_until(target, expression: str, timeout: float = 30) -> None:
+    """Poll a JavaScript expression in a page or frame until it is truthy (seconds)."""
+    deadline = time.monotonic() + timeout
+    while not target.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        time.sleep(0.05)
+
+
+@contextmanager
+def serving(app):
+    """``app`` served by waitress from a thread on a free port: its base URL."""
+    from waitress import create_server
+
+    httpd = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=httpd.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.effective_port}"
+    finally:
+        httpd.close()
+        httpd.task_dispatcher.shutdown()
+        thread.join(timeout=5)
+
+
+@contextmanager
+def chromium():
+    """One headless Chromium, closed afterwards."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
