@@ -27,6 +27,27 @@ def wait_until(target, expression: str, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
+COUNT_MARKERS = """() => {
+    let n = document.querySelectorAll('.leaflet-marker-icon.briefing-marker').length;
+    for (const c of document.querySelectorAll('.leaflet-marker-icon.marker-cluster')) {
+        n += parseInt(c.textContent, 10);
+    }
+    return n;
+}"""
+
+
+def marker_count(page, expected: int, timeout: float = 15) -> int:
+    """Events drawn as Leaflet marker elements: single markers plus the events inside
+    cluster icons, once the map has settled at ``expected`` (while clusters animate, a
+    cluster and its fading markers are both in the page), or what it shows after
+    ``timeout`` seconds."""
+    try:
+        wait_until(page, f"({COUNT_MARKERS})() === {expected}", timeout=timeout)
+    except AssertionError:
+        pass   # the caller's assertion shows what was counted
+    return page.evaluate(COUNT_MARKERS)
+
+
 @contextmanager
 def serving(app):
     """``app`` served by waitress from a thread on a free port: its base URL."""

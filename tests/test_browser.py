@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from browsing import marker_count as count_markers
 from browsing import needs_chromium, serving, wait_until
 
 pytestmark = needs_chromium
@@ -101,25 +102,9 @@ def tab(browser):
     assert offline.console == [], offline.console
 
 
-COUNT_MARKERS = """() => {
-    let n = document.querySelectorAll('.leaflet-marker-icon.briefing-marker').length;
-    for (const c of document.querySelectorAll('.leaflet-marker-icon.marker-cluster')) {
-        n += parseInt(c.textContent, 10);
-    }
-    return n;
-}"""
-
-
 def marker_count(page, expected: int) -> int:
-    """Events drawn as Leaflet marker elements: single markers plus the events inside
-    cluster icons, once the map has settled (while clusters animate, a cluster and its
-    fading markers are both in the page)."""
     page.wait_for_selector(".leaflet-marker-icon")
-    try:
-        wait_until(page, f"({COUNT_MARKERS})() === {expected}", timeout=10)
-    except AssertionError:
-        pass  # the assertion below shows what was counted
-    return page.evaluate(COUNT_MARKERS)
+    return count_markers(page, expected, timeout=10)
 
 
 def test_page_loads_offline_and_draws_every_event(server, tab):

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from conftest import run_cli
-from browsing import needs_chromium, wait_until
+from browsing import marker_count, needs_chromium, wait_until
 
 from webapp.assets import MAP_SCRIPTS, MAP_STYLES, asset_folders
 from webapp.maps import sources_attribution
@@ -431,25 +431,6 @@ def test_the_embed_code_escapes_the_sites_title(db, tmp_path):
 
 # -- in a real browser --------------------------------------------------------------
 
-COUNT_MARKERS = """() => {
-    let n = document.querySelectorAll('.leaflet-marker-icon.briefing-marker').length;
-    for (const c of document.querySelectorAll('.leaflet-marker-icon.marker-cluster')) {
-        n += parseInt(c.textContent, 10);
-    }
-    return n;
-}"""
-
-
-def markers(page, expected: int) -> int:
-    """Events drawn as marker elements (single markers plus the counts on clusters),
-    once the map has settled at that number, or what it shows after a wait."""
-    try:
-        wait_until(page, f"({COUNT_MARKERS})() === {expected}", timeout=15)
-    except AssertionError:
-        pass   # the caller's assertion shows the count
-    return page.evaluate(COUNT_MARKERS)
-
-
 class Tab:
     """A browser page whose requests go to ``serve(route)`` (a fake web); anything it
     does not answer is aborted and remembered, as are script and console errors."""
@@ -495,7 +476,7 @@ def test_exported_file_works_from_disk_without_any_request(exported, tabs):
     page = tab.page
     page.goto(exported.as_uri(), wait_until="load")
     wait_until(page, "window.briefingMap && briefingMap.layer")
-    assert markers(page, DRAWN) == DRAWN
+    assert marker_count(page, DRAWN) == DRAWN
     # the layer switcher, the legend, the scale and the attribution with the sources
     overlays = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
     assert [t.strip() for t in overlays] == ["OpenStreetMap (online)", "Events per region",
@@ -534,7 +515,7 @@ def test_a_thousand_exported_events_are_all_drawn(regions, tmp_path, tabs):
     tab = tabs()
     tab.page.goto(path.as_uri(), wait_until="load")
     wait_until(tab.page, "window.briefingMap && briefingMap.layer.getLayers().length === 1000")
-    assert markers(tab.page, 1000) == 1000
+    assert marker_count(tab.page, 1000) == 1000
     assert tab.page.locator(".marker-cluster").count() > 0   # gathered into clusters
     assert tab.outside == [] and tab.errors == [] and tab.console == []
 
@@ -568,7 +549,7 @@ def test_another_site_can_frame_the_embed_page_but_not_the_map_page(client, tabs
     assert framed, [f.url for f in tab.page.frames]   # refused frames show an error page
     frame = framed[0]
     wait_until(frame, "window.briefingMap && briefingMap.layer")
-    assert markers(frame, 3) == 3
+    assert marker_count(frame, 3) == 3
     assert "Gaza City" not in frame.evaluate("document.body.innerText")   # no event list
     # the full page refuses to be framed here: its frame holds the browser's error page
     assert not [f for f in tab.page.frames if f.url.startswith("http://localhost/?")]
