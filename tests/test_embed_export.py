@@ -26,7 +26,7 @@ from webapp.assets import MAP_SCRIPTS, MAP_STYLES, asset_folders
 from webapp.maps import sources_attribution
 from webapp.models import Event
 from webapp.regions import Regions
-from webapp.standalone import describe_filters, export_html, script_text, style_text
+from webapp.standalone import caption, export_html, script_text, style_text
 from webapp.store import SQLiteStore
 from webapp.web import create_app
 
@@ -244,9 +244,9 @@ def test_export_html_honours_the_filters_and_says_so_in_the_caption(db, tmp_path
     assert result.returncode == 0, result.stderr
     text = out.read_text(encoding="utf-8")
     assert drawn_ids(text) == {"border"}
-    caption = re.search(r'<p class="export-caption">(.*?)</p>', text).group(1)
-    assert caption.startswith("1 event: type Battles, since 2024-05-02, in Lebanon (LB)")
-    assert "Exported 20" in caption and "UTC" in caption
+    line = re.search(r'<p class="export-caption">(.*?)</p>', text).group(1)
+    assert line.startswith("1 event: Battles in Lebanon, since 2 May 2024")
+    assert "Exported 20" in line and "UTC" in line
     assert "Briefing map" in Page(text).title
 
 
@@ -259,16 +259,13 @@ def test_export_html_to_standard_output(db):
 
 
 def test_caption_words():
-    assert describe_filters({}) == ""
-    assert describe_filters({"types": ("strike", "Battles"), "since": date(2024, 5, 1),
-                             "until": date(2024, 5, 1), "q": "Rafah",
-                             "include_flagged": False}) == (
-        "type strike or Battles, on 2024-05-01, mentioning “Rafah”, "
-        "running totals and history left out")
-    assert describe_filters({"types": list("abcde"), "until": "2024-05-03"}) == (
-        "5 event types, until 2024-05-03")
+    assert caption(3, {}, EXPORTED) == "All 3 stored events. Exported 2024-05-04 09:30 UTC."
+    assert caption(1, {"types": ("strike", "Battles"), "since": "2024-05-01",
+                       "until": "2024-05-01", "q": "Rafah"}, EXPORTED) == (
+        "1 event: Strike or shelling and Battles matching “Rafah”, 1 May 2024. "
+        "Exported 2024-05-04 09:30 UTC.")
     html = export_html([], filters={"q": "<b>x</b>"}, exported=EXPORTED)
-    assert "0 events: mentioning “&lt;b&gt;x&lt;/b&gt;”. Exported 2024-05-04 09:30 UTC." in html
+    assert "0 events matching “&lt;b&gt;x&lt;/b&gt;”. Exported 2024-05-04 09:30 UTC." in html
 
 
 def test_a_thousand_events_fit_in_two_megabytes(regions):

@@ -23,19 +23,18 @@ import base64
 import mimetypes
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from functools import lru_cache
 from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from webapp import maps
-from webapp.assets import MAP_SCRIPTS, MAP_STYLES, asset_folders, country_names
+from webapp.assets import MAP_SCRIPTS, MAP_STYLES, asset_folders
 from webapp.errors import DataError
 from webapp.models import Event
 
 DEFAULT_TITLE = "Briefing map"
-MAX_TYPES_NAMED = 4      # more ticked types than this are counted, not listed
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]*)\1\s*\)""")
 _SCRIPT_END = re.compile(r"</(script)", re.I)
 _STYLE_END = re.compile(r"</(style)", re.I)
@@ -85,46 +84,22 @@ def page_policy() -> str:
 # -- the caption --------------------------------------------------------------------
 
 def caption(count: int, filters: Mapping, exported: datetime) -> str:
-    """One escaped line: how many events, chosen how, exported when."""
-    words = describe_filters(filters)
+    """One escaped line: how many events, chosen how (the words a snapshot's title
+    uses), exported when."""
+    from webapp.snapshot.caption import filters_text
+    from webapp.store.base import make_filters
+
     noun = "event" if count == 1 else "events"
-    what = f"{count} {noun}: {words}" if words else f"All {count} stored {noun}"
+    chosen = make_filters(**filters)
+    if chosen == make_filters():
+        what = f"All {count} stored {noun}"
+    else:
+        words = filters_text(chosen)
+        everything = "All events"   # what filters_text says when no type is chosen
+        what = (f"{count} {noun}{words[len(everything):]}" if words.startswith(everything)
+                else f"{count} {noun}: {words}")
     when = exported.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return escape(f"{what}. Exported {when}.")
-
-
-def describe_filters(filters: Mapping) -> str:
-    """The store filters in words ("type strike or Battles, from 2024-05-01 to
-    2024-05-03, in Lebanon"); "" when nothing was filtered. Not escaped."""
-    said = []
-    types = [str(t) for t in filters.get("types") or ()]
-    if len(types) > MAX_TYPES_NAMED:
-        said.append(f"{len(types)} event types")
-    elif types:
-        said.append("type " + " or ".join(types))
-    since, until = _day(filters.get("since")), _day(filters.get("until"))
-    if since and until:
-        said.append(f"from {since} to {until}" if since != until else f"on {since}")
-    elif since or until:
-        said.append(f"since {since}" if since else f"until {until}")
-    country = filters.get("country")
-    if country:
-        code = str(country).upper()
-        name = country_names().get(code)
-        said.append(f"in {name} ({code})" if name else f"in country {code}")
-    if filters.get("region"):
-        said.append(f"region “{filters['region']}”")
-    if filters.get("q"):
-        said.append(f"mentioning “{filters['q']}”")
-    if filters.get("bbox"):
-        said.append("in the area " + ",".join(f"{v:g}" for v in filters["bbox"]))
-    if "include_flagged" in filters and not filters["include_flagged"]:
-        said.append("running totals and history left out")
-    return ", ".join(said)
-
-
-def _day(value) -> str:
-    return value.isoformat() if isinstance(value, date) else str(value or "")
 
 
 # -- the libraries, inlined ---------------------------------------------------------

@@ -31,9 +31,12 @@ def drawn_events(events: list[Event]) -> list[Event]:
 def title_text(spec) -> str:
     """The spec's own title, else its filters in words, e.g. "Battles in Lebanon,
     1–3 May 2024"."""
-    if spec.title:
-        return spec.title
-    f = spec.filters
+    return spec.title or filters_text(spec.filters)
+
+
+def filters_text(f) -> str:
+    """Store filters (:class:`webapp.store.base.Filters`) in words; "All events" when
+    nothing is filtered."""
     words = _types_text(f.types) if f.types else "All events"
     places = []
     if f.region:
