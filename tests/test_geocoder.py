@@ -96,6 +96,16 @@ def test_datelines_name_towns(geocoder, text, query, admin1):
     assert found.raw["admin1"] == admin1
 
 
+def test_a_state_keeps_its_name_from_a_town_far_away(geocoder):
+    # Delaware, Ohio (40,000 people) is no reason to read "Delaware" as a town; Aleppo
+    # and Rafah, whose cities lie inside the provinces named after them, still are cities.
+    found = geocoder.geocode("Delaware", context="Flu was reported in 30 US states, "
+                             "including Delaware, Illinois and Kentucky.")
+    assert (found.raw["kind"], found.raw["admin1"]) == ("admin area", "Delaware")
+    assert geocoder.geocode("Aleppo").raw["kind"] == "city"
+    assert geocoder.geocode("Rafah", context="Strikes hit Gaza.").raw["kind"] == "city"
+
+
 def test_qualified_name(geocoder):
     loc = geocoder.geocode("Paris, Texas")
     assert loc.raw["country_code"] == "US"

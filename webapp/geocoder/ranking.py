@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from webapp.geocoder.context import EMPTY, Context
+from webapp.geocoder.context import EMPTY, Context, haversine_km
 from webapp.geocoder.normalize import exact_key, loose_key
 
 AREA_KINDS = {"country", "admin area", "county", "continent", "region", "area", "desert",
@@ -21,6 +21,7 @@ COUNTRY_SHARE = 2.5     # times the share of the text's evidence pointing at the
 ADMIN1_NAMED = 1.5      # a city in an admin-1 area the text names
 NEAR_ANCHOR = ((50, 1.5), (150, 1.0), (400, 0.4))  # km to a place the text names
 DATELINE_COUNTRY = 0.5
+NAMESAKE_NEAR_KM = 150  # a province's namesake city this close is the province's own
 DATELINE_SELF = 10.0    # a dateline names a town: at the dateline, towns before areas
 SMALL_PROVINCE_KM2 = 60_000
 NEAR_IN_TEXT = 1.5
@@ -63,8 +64,10 @@ class Ranker:
                         score += 1.0 if namesakes.get(cc, 0) >= 20000 else 0.0
                     elif namesakes.get(cc, 0) >= 20000:
                         # "Aleppo", "Rafah" mean the city, not the province around it;
-                        # "New York", "Quebec" more often the state or province.
-                        if gaz.area_km2.get(i, 0) < SMALL_PROVINCE_KM2:
+                        # "New York", "Quebec" more often the state or province; and a
+                        # town far away ("Delaware", Ohio) takes nothing from the state.
+                        if (gaz.area_km2.get(i, 0) < SMALL_PROVINCE_KM2
+                                and self._namesake_inside(name, exact, i)):
                             score -= 2.5
                     elif biggest_namesake >= 200000:
                         score -= 1.0  # "Gaza" is the city before Mozambique's province
@@ -85,6 +88,20 @@ class Ranker:
         cc = self.gaz.country_codes[best]
         rival = next((s for s, i in scored[1:] if self.gaz.country_codes[i] != cc), None)
         return best, (best_score - rival) if rival is not None else 9.0
+
+    def _namesake_inside(self, name: str, exact: list[int], area: int) -> bool:
+        """Whether a city of 20,000 or more named ``name`` lies in or by the admin area
+        ``area`` (its admin-1 is the area, or it is within NAMESAKE_NEAR_KM of it)."""
+        gaz, lkey = self.gaz, loose_key(name)
+        cc, region = gaz.country_codes[area], loose_key(gaz.admin1[area] or gaz.names[area])
+        for j in exact:
+            if (gaz.kinds[j] != "city" or gaz.country_codes[j] != cc
+                    or gaz.population[j] < 20000 or loose_key(gaz.names[j]) != lkey):
+                continue
+            if loose_key(gaz.admin1[j] or "") == region or haversine_km(
+                    gaz.lat[j], gaz.lon[j], gaz.lat[area], gaz.lon[area]) < NAMESAKE_NEAR_KM:
+                return True
+        return False
 
     def _namesake_cities(self, name: str, exact: list[int]) -> dict[str, int]:
         """Largest population, per country, of cities whose own name is the query."""
