@@ -338,6 +338,19 @@ def test_title_says_the_filters_in_words(filters, expected):
     assert title_text(spec(**filters)) == expected
 
 
+def test_with_no_dates_chosen_the_title_gives_the_events_dates():
+    events = [Event(event_id=f"d{i}", event_date=date(2024, 4, 29) + timedelta(days=i),
+                    time_precision=1,
+                    event_type="Battles", sub_event_type="Armed clash",
+                    category="armed clash", latitude=31.3, longitude=34.3, geo_precision=1)
+              for i in range(5)]
+    assert title_text(spec(country="PS"), events) == (
+        "All events in Palestine, 29 April – 3 May 2024")
+    # chosen dates are said as chosen, whatever the events span
+    assert title_text(spec(since="2024-05-01"), events) == "All events, since 1 May 2024"
+    assert title_text(spec(), []) == "All events"
+
+
 def test_a_given_title_wins_and_made_text_is_utc():
     local = datetime(2026, 11, 28, 22, 31, tzinfo=timezone(timedelta(hours=2)))
     made = make_spec(make_filters(country="PS"), title="Morning brief", made_at=local)

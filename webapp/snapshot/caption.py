@@ -28,10 +28,18 @@ def drawn_events(events: list[Event]) -> list[Event]:
     return [e for e in events if _located(e) and not (e.is_total or e.is_historical)]
 
 
-def title_text(spec) -> str:
+def title_text(spec, events: list[Event] | None = None) -> str:
     """The spec's own title, else its filters in words, e.g. "Battles in Lebanon,
-    1–3 May 2024"."""
-    return spec.title or filters_text(spec.filters)
+    1–3 May 2024"; with no dates chosen, the dates the drawn ``events`` span."""
+    if spec.title:
+        return spec.title
+    words = filters_text(spec.filters)
+    if spec.filters.since or spec.filters.until or not events:
+        return words
+    days = [e.event_date for e in drawn_events(events) if isinstance(e.event_date, date)]
+    if not days:
+        return words
+    return f"{words}, {_dates_text(min(days).isoformat(), max(days).isoformat())}"
 
 
 def filters_text(f) -> str:

@@ -61,14 +61,15 @@ def snapshot_html(events: list[Event], spec: SnapshotSpec, *, static_url: str = 
     # The picture cannot be clicked: the categories are shown, not folded away.
     legend = legend_html(events, drawn, []).replace("<details>", "<details open>")
     maps._JsCall("legend", {"html": legend}).add_to(fmap)
-    maps._JsCall("title", title_text(spec)).add_to(fmap)
+    title = title_text(spec, events)
+    maps._JsCall("title", title).add_to(fmap)
     if not drawn:
         _Call("message", NO_EVENTS_TEXT).add_to(fmap)
     _Call("caption", [attribution_text(events), made_text(spec)]).add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]], padding=(40, 40),
                     max_zoom=maps.MAX_FIT_ZOOM)
     _Ready().add_to(fmap)   # last: after the view is fitted
-    return maps.standalone_html(_titled(fmap, title_text(spec)))
+    return maps.standalone_html(_titled(fmap, title))
 
 
 def _titled(fmap: folium.Map, title: str) -> folium.Map:

@@ -66,7 +66,7 @@ def render_static(events: list[Event], spec: SnapshotSpec, fmt: str = "png") -> 
                 fontsize=12 * scale, color=INK, parse_math=False, zorder=20,
                 bbox={"boxstyle": "round,pad=0.6", "facecolor": "white", "alpha": 0.9,
                       "edgecolor": BORDER})
-    return _save(fig, fmt, title_text(spec))
+    return _save(fig, fmt, title_text(spec, events))
 
 
 # -- layout ---------------------------------------------------------------------------
@@ -91,7 +91,7 @@ def _layout(fig: Figure, spec: SnapshotSpec, drawn: list[Event], scale: float):
     margin = 10 * scale
     title_pt, foot_pt = 14 * scale, max(7 * scale, 5.5)
     title_px, foot_px = title_pt * DPI / 72, foot_pt * DPI / 72
-    title = _wrap(title_text(spec), w - 2 * margin, title_pt, 2)
+    title = _wrap(title_text(spec, drawn), w - 2 * margin, title_pt, 2)
     made = made_text(spec)
     credits = attribution_text(drawn)
     side_by_side = len(f"{credits}    {made}") <= _chars(w - 2 * margin, foot_pt)
