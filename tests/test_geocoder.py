@@ -106,6 +106,13 @@ def test_a_state_keeps_its_name_from_a_town_far_away(geocoder):
     assert geocoder.geocode("Rafah", context="Strikes hit Gaza.").raw["kind"] == "city"
 
 
+def test_a_country_before_a_small_province_of_its_name(geocoder):
+    # Guinea has a prefecture called Mali; an article about Guinea still means the country
+    found = geocoder.geocode("Mali", context="Cholera spread from Guinea to Mali; Guinean "
+                             "officials in Conakry reported 50 deaths.")
+    assert (found.raw["kind"], found.raw["country_code"]) == ("country", "ML")
+
+
 def test_qualified_name(geocoder):
     loc = geocoder.geocode("Paris, Texas")
     assert loc.raw["country_code"] == "US"

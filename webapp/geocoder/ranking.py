@@ -21,6 +21,7 @@ COUNTRY_SHARE = 2.5     # times the share of the text's evidence pointing at the
 ADMIN1_NAMED = 1.5      # a city in an admin-1 area the text names
 NEAR_ANCHOR = ((50, 1.5), (150, 1.0), (400, 0.4))  # km to a place the text names
 DATELINE_COUNTRY = 0.5
+COUNTRY_NAMESAKE = 2.0  # a small province named like a country yields to the country
 NAMESAKE_NEAR_KM = 150  # a province's namesake city this close is the province's own
 DATELINE_SELF = 10.0    # a dateline names a town: at the dateline, towns before areas
 SMALL_PROVINCE_KM2 = 60_000
@@ -47,6 +48,9 @@ class Ranker:
             return []
         namesakes = self._namesake_cities(name, exact)
         biggest_namesake = max(namesakes.values(), default=0)
+        # "Mali", "Zaire": a country's own name, which a small province elsewhere shares
+        country_named = any(gaz.kinds[i] == "country" and exact_key(gaz.names[i]) == key
+                            for i in exact)
         ids, scores = [], []
         for group, match_bonus in ((exact, 0.0), (loose, LOOSE_MATCH)):
             for i in group:
@@ -71,6 +75,8 @@ class Ranker:
                             score -= 2.5
                     elif biggest_namesake >= 200000:
                         score -= 1.0  # "Gaza" is the city before Mozambique's province
+                    if country_named and gaz.area_km2.get(i, 0) < SMALL_PROVINCE_KM2:
+                        score -= COUNTRY_NAMESAKE
                 ids.append(i)
                 scores.append(score)
         if ctx is not EMPTY and ids:
