@@ -107,9 +107,9 @@ def test_a_state_keeps_its_name_from_a_town_far_away(geocoder):
 
 
 def test_a_country_before_a_small_province_of_its_name(geocoder):
-    # Guinea has a prefecture called Mali; an article about Guinea still means the country
-    found = geocoder.geocode("Mali", context="Cholera spread from Guinea to Mali; Guinean "
-                             "officials in Conakry reported 50 deaths.")
+    # Guinea has a prefecture called Mali; among West African countries, Mali is one
+    text = "The vaccination campaign covers Guinea, Sierra Leone, Liberia, Mali and Niger."
+    found = geocoder.geocode("Mali", context=text, position=text.index("Mali"))
     assert (found.raw["kind"], found.raw["country_code"]) == ("country", "ML")
 
 
