@@ -184,6 +184,22 @@ def test_a_filtered_view_reloads_from_its_url(server, tab):
     assert tab.outside == []
 
 
+def test_download_png_follows_what_is_on_screen(server, tab):
+    page = tab.open(f"{server}/?{SAMPLE_DAYS}&country=PS")
+    link = page.locator("#download-png")
+    first = parse_qs(urlsplit(link.get_attribute("href")).query)
+    assert first["until"] == ["2024-05-08"] and first["country"] == ["PS"]
+    # void: evaluate() would copy the returned map object back
+    page.evaluate("void briefingMap.map.setView([31.35, 34.3], 12, {animate: false})")
+    wait_until(page, "document.getElementById('download-png').href.includes('view=34.')")
+    moved = parse_qs(urlsplit(link.get_attribute("href")).query)
+    assert moved["until"] == ["2024-05-08"] and moved["country"] == ["PS"]
+    west, south, east, north = map(float, moved["view"][0].split(","))
+    assert west < 34.3 < east and south < 31.35 < north and east - west < 0.5
+    picture = page.request.get(f"{server}{link.get_attribute('href')}")
+    assert picture.status == 200 and picture.headers["content-type"] == "image/png"
+
+
 def test_hostile_text_stays_text(server, tab):
     page = tab.open(f"{server}/?since=2024-05-09")
     entries = page.locator("#event-list button")

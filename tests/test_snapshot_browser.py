@@ -9,6 +9,7 @@ are, and vanishes from the map when a filter leaves that type out.
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import numpy as np
@@ -82,8 +83,8 @@ def _near(pixels: np.ndarray, colour: str, tolerance: int = 18) -> int:
 
 
 def _map_area(pixels: np.ndarray) -> np.ndarray:
-    """The picture without its right third, where the legend sits."""
-    return pixels[:, : pixels.shape[1] * 2 // 3]
+    """The picture's left part, clear of the legend (on the right, up to 230 px wide)."""
+    return pixels[:, : pixels.shape[1] * 55 // 100]
 
 
 @needs_chromium
@@ -185,7 +186,32 @@ def test_without_a_browser_matplotlib_draws_it_and_says_so(db):
         assert _pixels(answer.get_data()).shape == (400, 600, 3)
 
 
+def test_a_view_frames_the_picture_without_leaving_events_out(db):
+    from webapp.snapshot.page import snapshot_html
+    from webapp.snapshot.spec import make_spec
+    from webapp.store.base import make_filters
+
+    framed = snapshot_html(_events(), make_spec(make_filters(), 800, 500,
+                                                view="34.2,31.2,34.6,31.6"))
+    assert "[[31.2, 34.2], [31.6, 34.6]]" in framed             # the frame asked for
+    assert framed.count('"rows":[[') == 1
+    assert len(re.search(r'"rows":(\[\[.*?\]\])', framed).group(1).split("],[")) == 36
+    assert "within" not in re.search(r"<title>(.*?)</title>", framed).group(1)
+
+
+@needs_chromium
+def test_a_view_frames_the_picture_and_selects_nothing(client):
+    # Cyprus: no event there, so no marker in the frame, but the legend still counts all
+    cyprus = _pixels(client.get("/snapshot.png?width=600&height=400"
+                                "&view=32.2,34.5,34.6,35.7").get_data())
+    assert _near(_map_area(cyprus), EXPLOSIONS) < 5
+    assert _near(_map_area(cyprus), BATTLES) < 5
+    assert _near(cyprus, EXPLOSIONS) > 10          # the legend's dot, right of the map
+
+
 @pytest.mark.parametrize("query, words", [
+    ("view=1,2,3", "view"),
+    ("view=0,10,5,-10", "view"),
     ("width=5000", "width"),
     ("height=12", "height"),
     ("width=abc", "width"),

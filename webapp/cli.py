@@ -313,6 +313,9 @@ def _bbox_text(value: str | None):
 @click.option("--bbox", default=None,
               help="West,south,east,north in degrees: the view (and the events in it).")
 @click.option("--title", default=None, help="Title (default: the filters in words).")
+@click.option("--view", "frame", default=None,
+              help="West,south,east,north: the part of the map to show (unlike --bbox, "
+                   "it leaves no event out).")
 @click.option("--width", default=None, help="Width in pixels, 200 to 4000 (default 1200).")
 @click.option("--height", default=None, help="Height in pixels, 200 to 4000 (default 800).")
 @click.option("--include-flagged", is_flag=True,
@@ -325,8 +328,8 @@ def _bbox_text(value: str | None):
                    "/usr/bin/chromium is installed, else matplotlib; SVG and PDF by "
                    "matplotlib.")
 @_one_line_errors
-def snapshot(db, types, since, until, country, region, text, bbox, title, width, height,
-             include_flagged, output, renderer):
+def snapshot(db, types, since, until, country, region, text, bbox, title, frame, width,
+             height, include_flagged, output, renderer):
     """Draw the stored events as a map picture for a report (PNG, SVG or PDF).
 
     \b
@@ -354,7 +357,7 @@ def snapshot(db, types, since, until, country, region, text, bbox, title, width,
     filters = make_filters(types=types, since=since, until=until, country=country,
                            region=region, q=text, bbox=_bbox_text(bbox),
                            include_flagged=include_flagged)
-    spec = make_spec(filters, width=width, height=height, title=title)
+    spec = make_spec(filters, width=width, height=height, title=title, view=frame)
     if not Path(db).is_file():   # opening would create an empty store as a side effect
         raise click.ClickException(f"no event store at {db} (ingest or import first, "
                                    "or give --db)")

@@ -38,8 +38,8 @@ def snapshot_html(events: list[Event], spec: SnapshotSpec, *, static_url: str = 
     """A whole HTML page holding the snapshot of ``events`` at ``spec``'s size."""
     drawn = [e for e in events if maps._located(e) and not (e.is_total or e.is_historical)]
     fit = None
-    if spec.filters.bbox:
-        west, south, east, north = spec.filters.bbox
+    if spec.frame:
+        west, south, east, north = spec.frame
         fit = (south, west, north, east if east >= west else east + 360)
     south, west, north, east = maps._bounds(drawn, fit)
     fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=5,
@@ -66,8 +66,11 @@ def snapshot_html(events: list[Event], spec: SnapshotSpec, *, static_url: str = 
     if not drawn:
         _Call("message", NO_EVENTS_TEXT).add_to(fmap)
     _Call("caption", [attribution_text(events), made_text(spec)]).add_to(fmap)
-    fmap.fit_bounds([[south, west], [north, east]], padding=(40, 40),
-                    max_zoom=maps.MAX_FIT_ZOOM)
+    if spec.frame:   # the frame a reader chose, edge to edge, however close
+        fmap.fit_bounds([[south, west], [north, east]], max_zoom=maps.MAX_ZOOM)
+    else:
+        fmap.fit_bounds([[south, west], [north, east]], padding=(40, 40),
+                        max_zoom=maps.MAX_FIT_ZOOM)
     _Ready().add_to(fmap)   # last: after the view is fitted
     return maps.standalone_html(_titled(fmap, title))
 

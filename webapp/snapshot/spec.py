@@ -37,12 +37,22 @@ class SnapshotSpec:
     height: int = DEFAULT_HEIGHT
     title: str | None = None
     made_at: datetime = field(default_factory=_now)
+    # The picture's frame (west, south, east, north) when it is not the filters' bbox:
+    # the part of the map a reader had on screen, which selects no events by itself.
+    view: tuple[float, float, float, float] | None = None
+
+    @property
+    def frame(self) -> tuple[float, float, float, float] | None:
+        """What the picture shows: the view asked for, else the bbox filtered on."""
+        return self.view or self.filters.bbox
 
 
 def make_spec(filters: Filters | None = None, width=None, height=None,
-              title: str | None = None, made_at: datetime | None = None) -> SnapshotSpec:
+              title: str | None = None, made_at: datetime | None = None,
+              view=None) -> SnapshotSpec:
     """A checked :class:`SnapshotSpec`; :class:`SnapshotError` with one line when a
-    size is not a whole number of pixels from 200 to 4000 or the title is unusable."""
+    size is not a whole number of pixels from 200 to 4000, the title is unusable or
+    ``view`` is not four numbers west, south, east, north."""
     if filters is None:
         filters = Filters()
     if not isinstance(filters, Filters):
@@ -53,7 +63,8 @@ def make_spec(filters: Filters | None = None, width=None, height=None,
     return SnapshotSpec(filters=filters,
                         width=_side(width, "width", DEFAULT_WIDTH),
                         height=_side(height, "height", DEFAULT_HEIGHT),
-                        title=_title(title), made_at=made_at.astimezone(timezone.utc))
+                        title=_title(title), made_at=made_at.astimezone(timezone.utc),
+                        view=_view(view))
 
 
 def check_format(fmt: str) -> str:
@@ -77,6 +88,20 @@ def _side(value, name: str, default: int) -> int:
         raise SnapshotError(f"{name} must be a whole number of pixels from {MIN_SIDE} "
                             f"to {MAX_SIDE}, not {shown!r}")
     return value
+
+
+def _view(view) -> tuple[float, float, float, float] | None:
+    if view is None or view == "":
+        return None
+    from webapp.errors import FilterError
+    from webapp.store.base import make_filters
+
+    shown = view if isinstance(view, str) else ",".join(map(str, view))
+    try:   # the same four numbers, in the same ranges, as a bbox filter
+        return make_filters(bbox=shown.split(",")).bbox
+    except (FilterError, TypeError) as err:
+        raise SnapshotError(f"view must be four numbers west,south,east,north (degrees, "
+                            f"south below north), not {shown[:60]!r}") from err
 
 
 def _title(title) -> str | None:

@@ -122,9 +122,9 @@ def _layout(fig: Figure, spec: SnapshotSpec, drawn: list[Event], scale: float):
 
 def _view(spec: SnapshotSpec, drawn: list[Event], box) -> basemap.View:
     width, height = max(int(box[0]), 1), max(int(box[1]), 1)
-    bbox = spec.filters.bbox
-    if bbox:
-        west, south, east, north = bbox
+    frame = spec.frame
+    if frame:
+        west, south, east, north = frame
         return basemap.fit_view(south, west, north, east, width, height, 0, MAX_ZOOM)
     # Like the page: country-level points would stretch the view across a continent.
     precise = [e for e in drawn if e.geo_precision < 3] or drawn

@@ -2,7 +2,8 @@
 
 The map's filters (``type``, ``since``, ``until``, ``country``, ``region``, ``q``,
 ``bbox``, ``article``, ``include_flagged``) plus ``width``, ``height`` (pixels, 200 to
-4,000) and ``title``. The application's one warm Chromium draws the map page itself
+4,000), ``title`` and ``view`` (``west,south,east,north``: the part of the map to show,
+as the reader had it on screen; unlike ``bbox`` it leaves no event out). The application's one warm Chromium draws the map page itself
 (:mod:`webapp.snapshot`); with no browser installed, or when it fails twice in a row, the
 matplotlib renderer draws it instead. The ``X-Snapshot-Renderer`` header says which.
 An empty selection is still a picture, saying that no events match.
@@ -21,7 +22,7 @@ from webapp.web.api import matching_events
 
 bp = Blueprint("snapshots", __name__)
 
-SIZE_NAMES = ("width", "height", "title")
+SIZE_NAMES = ("width", "height", "title", "view")
 KNOWN = frozenset(webfilters.NAMES) | frozenset(SIZE_NAMES)
 
 
@@ -33,13 +34,14 @@ def png():
     if unknown:   # a misspelt filter would otherwise give a picture of everything
         raise FilterError(f"unknown parameter(s) {', '.join(map(repr, unknown))}; "
                           f"known: {', '.join(sorted(KNOWN))}")
-    view = webfilters.parse(request.args)
+    chosen = webfilters.parse(request.args)
     try:   # make_spec owns the limits on sizes and title, and their messages
-        spec = make_spec(_store_filters(view), width=_single("width"),
-                         height=_single("height"), title=_single("title"))
+        spec = make_spec(_store_filters(chosen), width=_single("width"),
+                         height=_single("height"), title=_single("title"),
+                         view=_single("view"))
     except SnapshotError as err:   # the caller's sizes or title: a 400, not a failure
         raise FilterError(str(err)) from err
-    events = matching_events(get_store(), view, current_app.config["SNAPSHOT_LIMIT"])
+    events = matching_events(get_store(), chosen, current_app.config["SNAPSHOT_LIMIT"])
     picture, renderer = render_snapshot(events, spec, "png",
                                         browser=services().snapshot_browser)
     made = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
