@@ -149,6 +149,8 @@ def test_the_snapshot_page_says_no_events_match_and_escapes_report_text(db):
 
     spec = make_spec(make_filters(), 800, 500, title=f"Title {HOSTILE}")
     html = snapshot_html(_events(), spec)
+    # a picture's legend names the types on it, not the whole vocabulary
+    assert "Battles" in html and "Protests" in html and "Riots" not in html
     assert "<script>window.__pwned" not in html
     assert "<img src=x" not in html
     empty = snapshot_html([], make_spec(make_filters(since="2030-01-01"), 800, 500))

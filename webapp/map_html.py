@@ -105,14 +105,18 @@ def popup_html(event: Event, names: dict[str, str]) -> str:
             f'<div class="bp-sub">{sub}</div><table>{table}</table>{notes}</div>')
 
 
-def legend_html(events: list[Event], drawn: list[Event], region_keys: list[tuple]) -> str:
-    """Event types (all of the vocabulary's, and any others drawn) with colour and count,
-    the categories drawn with their glyphs, what was left off, and the region classes."""
+def legend_html(events: list[Event], drawn: list[Event], region_keys: list[tuple],
+                *, only_drawn: bool = False) -> str:
+    """Event types (all of the vocabulary's, and any others drawn; with ``only_drawn``,
+    as a picture for a report wants, just those on the map) with colour and count, the
+    categories drawn with their glyphs, what was left off, and the region classes."""
     known = vocabulary()["event_types"]
     types = Counter(e.event_type for e in drawn)
     items = []
     for name in list(known) + sorted(t for t in types if t not in known):
         count = types.get(name, 0)
+        if only_drawn and not count:
+            continue
         dim = "" if count else ' class="bl-none"'   # a type absent today stays in the key
         items.append(f'<li{dim}><span class="bl-key bl-dot" '
                      f'style="background:{type_colour(name)}"></span>'

@@ -59,7 +59,8 @@ def snapshot_html(events: list[Event], spec: SnapshotSpec, *, static_url: str = 
     _Call("admin1", maps.admin1_payload(static_url)).add_to(fmap)
     _Call("events", _payload(drawn)).add_to(fmap)
     # The picture cannot be clicked: the categories are shown, not folded away.
-    legend = legend_html(events, drawn, []).replace("<details>", "<details open>")
+    legend = legend_html(events, drawn, [], only_drawn=True).replace("<details>",
+                                                                      "<details open>")
     maps._JsCall("legend", {"html": legend}).add_to(fmap)
     title = title_text(spec, events)
     maps._JsCall("title", title).add_to(fmap)
