@@ -135,6 +135,39 @@ def test_a_crashed_browser_is_restarted_and_the_request_answered(app, client, mi
 
 
 @needs_chromium
+def test_pictures_asked_for_at_once_are_all_drawn_by_the_one_browser(app):
+    """waitress answers requests from several threads; the warm browser takes them in
+    turn, and each gets its own picture (not another request's)."""
+    import threading
+    import urllib.request
+
+    from browsing import serving
+
+    sizes = [(400, 300), (500, 300), (600, 400), (700, 500)]
+    got, errors = {}, []
+
+    def fetch(base, width, height):
+        try:
+            with urllib.request.urlopen(f"{base}/snapshot.png?width={width}"
+                                        f"&height={height}", timeout=120) as answer:
+                got[(width, height)] = (answer.headers["X-Snapshot-Renderer"],
+                                        _pixels(answer.read()).shape)
+        except Exception as err:   # collected: a thread's exception fails nothing
+            errors.append(err)
+
+    before = app.extensions["briefing"].snapshot_browser.launches
+    with serving(app) as base:
+        threads = [threading.Thread(target=fetch, args=(base, w, h)) for w, h in sizes]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert got == {(w, h): ("chromium", (h, w, 3)) for w, h in sizes}
+    assert app.extensions["briefing"].snapshot_browser.launches == max(before, 1)
+
+
+@needs_chromium
 def test_an_empty_selection_is_a_picture_saying_so(client):
     answer = client.get("/snapshot.png?since=2030-01-01&width=600&height=400")
     assert answer.status_code == 200
