@@ -274,16 +274,6 @@ def export(db, fmt, types, since, until, country, region, text, exclude_flagged,
         click.echo(f"{count} event(s) written to {output.name}", err=True)
 
 
-def _not_yet(name: str, issue: str):
-    @main.command(name, context_settings={"ignore_unknown_options": True},
-                  help=f"Not available yet ({issue}).")
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def command(args):
-        click.echo(f"error: `{name}` is not available yet ({issue})", err=True)
-        sys.exit(2)
-    return command
-
-
 class _BadOutput(click.ClickException):
     """A usage mistake shown as one line (click's usage errors print the usage too)."""
 

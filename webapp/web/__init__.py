@@ -19,11 +19,14 @@ article's text), ``MAX_CONTENT_LENGTH`` (a request's body), ``TITLE``,
 form's CSRF token, see :mod:`webapp.web.csrf`; when unset, a random key is made on the
 first start and kept in ``<instance>/secret_key``, mode 0600, so forms left open across
 a restart are still accepted; set it, e.g. ``BRIEFING_SECRET_KEY``, when several
-servers share the work or the instance folder is read-only).
+servers share the work or the instance folder is read-only), ``SNAPSHOT_BROWSER``
+(``"auto"``: Debian's Chromium when installed, else matplotlib; ``"none"``; a Chromium
+path; or a renderer object) and ``SNAPSHOT_LIMIT`` (events in one picture).
 
 One store connection per request (SQLite connections cannot cross threads), opened on
-first use and closed at the end of the request; one geocoder and one extractor per
-application, made on first use and shared by all threads (they only read).
+first use and closed at the end of the request; one geocoder, one extractor and one
+snapshot browser per application, made on first use and shared by all threads (the
+first two only read; the browser takes its pictures one at a time).
 """
 
 from __future__ import annotations
