@@ -68,6 +68,15 @@ def test_expressions_are_recognised_whole(parser):
 
 
 @pytest.mark.skipif(not AP.exists(), reason="../shared/samples is absent")
+def test_an_expression_ends_with_its_sentence(parser):
+    text = ("Strikes hit homes in northern Gaza. At least 12 people were killed. Fighting "
+            "went on in southern Lebanon. The U.S. Embassy said nothing.")
+    found = {t.text: t for t in parser.toponyms(text)}
+    assert "northern Gaza" in found and "southern Lebanon" in found
+    assert not any(". " in name for name in found)
+    assert text[found["northern Gaza"].start:found["northern Gaza"].end] == "northern Gaza"
+
+
 def test_ap_story_places_nothing_far_away(parser):
     toponyms = parser.toponyms(AP.read_text(encoding="utf-8"))
     rafah = [t for t in toponyms if t.text == "Rafah"]

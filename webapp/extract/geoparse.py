@@ -36,6 +36,8 @@ _EXPRESSIONS = [
     re.compile(rf"\b(?:the\s+)?{_CAP}\s+border\b"),
     re.compile(rf"\b(?:far\s+)?{_DIRECTION}\s+{_CAP}"),
 ]
+# A full stop after a word of four letters or more, then a space: not "St." or "U.S."
+_SENTENCE_BREAK = re.compile(r"(?<=[A-Za-z]{4})\.\s")
 _SENTENCE_START = re.compile(r"(?:^|[.!?\n][\"'”’)]?\s*|\n)$")
 # Single small places named alone are the classic false match ("Kamel", "Naim"): keep
 # them only when the text's other evidence points at their country.
@@ -76,7 +78,12 @@ class Geoparser:
         spans = []
         for pattern in _EXPRESSIONS:
             for m in pattern.finditer(text):
-                end = m.end() - 1 if m.group().endswith(".") else m.end()  # full stop
+                # A name's word may hold full stops ("U.S.", "St."), so the pattern can
+                # run on past a sentence's end ("northern China. At"): cut it there.
+                stop = _SENTENCE_BREAK.search(m.group())
+                end = m.start() + stop.start() + 1 if stop else m.end()
+                if text[end - 1] == ".":
+                    end -= 1
                 if not any(s < end and m.start() < e for s, e in spans):
                     spans.append((m.start(), end))
         return sorted(spans)
