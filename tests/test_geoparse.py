@@ -77,6 +77,17 @@ def test_an_expression_ends_with_its_sentence(parser):
     assert text[found["northern Gaza"].start:found["northern Gaza"].end] == "northern Gaza"
 
 
+def test_long_names_and_names_that_end_a_sentence(parser):
+    text = ("Polio rose in Angola, Chad and the Democratic Republic of the Congo. Cases were "
+            "reported in NSW and Queensland. Health officials said more would follow.")
+    found = {t.text: t for t in parser.toponyms(text)}
+    # five words: not read as its neighbour, the Republic of the Congo
+    assert found["Democratic Republic of the Congo"].country_code == "CD"
+    assert "Republic of the Congo" not in found
+    # the next sentence's first word does not make "Queensland" part of a name
+    assert found["Queensland"].country_code == "AU"
+
+
 def test_ap_story_places_nothing_far_away(parser):
     toponyms = parser.toponyms(AP.read_text(encoding="utf-8"))
     rafah = [t for t in toponyms if t.text == "Rafah"]

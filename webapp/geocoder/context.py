@@ -30,7 +30,7 @@ _DATELINE = re.compile(
     r"(?:[-—–]{1,2}|(?=[A-Z][a-z]))",
     re.MULTILINE,
 )
-_MAX_NGRAM = 4
+_MAX_NGRAM = 5   # "Democratic Republic of the Congo"
 SHARE_FLOOR = 1.0
 _POSSESSIVE = re.compile(r"['’]s?$")
 _ARTICLE_NAME = re.compile(r"(?:al|el|ad|an|ar|as|ash|at|az|ed|en|es)-[A-Z]")  # "al-Mawasi"
@@ -201,8 +201,9 @@ def _in_name_run(text: str, before, after) -> bool:
     def capitalised(w) -> bool:
         return w is not None and w.group()[:1].isupper()
 
+    # ("Queensland. Health officials": a sentence ends between them, no run)
     next_is_name = capitalised(after) and text[after.start() - 1:after.start()] == " " \
-        and after.start() >= 2 and text[after.start() - 2] not in ",;:)"
+        and after.start() >= 2 and text[after.start() - 2] not in ",;:).!?"
     prev_is_name = capitalised(before) and before.group().lower() not in _STOPWORDS \
         and not before.group().endswith(".") and text[before.end():before.end() + 1] == " "
     return next_is_name or prev_is_name
