@@ -88,6 +88,14 @@ def test_long_names_and_names_that_end_a_sentence(parser):
     assert found["Queensland"].country_code == "AU"
 
 
+def test_a_place_before_a_title_or_a_sentence_is_still_a_place(parser):
+    text = ("AUSTIN, Texas A white nationalist will speak at a rally. She backed Florida "
+            "Senator Marco Rubio and then Texas Senator Ted Cruz.")
+    found = [(t.text, t.admin1) for t in parser.toponyms(text)]
+    assert found.count(("Texas", "Texas")) == 2
+    assert ("Florida", "Florida") in found
+
+
 def test_ap_story_places_nothing_far_away(parser):
     toponyms = parser.toponyms(AP.read_text(encoding="utf-8"))
     rafah = [t for t in toponyms if t.text == "Rafah"]

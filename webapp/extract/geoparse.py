@@ -15,15 +15,9 @@ import re
 from collections import Counter
 from dataclasses import replace
 
-from webapp.geocoder.context import capitalised_mentions, mention_key
+from webapp.geocoder.context import TITLES, capitalised_mentions, mention_key
 from webapp.models import Toponym
 
-_TITLES = frozenset(
-    "president minister secretary ambassador envoy spokesman spokeswoman spokesperson "
-    "general gen lt col maj capt sgt commander chief king queen prince princess emir sheikh "
-    "mr mrs ms dr prof sen rep gov governor mayor judge justice pope rabbi imam cardinal "
-    "chancellor premier lord lady sir saint".split()
-)
 _CAP = r"[A-Z][\w'’.-]*(?:\s+(?:al|el|de|of|the)?\s*[A-Z][\w'’.-]*){0,3}"
 _DIRECTION = (r"(?i:north|south|east|west|central|north-?east|north-?west|south-?east|"
               r"south-?west)(?:ern)?")
@@ -90,7 +84,7 @@ class Geoparser:
 
     def _plausible(self, m) -> bool:
         previous = m.previous.rstrip(".").lower()
-        return previous not in _TITLES
+        return previous not in TITLES
 
     def _resolve(self, text, start, end, ctx, in_run=False, common=False,
                  initial=False, expression=False) -> Toponym | None:

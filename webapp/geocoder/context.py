@@ -49,6 +49,16 @@ _STOPWORDS = frozenset(
     "western eastern northern southern central".split()
 )
 
+# Titles: "Texas Senator Ted Cruz", "Gaza Governor": the place before one is where the
+# title holder serves, not part of a name; a word after one is a name ("President Abbas").
+TITLES = frozenset(
+    "president minister secretary ambassador envoy spokesman spokeswoman spokesperson "
+    "general gen lt col maj capt sgt commander chief king queen prince princess emir sheikh "
+    "mr mrs ms dr prof sen rep gov governor mayor judge justice pope rabbi imam cardinal "
+    "chancellor premier lord lady sir saint senator congressman congresswoman "
+    "representative councillor councilor sheriff".split()
+)
+
 
 @dataclass
 class Context:
@@ -201,9 +211,11 @@ def _in_name_run(text: str, before, after) -> bool:
     def capitalised(w) -> bool:
         return w is not None and w.group()[:1].isupper()
 
-    # ("Queensland. Health officials": a sentence ends between them, no run)
+    # ("Queensland. Health officials": a sentence ends between them, no run; nor in
+    # "AUSTIN, Texas A white nationalist" or "Texas Senator Ted Cruz")
     next_is_name = capitalised(after) and text[after.start() - 1:after.start()] == " " \
-        and after.start() >= 2 and text[after.start() - 2] not in ",;:).!?"
+        and after.start() >= 2 and text[after.start() - 2] not in ",;:).!?" \
+        and after.group().lower().rstrip(".") not in _STOPWORDS | TITLES
     prev_is_name = capitalised(before) and before.group().lower() not in _STOPWORDS \
         and not before.group().endswith(".") and text[before.end():before.end() + 1] == " "
     return next_is_name or prev_is_name
