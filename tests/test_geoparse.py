@@ -96,6 +96,15 @@ def test_a_place_before_a_title_or_a_sentence_is_still_a_place(parser):
     assert ("Florida", "Florida") in found
 
 
+def test_a_state_or_county_before_an_institution_is_named(parser):
+    text = ("A man was shot in Adair County. Kentucky State Police and the Metcalfe County "
+            "Sheriff's Office responded, and doctors at Duke University Hospital said so.")
+    found = {t.text: t for t in parser.toponyms(text)}
+    assert found["Kentucky"].kind == "admin area"
+    assert found["Metcalfe County"].admin1 == "Kentucky"
+    assert "Duke" not in found            # a small town in a name stays out
+
+
 def test_ap_story_places_nothing_far_away(parser):
     toponyms = parser.toponyms(AP.read_text(encoding="utf-8"))
     rafah = [t for t in toponyms if t.text == "Rafah"]

@@ -30,6 +30,16 @@ _EXPRESSIONS = [
     re.compile(rf"\b(?:the\s+)?{_CAP}\s+border\b"),
     re.compile(rf"\b(?:far\s+)?{_DIRECTION}\s+{_CAP}"),
 ]
+# Words that make the state or county before them the seat of an institution ("Kentucky
+# State Police", "Queensland Police Service", "Metcalfe County Sheriff's Office"): the
+# place is named, not a person's or a company's name.
+_INSTITUTIONS = frozenset(
+    "police state department ministry government university college hospital county "
+    "council health fire sheriff sheriff's airport court army guard public school schools "
+    "service office emergency legislature assembly parliament senate provincial regional "
+    "authority municipality district".split()
+)
+_NEXT_WORD = re.compile(r"[ \t]+([A-Z][\w'’]*)")
 # A full stop after a word of four letters or more, then a space: not "St." or "U.S."
 _SENTENCE_BREAK = re.compile(r"(?<=[A-Za-z]{4})\.\s")
 _SENTENCE_START = re.compile(r"(?:^|[.!?\n][\"'”’)]?\s*|\n)$")
@@ -63,7 +73,8 @@ class Geoparser:
             initial = _SENTENCE_START.search(text[max(0, m.start - 3):m.start]) is not None \
                 or m.start == 0
             top = self._resolve(text, m.start, m.end, ctx, in_run=m.in_run,
-                                common=common, initial=initial)
+                                common=common, initial=initial,
+                                institution=_before_institution(text, m.end))
             if top is not None:
                 found.append(top)
         return _one_sense_per_text(sorted(found, key=lambda t: t.start))
@@ -87,7 +98,7 @@ class Geoparser:
         return previous not in TITLES
 
     def _resolve(self, text, start, end, ctx, in_run=False, common=False,
-                 initial=False, expression=False) -> Toponym | None:
+                 initial=False, expression=False, institution=False) -> Toponym | None:
         surface = text[start:end]
         loc = self.geocoder.geocode(surface, context=ctx, position=start)
         if loc is None:
@@ -100,7 +111,9 @@ class Geoparser:
         if not strong:
             share = ctx.country_share(raw["country_code"], exclude=mention_key(surface))
             population = raw.get("population") or 0
-            if in_run and population < 100_000:
+            # a state's or county's institution ("Kentucky State Police") names it
+            seat = institution and raw["kind"] in ("admin area", "county")
+            if in_run and population < 100_000 and not seat:
                 return None  # part of a name ("Abbas Kamel", "Camp David Accords")
             if initial and share == 0 and " " not in surface:
                 return None  # "More than 200 people": a capital only for the sentence
@@ -111,6 +124,11 @@ class Geoparser:
                        country_code=raw["country_code"], admin1=raw["admin1"],
                        kind=raw["kind"], geo_precision=raw["geo_precision"],
                        source=raw["source"], geometry=raw["geometry"], weak=weak)
+
+
+def _before_institution(text: str, end: int) -> bool:
+    following = _NEXT_WORD.match(text, end)
+    return following is not None and following.group(1).lower() in _INSTITUTIONS
 
 
 def _one_sense_per_text(toponyms: list[Toponym]) -> list[Toponym]:
