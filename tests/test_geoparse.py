@@ -104,6 +104,15 @@ def test_a_state_or_county_before_an_institution_is_named(parser):
     assert "Duke" not in found            # a small town in a name stays out
 
 
+def test_places_inside_hyphenated_words(parser):
+    text = ("Parliament can ratify the Canada-EU trade deal; a Canada-wide warrant was "
+            "issued; the Israel-Hamas war goes on. Coca-Cola and Al-Qaeda said nothing.")
+    found = [(t.text, t.country_code) for t in parser.toponyms(text)]
+    assert found.count(("Canada", "CA")) == 2 and ("Israel", "IL") in found
+    assert ("EU", "") in found
+    assert not any(name in ("Coca", "Cola", "Qaeda") for name, _ in found)
+
+
 @pytest.mark.skipif(not AP.exists(), reason="../shared/samples is absent")
 def test_ap_story_places_nothing_far_away(parser):
     toponyms = parser.toponyms(AP.read_text(encoding="utf-8"))

@@ -169,7 +169,8 @@ def mention_key(surface: str) -> str:
 
 
 def capitalised_mentions(text: str, gaz):
-    """Capitalised phrases of up to four words that the gazetteer knows, as Mentions.
+    """Capitalised phrases of up to five words that the gazetteer knows, as Mentions
+    (and the places inside hyphenated words, see :func:`_compound_parts`).
 
     Longest match wins; a phrase never starts with a stop word. Matching capitalised
     n-grams against the name index finds what an automaton over all 500,000 names would
@@ -180,6 +181,7 @@ def capitalised_mentions(text: str, gaz):
     while i < len(words):
         w = _POSSESSIVE.sub("", words[i].group().rstrip("."))
         if not (w[:1].isupper() or _ARTICLE_NAME.match(w)) or w.lower() in _STOPWORDS:
+            yield from _compound_parts(text, words, i, gaz)
             i += 1
             continue
         found = None
@@ -201,7 +203,43 @@ def capitalised_mentions(text: str, gaz):
                           before.group() if before else "")
             i += found[3]
         else:
+            yield from _compound_parts(text, words, i, gaz)
             i += 1
+
+
+_COMPOUND_KINDS = frozenset({"country", "admin area", "region", "continent"})
+
+
+def _compound_parts(text: str, words: list, i: int, gaz):
+    """The places inside a hyphenated word that is not itself a name: "Canada-wide",
+    "made-in-China", "EU-Canada", "Israel-Hamas". Only countries, their demonyms and
+    areas count, and every capitalised part must be one (or an organisation we know),
+    so "Coca-Cola" or "Al-Qaeda" yield nothing."""
+    word = words[i]
+    if "-" not in word.group():
+        return
+    parts = [(m.start(), m.group()) for m in re.finditer(r"[^-]+", word.group())]
+    named, keys = [], {}
+    for offset, part in parts:
+        part = _POSSESSIVE.sub("", part.rstrip("."))
+        if not part[:1].isupper():
+            continue
+        key = exact_key(part)
+        if key in _STOPWORDS:
+            continue   # "Hamas" in "Israel-Hamas": known, not a place
+        if not (key in gaz.demonyms or any(gaz.kinds[j] in _COMPOUND_KINDS
+                                          for j in gaz.exact.get(key, ()))):
+            return
+        named.append((word.start() + offset, part))
+        keys[part] = key
+    if not named or len(named) == len(parts) == 1:
+        return
+    before = words[i - 1] if i else None
+    after = words[i + 1] if i + 1 < len(words) else None
+    in_run = _in_name_run(text, before, after)
+    for start, part in named:
+        yield Mention(start, start + len(part), keys[part], in_run,
+                      before.group() if before else "")
 
 
 def _in_name_run(text: str, before, after) -> bool:
