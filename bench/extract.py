@@ -27,9 +27,11 @@ import corpora  # noqa: E402
 
 def geoparse_scores(parser, articles, errors=None) -> dict:
     pairs = []
+    predicted_count = 0
     for article in articles:
         predicted = [{"start": t.start, "end": t.end, "lat": t.latitude, "lon": t.longitude}
                      for t in parser.toponyms(article.text)]
+        predicted_count += len(predicted)
         matched = corpora.match_spans(article.toponyms, predicted)
         pairs += matched
         if errors is not None:
@@ -39,7 +41,12 @@ def geoparse_scores(parser, articles, errors=None) -> dict:
                     errors.write(json.dumps({"corpus": article.corpus, "doc": article.doc_id,
                                              "text": gold.text, "err_km": err and round(err),
                                              "found": got is not None}) + "\n")
-    return corpora.score(pairs)
+    scores = corpora.score(pairs)
+    # Precision: predicted spans that match a gold span (the corpora annotate most places
+    # in their texts, not all, so this is a floor).
+    scores["predicted"] = predicted_count
+    scores["precision"] = scores["found"] / predicted_count if predicted_count else 0.0
+    return scores
 
 
 def throughput(extractor, articles) -> dict:
@@ -79,7 +86,8 @@ def main(argv=None) -> int:
         s = geoparse_scores(parser, articles, args.errors)
         print(f"{name} end-to-end: gold={s['n']} found={s['found']} "
               f"recall@161={s['recall@161']:.3f} acc@161={s['acc@161']:.3f} "
-              f"median_km={s['median_km']:.1f}")
+              f"median_km={s['median_km']:.1f} predicted={s['predicted']} "
+              f"precision={s['precision']:.3f}")
     t = throughput(Extractor(geocoder, Regions.load()), everything)
     print(f"geoparse + extraction: {t['articles']} articles, {t['sentences']} sentences, "
           f"{t['events']} events: {t['articles_per_s']:.1f} articles/s, "
