@@ -74,10 +74,10 @@ def main(argv=None) -> int:
     from webapp.geocoder import OfflineGeocoder
     from webapp.regions import Regions
 
-    geocoder = OfflineGeocoder()
     if not corpora.available(args.eval_dir):
         print("eval corpora not found: nothing to measure")
         return 0
+    geocoder = OfflineGeocoder()
     parser = Geoparser(geocoder)
     everything = []
     for name in ("TR-News", "GeoVirus"):

@@ -129,10 +129,10 @@ def main(argv=None) -> int:
     load_s, rss = measure_load(default_cache_dir())
     print(f"index load (fresh process, best of 3): {load_s:.2f} s; resident memory {rss:.0f} MB")
 
-    geocoder = OfflineGeocoder()
     if not corpora.available(args.eval_dir):
         print("eval corpora not found: accuracy and speed skipped")
         return 0
+    geocoder = OfflineGeocoder()
     everything = []
     for name in ("TR-News", "GeoVirus"):
         articles = corpora.load_corpus(name, args.eval_dir)

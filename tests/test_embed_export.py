@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from conftest import make_event as event
 from conftest import run_cli
 from browsing import marker_count, needs_chromium, wait_until
 
@@ -34,18 +35,6 @@ HOSTILE = "</script><script>window.__pwned = 1</script><!-- <img src=x onerror=a
 TWO_MB = 2 * 1024 * 1024
 OUTSIDE = re.compile(r"(?i)^\s*(https?:)?//")
 EXPORTED = datetime(2024, 5, 4, 9, 30, tzinfo=timezone.utc)
-
-
-def event(event_id, lat, lon, event_type="Explosions/Remote violence",
-          sub="Air/drone strike", category="strike", day=date(2024, 5, 3), **kw):
-    return Event(event_id=event_id, event_date=day, time_precision=1,
-                 event_type=event_type, sub_event_type=sub, category=category,
-                 latitude=lat, longitude=lon, geo_precision=1, **kw)
-
-
-@pytest.fixture(scope="module")
-def regions():
-    return Regions.load()
 
 
 @pytest.fixture(scope="module")

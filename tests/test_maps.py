@@ -11,12 +11,13 @@ import re
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
 import folium
 import pytest
+
+from conftest import make_event as event
 
 from webapp.assets import asset_folders
 from webapp.maps import (
@@ -29,22 +30,8 @@ from webapp.maps import (
     map_parts,
     standalone_html,
 )
-from webapp.models import Event
-from webapp.regions import Regions
 
 HOSTILE = "</script><script>alert(1)</script> ${alert(2)} `x` <img src=x onerror=alert(3)>"
-
-
-def event(event_id, lat, lon, event_type="Explosions/Remote violence",
-          sub="Air/drone strike", category="strike", **kw):
-    return Event(event_id=event_id, event_date=date(2024, 5, 3), time_precision=1,
-                 event_type=event_type, sub_event_type=sub, category=category,
-                 latitude=lat, longitude=lon, geo_precision=1, **kw)
-
-
-@pytest.fixture(scope="module")
-def regions():
-    return Regions.load()
 
 
 @pytest.fixture(scope="module")

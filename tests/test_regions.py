@@ -17,11 +17,6 @@ EGYPTIAN_RAFAH = (31.28, 34.24)
 METULA = (33.28, 35.58)
 
 
-@pytest.fixture(scope="module")
-def regions():
-    return Regions.load()
-
-
 def event(lat=None, lon=None, country_code="", admin1="", event_type="Battles",
           fatalities=0, **kw):
     return Event(event_id=kw.pop("event_id", "e1"), event_date=date(2024, 5, 1),

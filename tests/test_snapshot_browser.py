@@ -168,10 +168,16 @@ def test_pictures_asked_for_at_once_are_all_drawn_by_the_one_browser(app):
 
 
 @needs_chromium
-def test_an_empty_selection_is_a_picture_saying_so(client):
+def test_an_empty_selection_is_a_picture_saying_so(app, client):
+    from webapp.snapshot.caption import NO_EVENTS_TEXT
+
     answer = client.get("/snapshot.png?since=2030-01-01&width=600&height=400")
     assert answer.status_code == 200
     assert _pixels(answer.get_data()).shape == (400, 600, 3)
+    # the page the browser photographed showed the message
+    shown = app.extensions["briefing"].snapshot_browser.page_evaluate(
+        "document.querySelector('.briefing-message').textContent")
+    assert shown == NO_EVENTS_TEXT
 
 
 def test_the_snapshot_page_says_no_events_match_and_escapes_report_text(db):

@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -26,7 +27,8 @@ import pytest
 from defusedxml import ElementTree
 from PIL import Image
 
-from conftest import run_cli
+from conftest import make_event, run_cli
+
 from webapp.errors import BriefingMapError, SnapshotError
 from webapp.models import Event
 from webapp.snapshot import make_spec, render_snapshot, render_static
@@ -44,12 +46,7 @@ COLOURS = {"Battles": "#c0392b", "Explosions/Remote violence": "#e67e22",
            "Strategic developments": "#7f8c8d"}
 
 
-def ev(event_id, lat, lon, event_type="Explosions/Remote violence", sub="Air/drone strike",
-       category="strike", **kw) -> Event:
-    kw.setdefault("geo_precision", 1)
-    return Event(event_id=event_id, event_date=date(2024, 5, 2), time_precision=1,
-                 event_type=event_type, sub_event_type=sub, category=category,
-                 latitude=lat, longitude=lon, **kw)
+ev = partial(make_event, day=date(2024, 5, 2))
 
 
 def fixed_events() -> list[Event]:

@@ -334,7 +334,7 @@ def snapshot(db, types, since, until, country, region, text, bbox, title, frame,
 
     from webapp.errors import SnapshotError
     from webapp.snapshot import check_format, make_spec, render_snapshot
-    from webapp.snapshot.caption import drawn_events
+    from webapp.maps import drawn_events
     from webapp.store import SQLiteStore
     from webapp.store.base import make_filters
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -32,12 +31,6 @@ _TAG = re.compile(r"<[^>]+>")
 
 class IngestError(BriefingMapError):
     """A file that cannot be read as news reports."""
-
-
-@dataclass(frozen=True)
-class Failure:
-    path: str
-    message: str
 
 
 def expand(paths) -> list[Path]:

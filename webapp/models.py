@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -85,13 +85,6 @@ class Event:
     is_historical: bool = False    # history recalled ("the Oct. 7 raid")
     article_hash: str = ""
     extra: dict = field(default_factory=dict)  # columns from imports we keep verbatim
-
-    def as_record(self) -> dict:
-        """Flat, JSON-friendly dict (dates as ISO text)."""
-        record = asdict(self)
-        record["event_date"] = self.event_date.isoformat() if self.event_date else None
-        record["span"] = list(self.span) if self.span else None
-        return record
 
 
 @lru_cache(maxsize=1)

@@ -38,12 +38,11 @@ class Regions:
         self.countries = countries[_COLUMNS].reset_index(drop=True)
         # The ordinary units tile the land, so a point is in exactly one of them. The Gaza
         # governorates (approximate Voronoi cells) and the UK nations overlap those units:
-        # they stay apart as finer or coarser detail, never joined.
+        # they are finer or coarser detail, never joined.
         overlay = admin1["approximate"].fillna(False).astype(bool)
         if "level" in admin1:
             overlay |= admin1["level"].eq("nation")
         self.admin1 = admin1.loc[~overlay, _COLUMNS].reset_index(drop=True)
-        self.detail = admin1.loc[overlay].reset_index(drop=True)
         # Names and Natural Earth's other names of each country's units, case-folded, so an
         # admin1 set upstream ("North Lebanon", "Ash Shamal") is recognised and spelt alike.
         # An alias that two units of one country share names neither; own names win.

@@ -93,11 +93,10 @@ def caption(count: int, filters: Mapping, exported: datetime) -> str:
     chosen = make_filters(**filters)
     if chosen == make_filters():
         what = f"All {count} stored {noun}"
+    elif chosen.types:
+        what = f"{count} {noun}: {filters_text(chosen)}"
     else:
-        words = filters_text(chosen)
-        everything = "All events"   # what filters_text says when no type is chosen
-        what = (f"{count} {noun}{words[len(everything):]}" if words.startswith(everything)
-                else f"{count} {noun}: {words}")
+        what = filters_text(chosen, everything=f"{count} {noun}")
     when = exported.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return escape(f"{what}. Exported {when}.")
 

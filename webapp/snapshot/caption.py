@@ -12,7 +12,7 @@ from datetime import date
 
 from webapp.assets import country_names
 from webapp.map_html import type_colour
-from webapp.maps import _located, source_label
+from webapp.maps import drawn_events, ranked_sources
 from webapp.models import Event, vocabulary
 
 NO_EVENTS_TEXT = "No events match these filters"
@@ -20,12 +20,6 @@ BASEMAP_CREDITS = "Boundaries: Natural Earth · Places: GeoNames (CC BY 4.0)"
 MAX_SOURCES = 3
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
-
-
-def drawn_events(events: list[Event]) -> list[Event]:
-    """The events a map draws: placed, and neither a running total nor history recalled
-    (the interactive map's rule, so a snapshot shows what the page shows)."""
-    return [e for e in events if _located(e) and not (e.is_total or e.is_historical)]
 
 
 def title_text(spec, events: list[Event] | None = None) -> str:
@@ -42,10 +36,10 @@ def title_text(spec, events: list[Event] | None = None) -> str:
     return f"{words}, {_dates_text(min(days).isoformat(), max(days).isoformat())}"
 
 
-def filters_text(f) -> str:
-    """Store filters (:class:`webapp.store.base.Filters`) in words; "All events" when
-    nothing is filtered."""
-    words = _types_text(f.types) if f.types else "All events"
+def filters_text(f, everything: str = "All events") -> str:
+    """Store filters (:class:`webapp.store.base.Filters`) in words, starting with the
+    types chosen, or ``everything`` when none is."""
+    words = _types_text(f.types) if f.types else everything
     places = []
     if f.region:
         places.append(f"{f.region} (region)")
@@ -76,15 +70,9 @@ def legend_rows(events: list[Event]) -> list[tuple[str, str, int]]:
 def attribution_text(events: list[Event]) -> str:
     """Credits for the basemap and the reports the events came from (the three most
     frequent, then how many more)."""
-    sources: Counter = Counter()
-    # Counted raw first: 100,000 events come from far fewer reports than that.
-    for raw, count in Counter(e.source for e in events).items():
-        name = source_label(raw)
-        if name:
-            sources[name] += count
-    if not sources:
+    ranked = ranked_sources(events)
+    if not ranked:
         return BASEMAP_CREDITS
-    ranked = [name for name, _ in sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))]
     shown = ", ".join(ranked[:MAX_SOURCES])
     more = len(ranked) - MAX_SOURCES
     return f"{BASEMAP_CREDITS} · Events: {shown}" + (f" and {more} more" if more > 0

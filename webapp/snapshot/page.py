@@ -36,12 +36,12 @@ COORD_DECIMALS = 4     # about 10 m: finer than a glyph at any zoom a report pri
 
 def snapshot_html(events: list[Event], spec: SnapshotSpec, *, static_url: str = "/static") -> str:
     """A whole HTML page holding the snapshot of ``events`` at ``spec``'s size."""
-    drawn = [e for e in events if maps._located(e) and not (e.is_total or e.is_historical)]
+    drawn = maps.drawn_events(events)
     fit = None
     if spec.frame:
         west, south, east, north = spec.frame
         fit = (south, west, north, east if east >= west else east + 360)
-    south, west, north, east = maps._bounds(drawn, fit)
+    south, west, north, east = maps.view_bounds(drawn, fit)
     fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=5,
                       tiles=None, control_scale=True, zoom_control=False,
                       attributionControl=False, minZoom=1, maxZoom=maps.MAX_ZOOM,

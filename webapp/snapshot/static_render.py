@@ -26,11 +26,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from webapp.map_html import CATEGORY_SHAPES, type_colour
-from webapp.maps import MAX_FIT_ZOOM, MAX_ZOOM, MIDDLE_EAST
+from webapp.maps import MAX_FIT_ZOOM, MAX_ZOOM, MIDDLE_EAST, drawn_events, view_bounds
 from webapp.models import Event
 from webapp.snapshot import basemap
-from webapp.snapshot.caption import (attribution_text, drawn_events, empty_text,
-                                     made_text, title_text)
+from webapp.snapshot.caption import attribution_text, empty_text, made_text, title_text
 from webapp.snapshot.furniture import (ADMIN1, BORDER, CHAR_EM, DPI, FAINT, INK, LAND,
                                        MARKERS, SEA, draw_legend, draw_scale_bar)
 from webapp.snapshot.spec import SnapshotSpec, check_format
@@ -49,7 +48,8 @@ def render_static(events: list[Event], spec: SnapshotSpec, fmt: str = "png") -> 
     FigureCanvasAgg(fig)
     scale = min(max(math.sqrt(spec.width * spec.height / (1200 * 800)), 0.6), 2.0)
     drawn = drawn_events(events)
-    ax, box = _layout(fig, spec, drawn, scale)
+    title = title_text(spec, drawn)
+    ax, box = _layout(fig, spec, title, drawn, scale)
     view = _view(spec, drawn, box)
     ax.set_xlim(view.x0, view.x1)
     ax.set_ylim(view.y0, view.y1)
@@ -66,7 +66,7 @@ def render_static(events: list[Event], spec: SnapshotSpec, fmt: str = "png") -> 
                 fontsize=12 * scale, color=INK, parse_math=False, zorder=20,
                 bbox={"boxstyle": "round,pad=0.6", "facecolor": "white", "alpha": 0.9,
                       "edgecolor": BORDER})
-    return _save(fig, fmt, title_text(spec, events))
+    return _save(fig, fmt, title)
 
 
 # -- layout ---------------------------------------------------------------------------
@@ -85,13 +85,13 @@ def _wrap(text: str, width_px: float, font_pt: float, max_lines: int) -> list[st
     return lines
 
 
-def _layout(fig: Figure, spec: SnapshotSpec, drawn: list[Event], scale: float):
+def _layout(fig: Figure, spec: SnapshotSpec, title: str, drawn: list[Event], scale: float):
     """Title band, map axes and footer band; returns the axes and their size in px."""
     w, h = spec.width, spec.height
     margin = 10 * scale
     title_pt, foot_pt = 14 * scale, max(7 * scale, 5.5)
     title_px, foot_px = title_pt * DPI / 72, foot_pt * DPI / 72
-    title = _wrap(title_text(spec, drawn), w - 2 * margin, title_pt, 2)
+    title = _wrap(title, w - 2 * margin, title_pt, 2)
     made = made_text(spec)
     credits = attribution_text(drawn)
     side_by_side = len(f"{credits}    {made}") <= _chars(w - 2 * margin, foot_pt)
@@ -126,13 +126,10 @@ def _view(spec: SnapshotSpec, drawn: list[Event], box) -> basemap.View:
     if frame:
         west, south, east, north = frame
         return basemap.fit_view(south, west, north, east, width, height, 0, MAX_ZOOM)
-    # Like the page: country-level points would stretch the view across a continent.
-    precise = [e for e in drawn if e.geo_precision < 3] or drawn
-    if precise:
-        lats = [float(e.latitude) for e in precise]
-        lons = [float(e.longitude) for e in precise]
-        return basemap.fit_view(min(lats), min(lons), max(lats), max(lons), width, height,
-                                PAD_PX, MAX_FIT_ZOOM)
+    if drawn:   # the page's view: the precisely placed events, when there are any
+        south, west, north, east = view_bounds(drawn)
+        return basemap.fit_view(south, west, north, east, width, height, PAD_PX,
+                                MAX_FIT_ZOOM)
     return basemap.fit_view(*MIDDLE_EAST, width, height, 0, MAX_FIT_ZOOM)
 
 

@@ -128,14 +128,14 @@ def parse(args) -> ViewFilters:
     until = _day(args, "until")
     if since and until and since > until:
         raise FilterError(f"since ({since}) is after until ({until})")
-    country = _one(args, "country")
+    country = single(args, "country")
     if country and not _COUNTRY.fullmatch(country):
         raise FilterError(f"country must be a two-letter ISO code such as PS or LB, "
                           f"not {_show(country)}")
     region = _text(args, "region")
     q = _text(args, "q")
-    bbox = _bbox(_one(args, "bbox"))
-    article = _one(args, "article")
+    bbox = _bbox(single(args, "bbox"))
+    article = single(args, "article")
     if article:
         article = article.lower()
         if not _HASH.fullmatch(article):
@@ -153,7 +153,7 @@ def parse(args) -> ViewFilters:
 
 def flag(args, name: str) -> bool:
     """A yes/no parameter: 1/true/yes/on or 0/false/no/off (or absent)."""
-    value = (_one(args, name) or "").lower()
+    value = (single(args, name) or "").lower()
     if value in _TRUE:
         return True
     if value in _FALSE:
@@ -163,7 +163,7 @@ def flag(args, name: str) -> bool:
 
 def positive_int(args, name: str, maximum: int | None = None) -> int | None:
     """An optional whole number >= 1 (at most ``maximum``)."""
-    value = _one(args, name)
+    value = single(args, name)
     if not value:
         return None
     if not value.isdigit() or int(value) < 1:
@@ -189,7 +189,8 @@ def has_blanks(args) -> bool:
 
 # -- helpers -------------------------------------------------------------------------
 
-def _one(args, name: str) -> str | None:
+def single(args, name: str) -> str | None:
+    """A parameter given at most once, stripped; None when absent or blank."""
     values = [v.strip() for v in args.getlist(name) if v.strip()]
     if len(values) > 1:
         raise FilterError(f"{name} given {len(values)} times; give it once")
@@ -197,7 +198,7 @@ def _one(args, name: str) -> str | None:
 
 
 def _text(args, name: str) -> str | None:
-    value = _one(args, name)
+    value = single(args, name)
     if value and len(value) > MAX_TEXT:
         raise FilterError(f"{name} is longer than {MAX_TEXT} characters")
     if value and any(ord(c) < 32 for c in value):
@@ -206,7 +207,7 @@ def _text(args, name: str) -> str | None:
 
 
 def _day(args, name: str) -> str | None:
-    value = _one(args, name)
+    value = single(args, name)
     if not value:
         return None
     if not _DAY.fullmatch(value):

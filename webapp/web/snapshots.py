@@ -22,8 +22,8 @@ from webapp.web.api import matching_events
 
 bp = Blueprint("snapshots", __name__)
 
-SIZE_NAMES = ("width", "height", "title", "view")
-KNOWN = frozenset(webfilters.NAMES) | frozenset(SIZE_NAMES)
+PICTURE_NAMES = ("width", "height", "title", "view")   # make_spec's own arguments
+KNOWN = frozenset(webfilters.NAMES) | frozenset(PICTURE_NAMES)
 
 
 @bp.get("/snapshot.png")
@@ -35,10 +35,9 @@ def png():
         raise FilterError(f"unknown parameter(s) {', '.join(map(repr, unknown))}; "
                           f"known: {', '.join(sorted(KNOWN))}")
     chosen = webfilters.parse(request.args)
-    try:   # make_spec owns the limits on sizes and title, and their messages
-        spec = make_spec(_store_filters(chosen), width=_single("width"),
-                         height=_single("height"), title=_single("title"),
-                         view=_single("view"))
+    try:   # make_spec owns the limits on sizes, title and view, and their messages
+        spec = make_spec(_store_filters(chosen), **{
+            name: webfilters.single(request.args, name) for name in PICTURE_NAMES})
     except SnapshotError as err:   # the caller's sizes or title: a 400, not a failure
         raise FilterError(str(err)) from err
     events = matching_events(get_store(), chosen, current_app.config["SNAPSHOT_LIMIT"])
@@ -56,10 +55,3 @@ def _store_filters(view: webfilters.ViewFilters):
     from webapp.store.base import make_filters
 
     return make_filters(**view.store_kwargs())
-
-
-def _single(name: str) -> str | None:
-    values = request.args.getlist(name)
-    if len(values) > 1:
-        raise FilterError(f"{name} given {len(values)} times; give it once")
-    return values[0] if values else None

@@ -100,7 +100,9 @@ def paste():
 @bp.get("/static/<prefix>/<path:filename>")
 def assets(prefix: str, filename: str):
     """The map's scripts, styles and images, from the folders maps.asset_folders() names."""
-    folder = _asset_folders().get(prefix)
+    from webapp.assets import asset_folders
+
+    folder = asset_folders().get(prefix)
     if folder is None:
         abort(404)
     from webapp.assets import CACHE_SECONDS
@@ -113,15 +115,6 @@ def assets(prefix: str, filename: str):
 @bp.get("/favicon.ico")
 def favicon():
     return "", 204
-
-
-def _asset_folders() -> dict:
-    from webapp import maps
-
-    folders = getattr(maps, "asset_folders", None)
-    if folders is None:  # kept beside the other asset helpers, in webapp.assets
-        from webapp.assets import asset_folders as folders
-    return folders()
 
 
 def _map_parts(view: webfilters.ViewFilters, events: list) -> dict[str, str]:
