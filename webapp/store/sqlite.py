@@ -103,6 +103,46 @@ _ON_CONFLICT_REPLACE = " ON CONFLICT(event_id) DO UPDATE SET " + ", ".join(
     f"{c} = excluded.{c}" for c in EVENT_COLUMNS if c not in ("event_id", "article_id"))
 
 
+def connect(path: Path, timeout: float = 30.0) -> sqlite3.Connection:
+    """A connection with the one policy every process uses, server and CLI alike.
+
+    Only SQLite ever opens the file. Opening it any other way (Python's ``open()`` to
+    peek at the header, say) and closing that descriptor drops every POSIX lock the
+    process holds on the file, SQLite's included: another process then believes it is
+    alone, checkpoints and deletes the WAL under this one's readers, and they read a
+    "malformed" database.
+    """
+    # autocommit mode: transactions are opened explicitly in SQLiteStore._transaction()
+    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None,
+                           check_same_thread=True)
+    try:
+        # The header check: this first read makes SQLite look at the file's first page
+        # and refuse a file that is not a database before anything is written (no
+        # journal, no WAL), so such a file is left as it was.
+        conn.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as err:
+        conn.close()
+        if "not a database" not in str(err):
+            raise
+        raise StoreError(f"{path} is not an SQLite database (refusing to overwrite it)") \
+            from err
+    try:
+        # for text queries beyond ASCII, see _text_clause(); the columns are never NULL
+        conn.create_function("bm_casefold", 1, str.casefold, deterministic=True)
+        conn.execute("PRAGMA foreign_keys = ON")
+        # WAL with synchronous=NORMAL stays consistent after a crash; at worst the
+        # last commit is lost on power failure, and commits need no fsync.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        # Bulk imports touch three indexes at once: a 64 MB page cache keeps their
+        # pages in memory instead of re-reading them (SQLite's default is 2 MB).
+        conn.execute("PRAGMA cache_size = -65536")
+        conn.execute("PRAGMA temp_store = MEMORY")
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn
+
+
 class SQLiteStore(EventStore):
     """Events and articles in the SQLite file at ``path`` (created when missing)."""
 
@@ -113,21 +153,9 @@ class SQLiteStore(EventStore):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.path.is_dir():
                 raise StoreError(f"{self.path} is a folder, not a database file")
-            _check_header(self.path)
-            # autocommit mode: transactions are opened explicitly in _transaction()
-            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-            # for text queries beyond ASCII, see _text_clause(); the columns are never NULL
-            self._conn.create_function("bm_casefold", 1, str.casefold, deterministic=True)
-            self._conn.execute("PRAGMA foreign_keys = ON")
+            self._conn = connect(self.path, timeout)
             version = self._check_version()  # before anything is written to the file
             self._use_wal(timeout)
-            # WAL with synchronous=NORMAL stays consistent after a crash; at worst the
-            # last commit is lost on power failure, and commits need no fsync.
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            # Bulk imports touch three indexes at once: a 64 MB page cache keeps their
-            # pages in memory instead of re-reading them (SQLite's default is 2 MB).
-            self._conn.execute("PRAGMA cache_size = -65536")
-            self._conn.execute("PRAGMA temp_store = MEMORY")
             self._migrate(version)
         except (OSError, sqlite3.Error, StoreError) as err:
             self.close()
@@ -297,17 +325,6 @@ def _insert_many(conn: sqlite3.Connection, sql: str, rows: Iterable[tuple]) -> N
     conn.executemany(sql, chain(head, rows))
     for _, create in indexes:
         conn.execute(create)
-
-
-def _check_header(path: Path) -> None:
-    """Refuse a file that is not SQLite before SQLite gets to write a journal next to it."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(16)
-    except FileNotFoundError:
-        return
-    if head and head != b"SQLite format 3\x00":
-        raise StoreError(f"{path} is not an SQLite database (refusing to overwrite it)")
 
 
 def _where(f: Filters) -> tuple[str, list]:
