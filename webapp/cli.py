@@ -390,6 +390,32 @@ def snapshot(db, types, since, until, country, region, text, bbox, title, frame,
 
 
 @main.command()
+@click.argument("dest", type=click.Path(dir_okay=False))
+@_db_option
+@click.option("--overwrite", is_flag=True, help="Replace DEST when it exists.")
+@_one_line_errors
+def backup(dest, db, overwrite):
+    """Copy the whole store to DEST, safely while the server and other commands run.
+
+    The copy is one consistent moment of the store, checked, in a single file that
+    `--db DEST` opens as it is; DEST appears whole or not at all.
+    """
+    from pathlib import Path
+
+    from webapp.errors import StoreError
+    from webapp.store import SQLiteStore
+
+    if not Path(db).is_file():   # opening would make an empty store to copy
+        raise StoreError(f"no event store at {db}")
+    started = time.perf_counter()
+    with SQLiteStore(db) as store:
+        copied = store.backup(dest, overwrite=overwrite)
+    click.echo(f"backed up {copied['events']:,} event(s) and {copied['articles']:,} "
+               f"article(s) to {dest} ({copied['bytes'] / 1e6:.1f} MB, "
+               f"{time.perf_counter() - started:.1f} s)")
+
+
+@main.command()
 @click.option("--db", type=click.Path(dir_okay=False), default=None,
               help="SQLite file holding the events (default: BRIEFING_DB, else "
                    "instance/briefing.sqlite).")

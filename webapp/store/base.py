@@ -237,6 +237,13 @@ class EventStore(ABC):
         """How many articles are stored."""
 
     @abstractmethod
+    def backup(self, dest, overwrite: bool = False) -> dict:
+        """Copy the whole store, consistent as of one moment, to ``dest`` while other
+        processes go on reading and writing; returns what was copied (``events``,
+        ``articles``, ``bytes``). An existing ``dest`` is refused unless ``overwrite``;
+        ``dest`` appears whole or not at all."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release the connection; further calls fail."""
 

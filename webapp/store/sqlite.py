@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from itertools import chain, islice
 from pathlib import Path
@@ -294,6 +294,46 @@ class SQLiteStore(EventStore):
             return self._connection().execute(sql, params).fetchall()
         except sqlite3.Error as err:
             raise StoreError(f"reading the event store {self.path} failed: {err}") from err
+
+    def backup(self, dest, overwrite: bool = False) -> dict:
+        dest = Path(dest)
+        if dest.resolve() == self.path.resolve():
+            raise StoreError("the backup cannot replace the store it copies")
+        if dest.exists() and not overwrite:
+            raise StoreError(f"{dest} exists already (give --overwrite to replace it)")
+        if dest.is_dir():
+            raise StoreError(f"{dest} is a folder, not a file name for the backup")
+        # Written beside dest under another name, then renamed over it: a backup cut
+        # short leaves no half file where the last good backup was.
+        partial = dest.with_name(f".{dest.name}.partial")
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            partial.unlink(missing_ok=True)
+            target = sqlite3.connect(partial, isolation_level=None)
+            try:
+                # One step (pages=-1), not page batches: a step is one read transaction,
+                # which in WAL mode sees one moment of the store and never blocks its
+                # writers, whereas a batched copy starts over whenever another process
+                # writes, and might never finish on a busy store.
+                self._connection().backup(target, pages=-1)
+                # the copy stands alone: one file, no WAL beside it
+                target.execute("PRAGMA journal_mode = DELETE")
+                if target.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                    raise StoreError("the copy failed its check; nothing was replaced")
+                events = target.execute("SELECT count(*) FROM events").fetchone()[0]
+                articles = target.execute("SELECT count(*) FROM articles").fetchone()[0]
+            finally:
+                target.close()
+            # the copy holds what the store holds: readable by those who may read it
+            partial.chmod(self.path.stat().st_mode & 0o777)
+            partial.replace(dest)
+        except (OSError, sqlite3.Error, StoreError) as err:
+            with suppress(OSError):   # there may be no folder to hold it
+                partial.unlink(missing_ok=True)
+            if isinstance(err, StoreError):
+                raise
+            raise StoreError(f"backup to {dest} failed: {err}") from err
+        return {"events": events, "articles": articles, "bytes": dest.stat().st_size}
 
     def close(self) -> None:
         if self._conn is not None:
