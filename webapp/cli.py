@@ -438,7 +438,10 @@ def serve(db, host, port, threads):
 
     app = create_app({"DB": db} if db else None)
     try:
-        server = create_server(app, host=host, port=port, threads=threads)
+        # waitress reads a whole body before the app sees the request: its own limit,
+        # the app's, turns a 50 MB body away as soon as its headers say so
+        server = create_server(app, host=host, port=port, threads=threads,
+                               max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
     except OSError as err:
         raise click.ClickException(f"cannot listen on {host}:{port}: "
                                    f"{err.strerror or err}") from err
