@@ -21,7 +21,13 @@ first start and kept in ``<instance>/secret_key``, mode 0600, so forms left open
 a restart are still accepted; set it, e.g. ``BRIEFING_SECRET_KEY``, when several
 servers share the work or the instance folder is read-only), ``SNAPSHOT_BROWSER``
 (``"auto"``: Debian's Chromium when installed, else matplotlib; ``"none"``; a Chromium
-path; or a renderer object) and ``SNAPSHOT_LIMIT`` (events in one picture).
+path; or a renderer object), ``SNAPSHOT_LIMIT`` (events in one picture),
+``TRUSTED_HOSTS`` (the host names the server answers to, Flask's setting; by default
+the loopback names, ``localhost``, ``127.0.0.1`` and ``[::1]``; a request naming any
+other ``Host`` is a 400; ``BRIEFING_TRUSTED_HOSTS`` takes a JSON list or names
+separated by commas; a leading dot takes in subdomains) and ``PUBLIC_URL`` (the map's
+address for other sites, used in the embed snippet; ``serve`` fills in the address it
+listens at when unset).
 
 One store connection per request (SQLite connections cannot cross threads), opened on
 first use and closed at the end of the request; one geocoder, one extractor and one
@@ -37,14 +43,16 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, current_app, g, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_compress import Compress
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from webapp.errors import (
     BadQueryError,
     BriefingMapError,
     FilterError,
     GeocoderServiceError,
+    StoreError,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +72,18 @@ DEFAULTS = {  # and DB, INSTANCE_PATH: see create_app()
     # always; a path: that Chromium; an object with render_png(): that renderer.
     "SNAPSHOT_BROWSER": "auto",
     "SNAPSHOT_LIMIT": 200_000,   # events drawn in one picture
+    # Host names the server answers to (any other Host header is a 400): the loopback
+    # names `serve` listens on by default. A page on another site cannot reach this
+    # server by pointing its own name at 127.0.0.1 (DNS rebinding).
+    "TRUSTED_HOSTS": ["localhost", "127.0.0.1", "[::1]"],
+    # The address other sites reach the map at, for the embed snippet; `serve` fills in
+    # its own address when none is configured. Never taken from a request's Host.
+    "PUBLIC_URL": None,
+    # What the server sends that compresses well (flask-compress's list lacks geo+json)
+    "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/plain", "text/javascript",
+                           "application/javascript", "application/json",
+                           "application/geo+json", "image/svg+xml", "font/ttf",
+                           "application/vnd.ms-fontobject"],
 }
 
 log = logging.getLogger(__name__)
@@ -81,7 +101,10 @@ def create_app(config: dict | None = None, *, instance_path=None) -> Flask:
     app.config.from_prefixed_env("BRIEFING")
     if config:
         app.config.update(config)
+    app.json = StrictJSONProvider(app)
     app.json.sort_keys = False
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config["TRUSTED_HOSTS"])
+    app.config["PUBLIC_URL"] = public_url(app.config["PUBLIC_URL"])
     app.extensions["briefing"] = Services(app.config)
 
     from webapp.web import api, csrf, snapshots, views
@@ -97,6 +120,48 @@ def create_app(config: dict | None = None, *, instance_path=None) -> Flask:
     # land outlines: ~2 MB for 1,000 events, ~0.13 MB compressed.
     Compress(app)
     return app
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a body nested too deeply for Python's parser (``[``
+    100,000 times) is bad JSON like any other, which requests answer with a 400."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as err:
+            raise ValueError("JSON nested too deeply") from err
+
+
+def trusted_hosts(value) -> list[str]:
+    """TRUSTED_HOSTS as a list: BRIEFING_TRUSTED_HOSTS may be a JSON list or names
+    separated by commas."""
+    names = (list(value) if isinstance(value, (list, tuple, set, frozenset))
+             else str(value or "").split(","))
+    names = [str(name).strip() for name in names if str(name).strip()]
+    if not names:   # Flask reads an empty list as "any host": never meant here
+        raise BriefingMapError("TRUSTED_HOSTS is empty: name the hosts the map is "
+                               "reached at, e.g. BRIEFING_TRUSTED_HOSTS=map.example.org")
+    return names
+
+
+def public_url(value) -> str | None:
+    """PUBLIC_URL checked (an http(s) address), ending in one slash; None if unset."""
+    from urllib.parse import urlsplit
+
+    if not value:
+        return None
+    text = str(value).strip()
+    try:
+        parts = urlsplit(text)
+        parts.port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname \
+            or parts.query or parts.fragment:
+        raise BriefingMapError(f"PUBLIC_URL must be the map's http(s) address, such as "
+                               f"https://map.example.org/, not {text[:80]!r}")
+    return text.rstrip("/") + "/"
 
 
 # -- shared services ----------------------------------------------------------------
@@ -232,6 +297,9 @@ def _security_headers(response):
 # -- errors -------------------------------------------------------------------------
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+STORE_FAILED = ("The event store could not be read or written just now; the server's "
+                "log says why.")
+SERVER_FAILED = "The server could not answer this request; its log says why."
 
 
 def wants_json() -> bool:
@@ -253,6 +321,18 @@ def error_response(status: int, message: str, title: str | None = None):
                            message=message), status
 
 
+UNTRUSTED_HOST = ("This server does not answer to the host name this request was sent "
+                  "to. Its administrator lists the names it answers to in TRUSTED_HOSTS.")
+
+
+def untrusted_host():
+    """400 for a Host header outside TRUSTED_HOSTS (a rebound DNS name, say): as plain
+    text for pages, since no URL can be built for a host the server does not serve."""
+    if wants_json():
+        return {"error": UNTRUSTED_HOST}, 400
+    return UNTRUSTED_HOST + "\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 def _status_name(status: int) -> str:
     from werkzeug.http import HTTP_STATUS_CODES
 
@@ -264,6 +344,8 @@ def _register_error_handlers(app: Flask) -> None:
     def http_error(err: HTTPException):
         if err.code is None or err.code < 400:  # a RequestRedirect, say: not an error
             return err
+        if isinstance(err, SecurityError):
+            return untrusted_host()
         message = err.description or _status_name(err.code)
         if err.code == 404:
             message = f"Nothing here: {request.path}"
@@ -288,10 +370,13 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(BriefingMapError)
     def our_error(err: BriefingMapError):
-        # Raised on purpose with a one-line message (the store cannot be opened, data
-        # is missing): worth showing, but still the server's failure.
+        # The store cannot be opened, data is missing: the server's failure. Its message
+        # names files and internals, so it goes to the log and the reader gets one
+        # line saying what failed, not where.
         log.error("%s %s: %s", request.method, request.path, err)
-        return error_response(500, str(err))
+        if isinstance(err, StoreError):
+            return error_response(500, STORE_FAILED)
+        return error_response(500, SERVER_FAILED)
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
