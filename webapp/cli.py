@@ -406,8 +406,8 @@ def _settle_addresses(app, address, port) -> None:
             host = f"[{ip}]" if ip.version == 6 else str(ip)
         app.config["PUBLIC_URL"] = f"http://{host}:{port}/"
     if (wildcard or (ip is not None and not ip.is_loopback)) and \
-            set(app.config["TRUSTED_HOSTS"]) <= {"localhost", "127.0.0.1", "[::1]"}:
-        click.echo("Only requests for localhost, 127.0.0.1 or [::1] are answered: set "
+            set(app.config["TRUSTED_HOSTS"]) <= {"localhost", "127.0.0.1"}:
+        click.echo("Only requests for localhost or 127.0.0.1 are answered: set "
                    "BRIEFING_TRUSTED_HOSTS to the names this server is reached at, and "
                    "BRIEFING_PUBLIC_URL to its address (README: trusted hosts).", err=True)
 

@@ -23,7 +23,7 @@ servers share the work or the instance folder is read-only), ``SNAPSHOT_BROWSER`
 (``"auto"``: Debian's Chromium when installed, else matplotlib; ``"none"``; a Chromium
 path; or a renderer object), ``SNAPSHOT_LIMIT`` (events in one picture),
 ``TRUSTED_HOSTS`` (the host names the server answers to, Flask's setting; by default
-the loopback names, ``localhost``, ``127.0.0.1`` and ``[::1]``; a request naming any
+the loopback names ``localhost`` and ``127.0.0.1``; a request naming any
 other ``Host`` is a 400; ``BRIEFING_TRUSTED_HOSTS`` takes a JSON list or names
 separated by commas; a leading dot takes in subdomains) and ``PUBLIC_URL`` (the map's
 address for other sites, used in the embed snippet; ``serve`` fills in the address it
@@ -75,7 +75,9 @@ DEFAULTS = {  # and DB, INSTANCE_PATH: see create_app()
     # Host names the server answers to (any other Host header is a 400): the loopback
     # names `serve` listens on by default. A page on another site cannot reach this
     # server by pointing its own name at 127.0.0.1 (DNS rebinding).
-    "TRUSTED_HOSTS": ["localhost", "127.0.0.1", "[::1]"],
+    # (No "[::1]": Werkzeug 3.1 cuts a trusted name at its first colon, so an IPv6
+    # literal can never match; serve --host ::1 users reach it as localhost.)
+    "TRUSTED_HOSTS": ["localhost", "127.0.0.1"],
     # The address other sites reach the map at, for the embed snippet; `serve` fills in
     # its own address when none is configured. Never taken from a request's Host.
     "PUBLIC_URL": None,
