@@ -43,7 +43,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, current_app, g, render_template, request
-from flask.json.provider import DefaultJSONProvider
 from flask_compress import Compress
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
@@ -54,6 +53,7 @@ from webapp.errors import (
     GeocoderServiceError,
     StoreError,
 )
+from webapp.web import guards
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
@@ -103,10 +103,10 @@ def create_app(config: dict | None = None, *, instance_path=None) -> Flask:
     app.config.from_prefixed_env("BRIEFING")
     if config:
         app.config.update(config)
-    app.json = StrictJSONProvider(app)
+    app.json = guards.StrictJSONProvider(app)
     app.json.sort_keys = False
-    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config["TRUSTED_HOSTS"])
-    app.config["PUBLIC_URL"] = public_url(app.config["PUBLIC_URL"])
+    app.config["TRUSTED_HOSTS"] = guards.trusted_hosts(app.config["TRUSTED_HOSTS"])
+    app.config["PUBLIC_URL"] = guards.public_url(app.config["PUBLIC_URL"])
     app.extensions["briefing"] = Services(app.config)
 
     from webapp.web import api, csrf, snapshots, views
@@ -122,48 +122,6 @@ def create_app(config: dict | None = None, *, instance_path=None) -> Flask:
     # land outlines: ~2 MB for 1,000 events, ~0.13 MB compressed.
     Compress(app)
     return app
-
-
-class StrictJSONProvider(DefaultJSONProvider):
-    """Flask's JSON, except that a body nested too deeply for Python's parser (``[``
-    100,000 times) is bad JSON like any other, which requests answer with a 400."""
-
-    def loads(self, s, **kwargs):
-        try:
-            return super().loads(s, **kwargs)
-        except RecursionError as err:
-            raise ValueError("JSON nested too deeply") from err
-
-
-def trusted_hosts(value) -> list[str]:
-    """TRUSTED_HOSTS as a list: BRIEFING_TRUSTED_HOSTS may be a JSON list or names
-    separated by commas."""
-    names = (list(value) if isinstance(value, (list, tuple, set, frozenset))
-             else str(value or "").split(","))
-    names = [str(name).strip() for name in names if str(name).strip()]
-    if not names:   # Flask reads an empty list as "any host": never meant here
-        raise BriefingMapError("TRUSTED_HOSTS is empty: name the hosts the map is "
-                               "reached at, e.g. BRIEFING_TRUSTED_HOSTS=map.example.org")
-    return names
-
-
-def public_url(value) -> str | None:
-    """PUBLIC_URL checked (an http(s) address), ending in one slash; None if unset."""
-    from urllib.parse import urlsplit
-
-    if not value:
-        return None
-    text = str(value).strip()
-    try:
-        parts = urlsplit(text)
-        parts.port
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname \
-            or parts.query or parts.fragment:
-        raise BriefingMapError(f"PUBLIC_URL must be the map's http(s) address, such as "
-                               f"https://map.example.org/, not {text[:80]!r}")
-    return text.rstrip("/") + "/"
 
 
 # -- shared services ----------------------------------------------------------------
@@ -323,18 +281,6 @@ def error_response(status: int, message: str, title: str | None = None):
                            message=message), status
 
 
-UNTRUSTED_HOST = ("This server does not answer to the host name this request was sent "
-                  "to. Its administrator lists the names it answers to in TRUSTED_HOSTS.")
-
-
-def untrusted_host():
-    """400 for a Host header outside TRUSTED_HOSTS (a rebound DNS name, say): as plain
-    text for pages, since no URL can be built for a host the server does not serve."""
-    if wants_json():
-        return {"error": UNTRUSTED_HOST}, 400
-    return UNTRUSTED_HOST + "\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
-
-
 def _status_name(status: int) -> str:
     from werkzeug.http import HTTP_STATUS_CODES
 
@@ -347,7 +293,7 @@ def _register_error_handlers(app: Flask) -> None:
         if err.code is None or err.code < 400:  # a RequestRedirect, say: not an error
             return err
         if isinstance(err, SecurityError):
-            return untrusted_host()
+            return guards.untrusted_host()
         message = err.description or _status_name(err.code)
         if err.code == 404:
             message = f"Nothing here: {request.path}"

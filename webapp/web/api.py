@@ -137,6 +137,14 @@ def geocode():
     return found.raw
 
 
+@bp.get("/openapi.json")
+def openapi():
+    """This API described in OpenAPI 3.1 (see :mod:`webapp.web.openapi`)."""
+    from webapp.web.openapi import document
+
+    return document(request.script_root)
+
+
 # -- writing ------------------------------------------------------------------------
 
 @bp.post("/articles")
