@@ -110,6 +110,14 @@ def test_a_malformed_url_is_a_400(client, db, url):
     assert articles_in(db) == 1
 
 
+@pytest.mark.parametrize("published", ["Mon, 01 Jan 99999999999 00:00:00 +0000",
+                                       "99999-01-01", "Mon, 32 Jan 2024 00:00:00"])
+def test_a_published_date_out_of_any_calendar_is_a_400(client, db, published):
+    assert_clean_400(client.post("/api/articles", json={**STORY, "published": published}),
+                     "published")
+    assert articles_in(db) == 1
+
+
 def test_a_stored_notice_with_odd_digits_is_ignored_not_a_500(client):
     article = "a" * 64
     for notice in ("stored-²", "stored-" + "9" * 5000, "stored-٣"):
@@ -212,3 +220,72 @@ def test_geojson_responses_are_compressed(client):
     body = packed.get_data()
     assert len(body) < len(plain.get_data()) / 3
     assert gzip.decompress(body) == plain.get_data()
+
+
+# -- serve's own address -----------------------------------------------------------------
+
+def serve(db, *args, env=None):
+    """``python -m webapp serve --port 0 ...``: (process, base URL, first stderr line)."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webapp", "serve", "--db", str(db), "--port", "0", *args],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "BRIEFING_SNAPSHOT_BROWSER": "none", **(env or {})})
+    match = re.search(r"http://\S+:(\d+)/", process.stdout.readline())
+    assert match, process.stderr.read() if process.poll() is not None else "no address"
+    return process, f"http://127.0.0.1:{match.group(1)}"
+
+
+def fetch(url: str, host: str | None = None) -> tuple[int, str]:
+    import time
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    for _ in range(150):
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} never answered")
+
+
+def stop(process) -> str:
+    process.terminate()
+    process.wait(timeout=20)
+    process.stdout.close()
+    errors = process.stderr.read()
+    process.stderr.close()
+    return errors
+
+
+def test_serve_puts_its_own_address_in_the_embed_snippet_whatever_the_host(db):
+    from html import unescape
+
+    process, base = serve(db)
+    try:
+        status, html = fetch(base + "/?country=PS", host=f"localhost:{base.rsplit(':', 1)[1]}")
+        assert status == 200
+        assert f"{base}/embed?country=PS" in unescape(unescape(html))
+        status, text = fetch(base + "/api/types", host="rebound.attacker.example")
+        assert status == 400 and "host name" in text
+    finally:
+        assert "Only requests for localhost" not in stop(process)
+
+
+def test_serve_on_every_interface_warns_while_only_loopback_names_are_trusted(db):
+    process, base = serve(db, "--host", "0.0.0.0")
+    try:
+        assert fetch(base + "/api/types")[0] == 200
+    finally:
+        errors = stop(process)
+    assert "BRIEFING_TRUSTED_HOSTS" in errors and "BRIEFING_PUBLIC_URL" in errors
