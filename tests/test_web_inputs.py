@@ -289,3 +289,23 @@ def test_serve_on_every_interface_warns_while_only_loopback_names_are_trusted(db
     finally:
         errors = stop(process)
     assert "BRIEFING_TRUSTED_HOSTS" in errors and "BRIEFING_PUBLIC_URL" in errors
+
+
+def test_a_failing_online_geocoder_is_a_502_naming_no_internal_address(db, geocoder,
+                                                                       tmp_path, caplog):
+    from geopy.exc import GeocoderUnavailable
+
+    class DownService:   # the network stand-in: the service's own error names its host
+        def geocode(self, query, exactly_one=True, timeout=None):
+            raise GeocoderUnavailable("HTTPConnectionPool(host='nominatim.internal', "
+                                      "port=8080): Max retries exceeded")
+
+    from webapp.geocoder import make_geocoder
+
+    chain = make_geocoder({"GEOCODER_FALLBACK": DownService(), "GEOCODER_FALLBACK_DELAY": 0,
+                           "INSTANCE_PATH": str(tmp_path)}, offline=geocoder)
+    client = make_client(db, chain, tmp_path)
+    response = client.get("/api/geocode?q=Somewhere Not Offline 12")
+    assert response.status_code == 502 and "geocoder" in response.json["error"]
+    assert "nominatim.internal" not in response.get_data(as_text=True)
+    assert "nominatim.internal" in caplog.text

@@ -259,6 +259,8 @@ def _security_headers(response):
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 STORE_FAILED = ("The event store could not be read or written just now; the server's "
                 "log says why.")
+GEOCODER_FAILED = ("The online geocoder behind this server did not answer; try again "
+                   "later (the server's log says why).")
 SERVER_FAILED = "The server could not answer this request; its log says why."
 
 
@@ -314,7 +316,9 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(GeocoderServiceError)
     def bad_gateway(err: GeocoderServiceError):
-        return error_response(502, str(err))
+        # geopy's messages name the service's internal address: the log keeps them
+        log.error("%s %s: %s", request.method, request.path, err)
+        return error_response(502, GEOCODER_FAILED)
 
     @app.errorhandler(BriefingMapError)
     def our_error(err: BriefingMapError):
