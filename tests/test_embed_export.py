@@ -282,7 +282,9 @@ def test_attribution_names_the_main_sources_escaped(events):
 
 @pytest.fixture(scope="module")
 def app(db, tmp_path_factory):
-    return create_app({"DB": str(db), "TESTING": True, "SNAPSHOT_BROWSER": "none"},
+    # the snippet names PUBLIC_URL (never the request's Host): here, the test client's
+    return create_app({"DB": str(db), "TESTING": True, "SNAPSHOT_BROWSER": "none",
+                       "PUBLIC_URL": "http://localhost/"},
                       instance_path=tmp_path_factory.mktemp("instance"))
 
 

@@ -364,16 +364,21 @@ def test_no_page_references_an_outside_script_stylesheet_font_or_image(client):
         assert [u for u in Referenced(bad).urls if outside.match(u)], bad
 
 
-def test_server_failures_are_500_without_a_traceback(tmp_path, geocoder):
+def test_server_failures_are_500_without_a_traceback_or_a_path(tmp_path, geocoder, caplog):
     folder = tmp_path / "a-folder"
     folder.mkdir()
     client = create_app({"DB": str(folder), "GEOCODER": geocoder},
                         instance_path=tmp_path).test_client()
     response = client.get("/")
     html = response.get_data(as_text=True)
-    assert response.status_code == 500 and "is a folder" in html and "Traceback" not in html
+    assert response.status_code == 500 and "event store could not be read" in html
+    assert "Traceback" not in html and str(tmp_path) not in html and "folder" not in html
     response = client.get("/api/events")
-    assert response.status_code == 500 and "is a folder" in response.json["error"]
+    assert response.status_code == 500
+    assert response.json["error"].startswith("The event store could not be read")
+    assert str(tmp_path) not in response.get_data(as_text=True)
+    # the administrator still learns what is wrong, from the log
+    assert f"{folder} is a folder" in caplog.text
 
 
 def test_unexpected_exceptions_are_a_generic_500(app, monkeypatch):

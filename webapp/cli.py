@@ -389,6 +389,29 @@ def snapshot(db, types, since, until, country, region, text, bbox, title, frame,
                err=True)
 
 
+def _settle_addresses(app, address, port) -> None:
+    """The embed snippet's address when none is configured (the one listened at), and
+    a warning when the server listens beyond loopback but answers loopback names only."""
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(str(address))
+    except ValueError:
+        ip = None
+    wildcard = ip is not None and ip.is_unspecified
+    if not app.config.get("PUBLIC_URL"):
+        if wildcard or ip is None:
+            host = app.config["TRUSTED_HOSTS"][0].lstrip(".")
+        else:
+            host = f"[{ip}]" if ip.version == 6 else str(ip)
+        app.config["PUBLIC_URL"] = f"http://{host}:{port}/"
+    if (wildcard or (ip is not None and not ip.is_loopback)) and \
+            set(app.config["TRUSTED_HOSTS"]) <= {"localhost", "127.0.0.1"}:
+        click.echo("Only requests for localhost or 127.0.0.1 are answered: set "
+                   "BRIEFING_TRUSTED_HOSTS to the names this server is reached at, and "
+                   "BRIEFING_PUBLIC_URL to its address (README: trusted hosts).", err=True)
+
+
 @main.command()
 @click.argument("dest", type=click.Path(dir_okay=False))
 @_db_option
@@ -451,6 +474,7 @@ def serve(db, host, port, threads):
         shown = f"[{address}]" if ":" in str(address) else address
         click.echo(f"Serving the briefing map at http://{shown}:{bound_port}/ "
                    f"(events from {app.config['DB']}; Ctrl+C stops)")
+    _settle_addresses(app, *listening[0])
     shared = app.extensions["briefing"]
     if shared.snapshot_browser is not None:
         shared.snapshot_browser.start()   # warm before the first "Download PNG"

@@ -96,7 +96,7 @@ def parse_date(value) -> date | None:
         pass
     try:
         return parsedate_to_datetime(value).date()
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):   # year 99999999999
         return None
 
 

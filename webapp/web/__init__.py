@@ -21,7 +21,13 @@ first start and kept in ``<instance>/secret_key``, mode 0600, so forms left open
 a restart are still accepted; set it, e.g. ``BRIEFING_SECRET_KEY``, when several
 servers share the work or the instance folder is read-only), ``SNAPSHOT_BROWSER``
 (``"auto"``: Debian's Chromium when installed, else matplotlib; ``"none"``; a Chromium
-path; or a renderer object) and ``SNAPSHOT_LIMIT`` (events in one picture).
+path; or a renderer object), ``SNAPSHOT_LIMIT`` (events in one picture),
+``TRUSTED_HOSTS`` (the host names the server answers to, Flask's setting; by default
+the loopback names ``localhost`` and ``127.0.0.1``; a request naming any
+other ``Host`` is a 400; ``BRIEFING_TRUSTED_HOSTS`` takes a JSON list or names
+separated by commas; a leading dot takes in subdomains) and ``PUBLIC_URL`` (the map's
+address for other sites, used in the embed snippet; ``serve`` fills in the address it
+listens at when unset).
 
 One store connection per request (SQLite connections cannot cross threads), opened on
 first use and closed at the end of the request; one geocoder, one extractor and one
@@ -38,14 +44,16 @@ from pathlib import Path
 
 from flask import Flask, current_app, g, render_template, request
 from flask_compress import Compress
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from webapp.errors import (
     BadQueryError,
     BriefingMapError,
     FilterError,
     GeocoderServiceError,
+    StoreError,
 )
+from webapp.web import guards
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
@@ -64,6 +72,20 @@ DEFAULTS = {  # and DB, INSTANCE_PATH: see create_app()
     # always; a path: that Chromium; an object with render_png(): that renderer.
     "SNAPSHOT_BROWSER": "auto",
     "SNAPSHOT_LIMIT": 200_000,   # events drawn in one picture
+    # Host names the server answers to (any other Host header is a 400): the loopback
+    # names `serve` listens on by default. A page on another site cannot reach this
+    # server by pointing its own name at 127.0.0.1 (DNS rebinding).
+    # (No "[::1]": Werkzeug 3.1 cuts a trusted name at its first colon, so an IPv6
+    # literal can never match; serve --host ::1 users reach it as localhost.)
+    "TRUSTED_HOSTS": ["localhost", "127.0.0.1"],
+    # The address other sites reach the map at, for the embed snippet; `serve` fills in
+    # its own address when none is configured. Never taken from a request's Host.
+    "PUBLIC_URL": None,
+    # What the server sends that compresses well (flask-compress's list lacks geo+json)
+    "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/plain", "text/javascript",
+                           "application/javascript", "application/json",
+                           "application/geo+json", "image/svg+xml", "font/ttf",
+                           "application/vnd.ms-fontobject"],
 }
 
 log = logging.getLogger(__name__)
@@ -81,7 +103,10 @@ def create_app(config: dict | None = None, *, instance_path=None) -> Flask:
     app.config.from_prefixed_env("BRIEFING")
     if config:
         app.config.update(config)
+    app.json = guards.StrictJSONProvider(app)
     app.json.sort_keys = False
+    app.config["TRUSTED_HOSTS"] = guards.trusted_hosts(app.config["TRUSTED_HOSTS"])
+    app.config["PUBLIC_URL"] = guards.public_url(app.config["PUBLIC_URL"])
     app.extensions["briefing"] = Services(app.config)
 
     from webapp.web import api, csrf, snapshots, views
@@ -232,6 +257,11 @@ def _security_headers(response):
 # -- errors -------------------------------------------------------------------------
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+STORE_FAILED = ("The event store could not be read or written just now; the server's "
+                "log says why.")
+GEOCODER_FAILED = ("The online geocoder behind this server did not answer; try again "
+                   "later (the server's log says why).")
+SERVER_FAILED = "The server could not answer this request; its log says why."
 
 
 def wants_json() -> bool:
@@ -264,6 +294,8 @@ def _register_error_handlers(app: Flask) -> None:
     def http_error(err: HTTPException):
         if err.code is None or err.code < 400:  # a RequestRedirect, say: not an error
             return err
+        if isinstance(err, SecurityError):
+            return guards.untrusted_host()
         message = err.description or _status_name(err.code)
         if err.code == 404:
             message = f"Nothing here: {request.path}"
@@ -284,14 +316,19 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(GeocoderServiceError)
     def bad_gateway(err: GeocoderServiceError):
-        return error_response(502, str(err))
+        # geopy's messages name the service's internal address: the log keeps them
+        log.error("%s %s: %s", request.method, request.path, err)
+        return error_response(502, GEOCODER_FAILED)
 
     @app.errorhandler(BriefingMapError)
     def our_error(err: BriefingMapError):
-        # Raised on purpose with a one-line message (the store cannot be opened, data
-        # is missing): worth showing, but still the server's failure.
+        # The store cannot be opened, data is missing: the server's failure. Its message
+        # names files and internals, so it goes to the log and the reader gets one
+        # line saying what failed, not where.
         log.error("%s %s: %s", request.method, request.path, err)
-        return error_response(500, str(err))
+        if isinstance(err, StoreError):
+            return error_response(500, STORE_FAILED)
+        return error_response(500, SERVER_FAILED)
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):

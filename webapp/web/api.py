@@ -137,6 +137,14 @@ def geocode():
     return found.raw
 
 
+@bp.get("/openapi.json")
+def openapi():
+    """This API described in OpenAPI 3.1 (see :mod:`webapp.web.openapi`)."""
+    from webapp.web.openapi import document
+
+    return document(request.script_root)
+
+
 # -- writing ------------------------------------------------------------------------
 
 @bp.post("/articles")
@@ -255,6 +263,8 @@ def make_article(data: dict) -> Article:
         value = data.get(name)
         if value is not None and not isinstance(value, str):
             raise ArticleError(f"{name} must be text, not {type(value).__name__}")
+        if value:
+            _refuse_surrogates(name, value)
     text = (data.get("text") or "").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ArticleError("the article's text is empty")
@@ -269,12 +279,33 @@ def make_article(data: dict) -> Article:
     title = title[:MAX_TITLE_CHARS]
     published = _published(data.get("published"))
     url = (data.get("url") or "").strip()
-    if url:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
-            raise ArticleError(f"url must be an http(s) address, not {url[:60]!r}")
+    if url and not _is_web_address(url):
+        raise ArticleError(f"url must be an http(s) address, not {url[:60]!r}")
     return Article(title=title, text=text, published=published, url=url,
                    source=url or "posted to the briefing map")
+
+
+def _refuse_surrogates(name: str, value: str) -> None:
+    # JSON may spell half of a UTF-16 pair ("\ud800") on its own: Python keeps it in
+    # the string, but it is no character and no UTF-8 can hold it (nor the store).
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ArticleError(
+            f"{name} contains \\u{ord(value[err.start]):04x} at character {err.start}, "
+            f"half of a UTF-16 surrogate pair with no other half: that is not a "
+            f"character; send the text as UTF-8") from err
+
+
+def _is_web_address(url: str) -> bool:
+    if len(url) > 2000 or any(ord(c) < 33 for c in url):
+        return False
+    try:   # urlsplit raises ValueError for a broken IPv6 host ("https://[::1")
+        parts = urlsplit(url)
+        parts.port   # and reading the port checks it: "https://x:99999" has none
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _published(value: str | None) -> date | None:

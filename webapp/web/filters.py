@@ -41,6 +41,10 @@ from webapp.models import vocabulary
 from webapp.store.base import make_filters
 
 MAX_TEXT = 200  # characters of q and region
+# The largest whole-number parameter (``limit``) anyone may give: far above any store
+# we serve, far below SQLite's 64-bit integers, which a larger LIMIT would overflow.
+MAX_WHOLE_NUMBER = 1_000_000_000
+_WHOLE = re.compile(r"[0-9]+", re.ASCII)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
 _HASH = re.compile(r"[0-9a-f]{64}")
@@ -161,16 +165,24 @@ def flag(args, name: str) -> bool:
     raise FilterError(f"{name} must be 1 or 0, not {_show(value)}")
 
 
-def positive_int(args, name: str, maximum: int | None = None) -> int | None:
-    """An optional whole number >= 1 (at most ``maximum``)."""
+def positive_int(args, name: str, maximum: int = MAX_WHOLE_NUMBER) -> int | None:
+    """An optional whole number from 1 to ``maximum``, written in ASCII digits.
+
+    Only 0-9 count: ``str.isdigit`` also takes superscripts ("²") and other scripts'
+    digits, which ``int`` then refuses or reads in surprising ways. The length is
+    checked before ``int`` so a thousand-digit value costs nothing."""
     value = single(args, name)
     if not value:
         return None
-    if not value.isdigit() or int(value) < 1:
+    if not (_WHOLE.fullmatch(value) and len(value) <= len(str(maximum))):
+        if _WHOLE.fullmatch(value):
+            raise FilterError(f"{name} must be at most {maximum:,}, not {_show(value)}")
         raise FilterError(f"{name} must be a whole number of 1 or more, not {_show(value)}")
     number = int(value)
-    if maximum is not None and number > maximum:
-        raise FilterError(f"{name} must be at most {maximum}, not {number}")
+    if number < 1:
+        raise FilterError(f"{name} must be a whole number of 1 or more, not {_show(value)}")
+    if number > maximum:
+        raise FilterError(f"{name} must be at most {maximum:,}, not {number}")
     return number
 
 

@@ -4,6 +4,7 @@ the page needs nothing from another server."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date
 from html import escape
@@ -28,6 +29,9 @@ from webapp.web.api import matching_events, type_counts, vocabulary_with_counts
 bp = Blueprint("views", __name__)
 
 NOTICES = {"duplicate": "This article was already stored: here are its events."}
+# serve's own address by default, for an app made without `serve` (tests, embedding)
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000/"
+_STORED_NOTICE = re.compile(r"stored-([0-9]{1,9})", re.ASCII)   # not isdigit(): "²" is one
 
 
 @bp.get("/")
@@ -136,7 +140,11 @@ def _embed_code(view: webfilters.ViewFilters, title: str) -> str:
     """The <iframe> snippet that shows this view on another page (as text: the page
     escapes it again to show it)."""
     query = urlencode(view.args())
-    src = url_for("views.embed", _external=True) + (f"?{query}" if query else "")
+    # The configured address, never the request's Host: a snippet copied from a page
+    # reached under another name must still point at the map.
+    base = current_app.config["PUBLIC_URL"] or DEFAULT_PUBLIC_URL
+    path = url_for("views.embed").removeprefix(request.script_root).lstrip("/")
+    src = base + path + (f"?{query}" if query else "")
     return (f'<iframe src="{escape(src)}" width="800" height="500" style="border:0" '
             f'title="{escape(title)}" loading="lazy" allowfullscreen></iframe>')
 
@@ -163,8 +171,9 @@ def _notice(value: str, view: webfilters.ViewFilters) -> str | None:
         return None
     if value in NOTICES:
         return NOTICES[value]
-    if value.startswith("stored-") and value[7:].isdigit():
-        count = int(value[7:])
+    stored = _STORED_NOTICE.fullmatch(value)
+    if stored:
+        count = int(stored.group(1))
         return (f"Article stored: {count} event{'s' if count != 1 else ''} extracted."
                 if count else "Article stored, but no events were found in it.")
     return None

@@ -1,0 +1,331 @@
+"""The HTTP API described in OpenAPI 3.1, served at ``/api/openapi.json``.
+
+Built from the same constants the routes check (filter limits, snapshot sizes, the
+event vocabulary), so the description cannot drift from what the server accepts. The
+test suite runs schemathesis against a live server with it: every generated request
+must get an answer the description allows, and never a 5xx.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from webapp.web import filters as webfilters
+
+SCHEMAS_FILE = Path(__file__).with_name("openapi_schemas.json")
+ERROR = {"$ref": "#/components/schemas/Error"}
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+HTML = "text/html"
+
+
+def document(base_path: str = "") -> dict:
+    """The description, its server at ``base_path`` (the app's mount point)."""
+    spec = dict(_document())
+    spec["servers"] = [{"url": base_path or "/"}]
+    return spec
+
+
+@lru_cache(maxsize=1)
+def _document() -> dict:
+    from webapp import __version__
+
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Briefing map API",
+            "version": __version__,
+            "description": (
+                "Events extracted from news reports, typed in ACLED's vocabulary and "
+                "placed on the map. Reading is open unless the server is configured "
+                "otherwise; writing needs an editor's API token "
+                "(`Authorization: Bearer <token>`). Every error is a JSON object "
+                "`{\"error\": \"one line\"}`, except under /snapshot.png, which answers "
+                "errors with a page."),
+        },
+        "paths": {
+            "/api/events": {"get": _events()},
+            "/api/regions": {"get": _regions()},
+            "/api/types": {"get": _types()},
+            "/api/geocode": {"get": _geocode()},
+            "/api/articles": {"post": _articles()},
+            "/api/openapi.json": {"get": _itself()},
+            "/snapshot.png": {"get": _snapshot()},
+        },
+        "components": {
+            "schemas": _schemas(),
+            "responses": {
+                "BadRequest": _error("A parameter or the body is not acceptable; the "
+                                     "message says which and why."),
+            },
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer",
+                           "description": "An editor's API token."},
+            },
+        },
+    }
+
+
+# -- operations -------------------------------------------------------------------------
+
+def _events() -> dict:
+    return {
+        "summary": "The filtered events as a GeoJSON FeatureCollection, newest first",
+        "operationId": "events",
+        "parameters": [*_filters(), _param(
+            "limit", {"type": "integer", "minimum": 1,
+                      "maximum": webfilters.MAX_WHOLE_NUMBER},
+            "At most this many events (ASCII digits).")],
+        "responses": {
+            "200": _content(GEOJSON, {"$ref": "#/components/schemas/EventCollection"},
+                            "The events"),
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            **_server_errors(),
+        },
+    }
+
+
+def _regions() -> dict:
+    return {
+        "summary": "Events and fatalities per admin-1 region (and event type)",
+        "operationId": "regions",
+        "parameters": [
+            *_filters(),
+            _param("by_type", _FLAG, "0: one row per region, all types together."),
+            _param("format", {"type": "string", "enum": ["json", "geojson"]},
+                   "geojson: features with the region's outline."),
+        ],
+        "responses": {
+            "200": {"description": "The regions' counts",
+                    "content": {JSON: {"schema": {"$ref": "#/components/schemas/RegionTable"}},
+                                GEOJSON: {"schema": {
+                                    "$ref": "#/components/schemas/RegionCollection"}}}},
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            **_server_errors(),
+        },
+    }
+
+
+def _types() -> dict:
+    return {
+        "summary": "The event vocabulary with colours and counts for the filters",
+        "operationId": "types",
+        "parameters": _filters(),
+        "responses": {
+            "200": _content(JSON, {"$ref": "#/components/schemas/Vocabulary"},
+                            "Event types, sub-event types and categories"),
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            **_server_errors(),
+        },
+    }
+
+
+def _geocode() -> dict:
+    from webapp.geocoder.offline import MAX_QUERY_CHARS
+    from webapp.web.api import MAX_CONTEXT_CHARS
+
+    return {
+        "summary": "The geocoder's answer for a place name",
+        "operationId": "geocode",
+        "parameters": [
+            _param("q", {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS},
+                   "A place name or spatial expression ('10 km south of Tyre').",
+                   required=True),
+            _param("context", {"type": "string", "maxLength": MAX_CONTEXT_CHARS},
+                   "Text around the mention, to choose between places of one name."),
+        ],
+        "responses": {
+            "200": _content(JSON, {"$ref": "#/components/schemas/Place"}, "The place"),
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            "404": _content(JSON, {
+                "type": "object", "required": ["error", "query"],
+                "properties": {"error": {"type": "string"}, "query": {"type": "string"}}},
+                "No place of that name"),
+            "502": _error("The configured online geocoder failed."),
+            **_server_errors(),
+        },
+    }
+
+
+def _articles() -> dict:
+    from webapp.web.api import MAX_TITLE_CHARS
+
+    article = {
+        "type": "object", "required": ["text"],
+        "properties": {
+            "text": {"type": "string", "minLength": 1,
+                     "description": "The report, headline on the first line unless a "
+                                    "title is given; at most MAX_ARTICLE_BYTES (1 MB) of "
+                                    "UTF-8, no NUL characters, no lone surrogates."},
+            "title": {"type": ["string", "null"],
+                      "description": f"Kept to {MAX_TITLE_CHARS} characters."},
+            "published": {"type": ["string", "null"],
+                          "description": "A date from 1900 to 2100 (YYYY-MM-DD, an ISO "
+                                         "date-time or an RFC 822 date): relative dates "
+                                         "in the text are read against it."},
+            "url": {"type": ["string", "null"], "maxLength": 2000,
+                    "description": "The report's http(s) address."},
+        },
+    }
+    form = {
+        "type": "object", "required": ["csrf_token"],
+        "properties": {**article["properties"],
+                       "csrf_token": {"type": "string",
+                                      "description": "The paste page's form token."}},
+    }
+    return {
+        "summary": "Extract an article's events and store them",
+        "description": (
+            "JSON for scripts (with an API token); the paste page's form for browsers "
+            "(with its CSRF token and session cookie), which is redirected to the map of "
+            "the article's events."),
+        "operationId": "postArticle",
+        "security": [{"bearer": []}],
+        "requestBody": {"required": True, "content": {
+            JSON: {"schema": article},
+            "application/x-www-form-urlencoded": {"schema": form},
+        }},
+        "responses": {
+            "201": {
+                "description": "Stored: the article's events",
+                "headers": {"Location": {"description": "The article's events in the API",
+                                         "schema": {"type": "string"}}},
+                "content": {GEOJSON: {"schema": {"allOf": [
+                    {"$ref": "#/components/schemas/EventCollection"},
+                    {"type": "object", "required": ["article", "map_url"],
+                     "properties": {"article": _HASH, "map_url": {"type": "string"}}}]}}},
+            },
+            "200": _content(JSON, {
+                "type": "object", "required": ["duplicate", "article", "map_url"],
+                "properties": {"duplicate": {"const": True}, "article": _HASH,
+                               "map_url": {"type": "string"}}},
+                "The same text is already stored: nothing was added"),
+            "303": {"description": "A form post was stored: see the article's map",
+                    "headers": {"Location": {"schema": {"type": "string"}}}},
+            "400": _error_or_page("The article cannot be taken as it is (empty text, a bad "
+                                  "date or address, not a JSON object)."),
+            "401": _error("No valid API token was given."),
+            "403": _error_or_page("Not allowed: the token's user is not an editor, or a "
+                                  "form came without the paste page's token."),
+            "413": _error_or_page("The request is larger than MAX_CONTENT_LENGTH (2 MB)."),
+            "415": _error("The body is neither JSON nor a form."),
+            "429": _error("Too many writes: try again later."),
+            **_server_errors(),
+        },
+    }
+
+
+def _itself() -> dict:
+    return {
+        "summary": "This description",
+        "operationId": "openapi",
+        "responses": {"200": _content(JSON, {"type": "object", "required": ["openapi"]},
+                                      "OpenAPI 3.1")},
+    }
+
+
+def _snapshot() -> dict:
+    from webapp.snapshot.spec import MAX_SIDE, MAX_TITLE, MIN_SIDE
+
+    side = {"type": "integer", "minimum": MIN_SIDE, "maximum": MAX_SIDE}
+    return {
+        "summary": "A PNG picture of the map of the filtered events",
+        "operationId": "snapshot",
+        "parameters": [
+            *_filters(),
+            _param("width", side, "Pixels (1200 by default)."),
+            _param("height", side, "Pixels (800 by default)."),
+            _param("title", {"type": "string", "maxLength": MAX_TITLE},
+                   "The caption (by default the filters in words)."),
+            _param("view", _BBOX, "west,south,east,north: the part of the map shown; "
+                                  "unlike bbox it leaves no event out."),
+        ],
+        "responses": {
+            "200": {"description": "The picture",
+                    "content": {"image/png": {"schema": {"type": "string",
+                                                         "format": "binary"}}}},
+            "400": {"description": "A parameter is not acceptable (an error page)",
+                    "content": {HTML: {"schema": {"type": "string"}}}},
+            "500": {"description": "The picture could not be made (an error page)",
+                    "content": {HTML: {"schema": {"type": "string"}}}},
+            "431": _server_errors()["431"],
+        },
+    }
+
+
+# -- parameters -------------------------------------------------------------------------
+
+_DAY = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$",
+        "description": "YYYY-MM-DD (a real day)."}
+_NUMBER = r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*"
+_BBOX = {"type": "string", "pattern": rf"^{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}$"}
+_FLAG = {"type": "string", "enum": sorted(webfilters._TRUE | webfilters._FALSE - {""})}
+_HASH = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+_PLAIN_TEXT = {"type": "string", "maxLength": webfilters.MAX_TEXT,
+               "pattern": r"^[^\x00-\x1f]*$"}
+
+
+def _filters() -> list[dict]:
+    """The filters every reading route shares (see webapp.web.filters)."""
+    return [
+        _param("type", {"type": "array",
+                        "items": {"type": "string",
+                                  "enum": sorted(webfilters.type_names())}},
+               "An event type, sub-event type or category (repeatable; any matches).",
+               explode=True),
+        _param("since", _DAY, "Events on or after this day."),
+        _param("until", _DAY, "Events on or before this day (not before since)."),
+        _param("country", {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+               "ISO 3166-1 alpha-2 code."),
+        _param("region", _PLAIN_TEXT, "Admin-1 region name (any case)."),
+        _param("q", _PLAIN_TEXT, "Text in the sentence, place or actors."),
+        _param("bbox", _BBOX, "west,south,east,north in degrees (longitudes -180..180, "
+                              "latitudes -90..90, south <= north; west > east crosses "
+                              "the antimeridian)."),
+        _param("article", {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+               "An article's content hash: its events only."),
+        _param("include_flagged", _FLAG,
+               "1: include running totals and recalled history."),
+    ]
+
+
+def _param(name: str, schema: dict, description: str, *, required: bool = False,
+           explode: bool | None = None) -> dict:
+    param = {"name": name, "in": "query", "required": required, "schema": schema,
+             "description": description}
+    if explode is not None:
+        param.update(style="form", explode=explode)
+    return param
+
+
+# -- responses and schemas --------------------------------------------------------------
+
+def _content(media_type: str, schema: dict, description: str) -> dict:
+    return {"description": description, "content": {media_type: {"schema": schema}}}
+
+
+def _error(description: str) -> dict:
+    return _content(JSON, ERROR, description)
+
+
+def _error_or_page(description: str) -> dict:
+    """JSON for scripts; the paste page again (HTML) for a browser's form post."""
+    return {"description": description,
+            "content": {JSON: {"schema": ERROR}, HTML: {"schema": {"type": "string"}}}}
+
+
+def _server_errors() -> dict:
+    return {
+        "431": {"description": "The URL or headers are over the server's limit "
+                               "(waitress's max_request_header_size, 256 kB)",
+                "content": {"text/plain": {"schema": {"type": "string"}}}},
+        "500": _error("The server failed (its log says why); the message is generic and "
+                      "names no files."),
+    }
+
+
+def _schemas() -> dict:
+    """The response bodies' schemas: plain data, kept in openapi_schemas.json."""
+    return json.loads(SCHEMAS_FILE.read_text(encoding="utf-8"))
