@@ -57,3 +57,7 @@ class SnapshotError(BriefingMapError, ValueError):
 class AccountError(BriefingMapError, ValueError):
     """A user or token request that cannot be done as asked (an unknown user, a name
     already taken, a role that does not exist, a password too short)."""
+
+
+class ConfigError(BriefingMapError, ValueError):
+    """A configuration value the server cannot run with (say, READ_ACCESS = "open")."""

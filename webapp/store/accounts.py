@@ -115,7 +115,7 @@ class Accounts:
 
     def add(self, name: str, role: str, password: str | None = None, *, by: str) -> str:
         """Add a user; returns the password (a new random one when none is given)."""
-        _check_name(name)
+        check_name(name)
         _check_role(role)
         password = _checked_password(password) if password is not None else new_password()
         try:
@@ -244,7 +244,7 @@ class Accounts:
         return self._store._read(sql, params)
 
 
-def _check_name(name: str) -> None:
+def check_name(name: str) -> None:
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise AccountError("a user name is 1 to 64 letters, digits and . _ @ - "
                            f"(starting with a letter or digit), not {str(name)[:64]!r}")

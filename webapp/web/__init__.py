@@ -21,7 +21,9 @@ first start and kept in ``<instance>/secret_key``, mode 0600, so forms left open
 a restart are still accepted; set it, e.g. ``BRIEFING_SECRET_KEY``, when several
 servers share the work or the instance folder is read-only), ``SNAPSHOT_BROWSER``
 (``"auto"``: Debian's Chromium when installed, else matplotlib; ``"none"``; a Chromium
-path; or a renderer object) and ``SNAPSHOT_LIMIT`` (events in one picture).
+path; or a renderer object), ``SNAPSHOT_LIMIT`` (events in one picture) and
+``READ_ACCESS`` (``"public"``: anyone may read, ``"login"``: viewers and up; writing
+always needs an editor, see :mod:`webapp.web.auth`).
 
 One store connection per request (SQLite connections cannot cross threads), opened on
 first use and closed at the end of the request; one geocoder, one extractor and one
@@ -64,6 +66,7 @@ DEFAULTS = {  # and DB, INSTANCE_PATH: see create_app()
     # always; a path: that Chromium; an object with render_png(): that renderer.
     "SNAPSHOT_BROWSER": "auto",
     "SNAPSHOT_LIMIT": 200_000,   # events drawn in one picture
+    "READ_ACCESS": "public",     # or "login": reading needs a login too (webapp.web.auth)
 }
 
 log = logging.getLogger(__name__)
@@ -84,9 +87,10 @@ def create_app(config: dict | None = None, *, instance_path=None) -> Flask:
     app.json.sort_keys = False
     app.extensions["briefing"] = Services(app.config)
 
-    from webapp.web import api, csrf, snapshots, views
+    from webapp.web import api, auth, csrf, snapshots, views
 
     csrf.init_app(app)
+    auth.init_app(app)   # before anything that reads g.user (rate limits)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(snapshots.bp)

@@ -1,4 +1,8 @@
-"""Synchroniser tokens for the server's own forms (the paste page).
+"""Synchroniser tokens for every write made with the session cookie: the server's own
+forms (the paste page, logging in and out) carry one in a hidden field, and scripts of
+the server's own pages send one in the ``X-CSRF-Token`` header (the paste page has it
+in ``<meta name="csrf-token">``). Writes with an API token (``Authorization: Bearer``)
+need none: no other site can make a browser send that header.
 
 Each browser gets a random secret, kept in Flask's signed session cookie (HttpOnly,
 SameSite=Lax, Secure when the request came over https). A form carries a token made
@@ -28,6 +32,7 @@ from flask import Flask, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 
 FIELD = "csrf_token"           # the hidden field's name
+HEADER = "X-CSRF-Token"        # the same token, sent by a script with a JSON body
 KEY_FILE = "secret_key"        # in the instance folder
 _SESSION_KEY = "csrf_secret"
 _PURPOSE = b"briefing-map form token\x00"
@@ -78,6 +83,38 @@ def token_is_valid(token: str | None) -> bool:
 def form_token_is_valid() -> bool:
     """Whether this request's form carries a valid token."""
     return token_is_valid(request.form.get(FIELD))
+
+
+def write_problem() -> str | None:
+    """Why this cookie-borne write may not have come from the server's own pages:
+    ``"origin"`` (the browser names another site), ``"token"`` (no valid token in the
+    form or the header), or None when it did."""
+    if not same_origin():
+        return "origin"
+    token = request.headers.get(HEADER)
+    if token is None and request.mimetype in ("application/x-www-form-urlencoded",
+                                              "multipart/form-data"):
+        token = request.form.get(FIELD)
+    return None if token_is_valid(token) else "token"
+
+
+def same_origin() -> bool:
+    """False when the browser says (Origin, else Referer) the request comes from
+    another site; True when it says this one, or says nothing (not a browser: the
+    token decides)."""
+    from urllib.parse import urlsplit
+
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":
+        referrer = request.headers.get("Referer")
+        if origin is None and not referrer:
+            return True
+        origin = referrer or ""
+    try:
+        parts = urlsplit(origin)
+    except ValueError:   # "https://[::1": not an address at all
+        return False
+    return parts.scheme in ("http", "https") and parts.netloc == request.host
 
 
 def _mac(secret: str, nonce: str) -> str:

@@ -23,6 +23,7 @@ from flask import (
 from webapp.models import vocabulary
 from webapp.web import filters as webfilters
 from webapp.web import get_store
+from webapp.web.auth import requires
 from webapp.web.api import matching_events, type_counts, vocabulary_with_counts
 
 bp = Blueprint("views", __name__)
@@ -91,6 +92,7 @@ def embed():
 
 
 @bp.get("/paste")
+@requires("editor")
 def paste():
     """A form to paste or upload an article; it posts to ``/api/articles``."""
     return render_template("paste.html", error=None, values={},
@@ -98,6 +100,7 @@ def paste():
 
 
 @bp.get("/static/<prefix>/<path:filename>")
+@requires(None)   # the login page's too; nothing in them is the store's
 def assets(prefix: str, filename: str):
     """The map's scripts, styles and images, from the folders maps.asset_folders() names."""
     from webapp.assets import asset_folders
@@ -113,6 +116,7 @@ def assets(prefix: str, filename: str):
 
 
 @bp.get("/favicon.ico")
+@requires(None)
 def favicon():
     return "", 204
 
