@@ -820,6 +820,9 @@ def test_serve_command_prints_its_url_and_serves(db, tmp_path):
         line = process.stdout.readline()
         match = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
         assert match, (line, process.stderr.read() if process.poll() is not None else "")
+        # the store has users: no first-start admin, but how to add users
+        line = process.stdout.readline()
+        assert "python -m webapp users add NAME --role editor" in line and "token" not in line
         deadline = time.monotonic() + 30
         while True:
             try:

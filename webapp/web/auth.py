@@ -10,7 +10,8 @@ that user (``.name``, ``.role``) or None, ``g.auth`` says how (``"token"``,
   process or web page can reach 127.0.0.1, so loopback earns nothing;
 * reading needs a login only when ``READ_ACCESS = "login"`` (default ``"public"``);
 * a write borne by the session cookie needs a CSRF token and no foreign Origin
-  (:mod:`.csrf`); a write with an API token needs only the token.
+  (:mod:`.csrf`; a foreign Origin is refused first, logged in or not); a write with
+  an API token needs only the token.
 
 Nobody: 401 JSON for the API, a redirect to the login page for pages. Too low a role:
 403. Logging in and out, and the map's scripts and styles, are open to everyone.
@@ -115,6 +116,11 @@ def authenticate():
         g.user, g.auth = account, "token"
     elif current_user.is_authenticated:
         g.user, g.auth = current_user.account, "session"
+    # A write the browser says comes from another site is refused as such, whoever
+    # is logged in; one with an API token cannot come from a browser on another site.
+    cookie_write = request.method not in SAFE_METHODS and g.auth != "token"
+    if cookie_write and not csrf.same_origin():
+        return _refused("origin")
     needed = _required_role()
     if needed is not None:
         if g.user is None:
@@ -124,11 +130,13 @@ def authenticate():
         if not g.user.can(needed):
             return error_response(403, f"this needs the {needed} role; {g.user.name} is "
                                        f"a {g.user.role}. Ask an admin.")
-    if request.method not in SAFE_METHODS and g.auth != "token":
-        problem = csrf.write_problem()
-        if problem is not None:
-            return _refusals.get(request.endpoint, _csrf_refused)(problem)
+    if cookie_write and not csrf.request_token_is_valid():
+        return _refused("token")
     return None
+
+
+def _refused(problem: str):
+    return _refusals.get(request.endpoint, _csrf_refused)(problem)
 
 
 def _required_role() -> str | None:

@@ -85,17 +85,14 @@ def form_token_is_valid() -> bool:
     return token_is_valid(request.form.get(FIELD))
 
 
-def write_problem() -> str | None:
-    """Why this cookie-borne write may not have come from the server's own pages:
-    ``"origin"`` (the browser names another site), ``"token"`` (no valid token in the
-    form or the header), or None when it did."""
-    if not same_origin():
-        return "origin"
+def request_token_is_valid() -> bool:
+    """Whether this request carries a valid token, in the ``X-CSRF-Token`` header or
+    (for a form) in the hidden field."""
     token = request.headers.get(HEADER)
     if token is None and request.mimetype in ("application/x-www-form-urlencoded",
                                               "multipart/form-data"):
         token = request.form.get(FIELD)
-    return None if token_is_valid(token) else "token"
+    return token_is_valid(token)
 
 
 def same_origin() -> bool:
