@@ -451,3 +451,14 @@ def test_an_old_store_is_brought_to_version_2_with_its_events_kept(tmp_path):
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
     conn.close()
+
+
+def test_a_refused_cross_site_form_leaves_the_browsers_session_alone(app, db):
+    # SameSite=Lax keeps the cookie off another site's form post; the refusal must not
+    # answer with a new cookie either, which would log the browser's user out
+    stranger = app.test_client()
+    response = stranger.post("/api/articles", data={"text": ARTICLE["text"]},
+                             headers={"Accept": "text/html", "Origin": "https://evil.example"})
+    assert response.status_code == 403 and "Set-Cookie" not in response.headers
+    assert "Nothing was stored" in response.get_data(as_text=True)
+    assert articles_in(db) == 0

@@ -120,6 +120,7 @@ def authenticate():
     # is logged in; one with an API token cannot come from a browser on another site.
     cookie_write = request.method not in SAFE_METHODS and g.auth != "token"
     if cookie_write and not csrf.same_origin():
+        g.cross_site_write = True
         return _refused("origin")
     needed = _required_role()
     if needed is not None:

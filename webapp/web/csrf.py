@@ -28,7 +28,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 
 FIELD = "csrf_token"           # the hidden field's name
@@ -127,6 +127,13 @@ class _SessionCookie(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         configured = super().get_cookie_secure(app)
         return configured or (has_request_context() and request.is_secure)
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        # A write refused as cross-site arrived without the cookie (SameSite): a new
+        # cookie in its answer would replace the browser's own and log its user out.
+        if g.get("cross_site_write"):
+            return False
+        return super().should_set_cookie(app, session)
 
 
 _key_lock = threading.Lock()
