@@ -148,6 +148,8 @@ def post_article():
     FeatureCollection (plus ``article`` and ``map_url``), or 200 ``{"duplicate": true}``
     when the same text is already stored. A form post (the paste page) is redirected to
     the map of the article's events, or shown the paste page again with the problem.
+    Needs an editor (:mod:`webapp.web.auth`): an API token, or the session cookie with
+    its CSRF token.
     """
     if request.mimetype in FORM_TYPES:
         return _post_form()

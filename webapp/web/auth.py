@@ -176,6 +176,8 @@ def safe_next(target: str | None, same_host: bool = False) -> str | None:
     """``target`` as a path on this server, or None when it would lead elsewhere."""
     if not target or len(target) > 2000:
         return None
+    if any(c.isspace() or not c.isprintable() for c in target):
+        return None   # browsers drop tabs and newlines: "/\t/evil.example" is "//evil..."
     try:
         parts = urlsplit(target)
     except ValueError:

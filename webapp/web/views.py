@@ -94,7 +94,8 @@ def embed():
 @bp.get("/paste")
 @requires("editor")
 def paste():
-    """A form to paste or upload an article; it posts to ``/api/articles``."""
+    """A form to paste or upload an article; it posts to ``/api/articles``. For
+    editors: anyone else is sent to log in, or told their role is too low."""
     return render_template("paste.html", error=None, values={},
                            today=date.today().isoformat())
 
