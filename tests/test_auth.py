@@ -464,3 +464,24 @@ def test_a_refused_cross_site_form_leaves_the_browsers_session_alone(app, db):
     assert response.status_code == 403 and "Set-Cookie" not in response.headers
     assert "Nothing was stored" in response.get_data(as_text=True)
     assert articles_in(db) == 0
+
+
+def test_any_new_write_needs_an_editor_even_if_its_view_asks_for_less(db, tmp_path, tokens):
+    from webapp.web.auth import requires
+
+    app = make_app(db, tmp_path)
+    done = []
+
+    @app.post("/api/corrections")
+    @requires("viewer")
+    def correct():
+        done.append(1)
+        return {"ok": True}
+
+    client = app.test_client(use_cookies=False)
+    assert client.post("/api/corrections", json={}).status_code == 401
+    assert client.post("/api/corrections", json={},
+                       headers=bearer(tokens["viewer"])).status_code == 403
+    assert client.post("/api/corrections", json={},
+                       headers=bearer(tokens["editor"])).status_code == 200
+    assert done == [1]

@@ -15,8 +15,8 @@ Keys: ``DB`` (the SQLite event store; ``instance/briefing.sqlite``), ``INSTANCE_
 :func:`webapp.geocoder.make_geocoder`), ``GEOCODER`` (a ready geocoder object, for tests
 and embedding), ``MAP_LIMIT`` (events drawn on the page), ``MAX_ARTICLE_BYTES`` (a pasted
 article's text), ``MAX_CONTENT_LENGTH`` (a request's body), ``TITLE``,
-``SECRET_KEY`` (signs the session cookie that holds each browser's secret for the paste
-form's CSRF token, see :mod:`webapp.web.csrf`; when unset, a random key is made on the
+``SECRET_KEY`` (signs the session cookie that holds each browser's login and its
+secret for CSRF tokens, see :mod:`webapp.web.csrf`; when unset, a random key is made on the
 first start and kept in ``<instance>/secret_key``, mode 0600, so forms left open across
 a restart are still accepted; set it, e.g. ``BRIEFING_SECRET_KEY``, when several
 servers share the work or the instance folder is read-only), ``SNAPSHOT_BROWSER``

@@ -141,13 +141,18 @@ def _refused(problem: str):
 
 
 def _required_role() -> str | None:
+    from webapp.store.accounts import ROLES
+
     view = current_app.view_functions.get(request.endpoint)
     marked = getattr(view, "required_role", _UNSET)
-    if marked is not _UNSET:
+    if marked is None:   # logging in and out, the map's scripts
+        return None
+    if marked is _UNSET:
+        marked = "viewer" if current_app.config["READ_ACCESS"] == "login" else None
+    if request.method in SAFE_METHODS:
         return marked
-    if request.method not in SAFE_METHODS:
-        return "editor"
-    return "viewer" if current_app.config["READ_ACCESS"] == "login" else None
+    # a write needs an editor at least, even where the view asked for less
+    return max(marked or "editor", "editor", key=ROLES.index)
 
 
 def _unauthorized(message: str, always_json: bool = False):
