@@ -412,7 +412,8 @@ def _first_admin(db: str, address, port: int) -> None:
         click.echo("No users yet: made the user 'admin'. Open this link within a day to "
                    "log in as admin (it works once):")
         click.echo(f"    http://{host}:{port}/login?token={token}")
-        click.echo("    (set admin's password with: python -m webapp users reset admin)")
+        click.echo("    (set admin's password with: python -m webapp users reset admin "
+                   f"--db {db})")
     click.echo("Add users with: python -m webapp users add NAME --role editor "
                f"--db {db}")
 
