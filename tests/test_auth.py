@@ -383,6 +383,9 @@ def test_the_users_commands_end_to_end(db, tmp_path, geocoder):
         assert result.returncode == 1 and result.stderr.startswith("error: "), args
         assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1, args
     assert cli("role", "alice", "chief").returncode == 2    # click: not one of the roles
+    missing = run_cli("users", "list", "--db", str(tmp_path / "typo.sqlite"))
+    assert missing.returncode == 1 and "no event store" in missing.stderr
+    assert not (tmp_path / "typo.sqlite").exists()
     assert cli("remove", "robot").returncode == 0
     assert cli("list").stdout.splitlines() == ["alice\teditor\t0 API token(s)"]
     assert api.get("/api/types", headers=bearer(token)).status_code == 401

@@ -16,10 +16,15 @@ _days = click.option("--days", type=click.FloatRange(min=0, min_open=True), defa
                           "(default: until revoked by `users reset --token`).")
 
 
-def _accounts(db):
+def _accounts(db, create: bool = False):
+    from pathlib import Path
+
     from webapp.store import SQLiteStore
     from webapp.store.accounts import Accounts
 
+    if not create and not Path(db).is_file():   # a mistyped --db makes no new store
+        raise click.ClickException(f"no event store at {db} (give --db, or add a user "
+                                   "first: `users add` makes the store)")
     store = SQLiteStore(db)
     return store, Accounts(store)
 
@@ -72,7 +77,7 @@ def add(name, role, generate, token, days, db):
 
     check_name(name)   # before asking for a password the name cannot have
     password = _password(generate)
-    store, accounts = _accounts(db)
+    store, accounts = _accounts(db, create=True)
     with store:
         made = accounts.add(name, role, password, by=_who())
         click.echo(f"added {name} ({role})")
