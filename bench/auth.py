@@ -56,7 +56,8 @@ def main() -> None:
                                (browser, {})):
             assert client.get("/api/types", **kwargs).status_code == 200   # warm
         rows = [
-            ("GET /api/types, anonymous", median_ms(lambda: anonymous.get("/api/types"), rounds)),
+            ("GET /api/types, anonymous", median_ms(lambda: anonymous.get("/api/types"),
+                                                    rounds)),
             ("GET /api/types, API token", median_ms(
                 lambda: scripted.get("/api/types", headers=headers), rounds)),
             ("GET /api/types, session cookie", median_ms(lambda: browser.get("/api/types"),

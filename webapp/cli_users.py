@@ -84,7 +84,8 @@ def add(name, role, generate, token, days, db):
         if generate:
             click.echo(f"password: {made}")
         if token:
-            click.echo(f"API token (shown once): {accounts.make_token(name, days=days, by=_who())}")
+            made = accounts.make_token(name, days=days, by=_who())
+            click.echo(f"API token (shown once): {made}")
 
 
 @users.command("list")
