@@ -55,3 +55,34 @@ def browser():
         pytest.skip("needs Debian's chromium at /usr/bin/chromium")
     with chromium() as opened:
         yield opened
+
+
+# -- users ------------------------------------------------------------------------------
+# Logging in through a one-time link costs a SHA-256; through the password form it costs
+# a scrypt hash (a tenth of a second or more): tests log in by link unless the password
+# form is what they test.
+
+EDITOR, EDITOR_PASSWORD = "ed", "ed-password-1"
+
+
+def add_user(db, name=EDITOR, role="editor", password=EDITOR_PASSWORD):
+    """Add a user to the store at ``db``; returns an API token of theirs."""
+    from webapp.store import SQLiteStore
+    from webapp.store.accounts import Accounts
+
+    with SQLiteStore(db) as store:
+        accounts = Accounts(store)
+        accounts.add(name, role, password, by="test")
+        return accounts.make_token(name, by="test")
+
+
+def log_in(client, db, name=EDITOR):
+    """Log ``client`` (a Flask test client) in as ``name`` through a one-time link."""
+    from webapp.store import SQLiteStore
+    from webapp.store.accounts import Accounts
+
+    with SQLiteStore(db) as store:
+        token = Accounts(store).make_login_link_token(name, by="test")
+    response = client.get(f"/login?token={token}")
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    return client

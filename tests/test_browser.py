@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import json
 import pytest
 
 from browsing import marker_count as count_markers
@@ -311,7 +312,10 @@ def paste_server(tmp_path, geocoder):
     """The real app over an empty store of its own (the tests above count events)."""
     from webapp.web import create_app
 
+    from conftest import add_user
+
     db = tmp_path / "pasted.sqlite"
+    add_user(db)   # an editor
     app = create_app({"DB": str(db), "GEOCODER": geocoder}, instance_path=tmp_path)
     with serving(app) as url:
         yield url, db
@@ -325,9 +329,17 @@ def stored_articles(db) -> int:
 
 
 def test_the_paste_form_stores_an_article_and_another_site_cannot_post(paste_server, tab):
+    from webapp.store import SQLiteStore
+    from webapp.store.accounts import Accounts
+
     url, db = paste_server
     page = tab.page
-    page.goto(f"{url}/paste", wait_until="load")
+    page.goto(f"{url}/paste", wait_until="load")   # not logged in: the login page
+    assert "/login?next=" in page.url and page.locator("input[name=password]").count() == 1
+    with SQLiteStore(db) as store:   # logged in by a one-time link, as on the first start
+        link = Accounts(store).make_login_link_token("ed", by="test")
+    page.goto(f"{url}/login?token={link}&next=/paste", wait_until="load")
+    assert page.url == f"{url}/paste" and "ed (editor)" in page.locator("header").inner_text()
     page.fill("textarea[name=text]", PASTED)
     page.fill("input[name=published]", "2024-05-08")
     with page.expect_navigation():
@@ -350,4 +362,20 @@ def test_the_paste_form_stores_an_article_and_another_site_cannot_post(paste_ser
     evil.wait_for_selector("#error")
     assert "nothing was stored" in evil.locator("#error").inner_text().lower()
     assert stored_articles(db) == 1
+
+    # a script of the server's own page posts JSON with the session cookie: only with
+    # the page's CSRF token in the X-CSRF-Token header
+    page.goto(f"{url}/paste", wait_until="load")
+    post = """async (withToken) => {
+        const headers = {"Content-Type": "application/json"};
+        if (withToken) headers["X-CSRF-Token"] =
+            document.querySelector('meta[name="csrf-token"]').content;
+        const answer = await fetch("/api/articles", {method: "POST", headers,
+            body: JSON.stringify({text: "Scripted\\n\\n" + %s, published: "2024-05-08"})});
+        return answer.status;
+    }""" % json.dumps(PASTED)
+    assert page.evaluate(post, False) == 403 and stored_articles(db) == 1
+    assert [text for text in tab.console if "403" not in text] == []
+    tab.console.clear()   # the refused fetch, logged by the browser
+    assert page.evaluate(post, True) == 201 and stored_articles(db) == 2
     assert tab.outside == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -23,6 +24,8 @@ from webapp.store import SQLiteStore
 from webapp.web import create_app
 from webapp.web import filters as webfilters
 
+from conftest import add_user, log_in
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "webapp" / "samples" / "sitrep-2024-05-03.txt"
 HOSTILE = "</script><script>alert(1)</script>"
@@ -39,11 +42,20 @@ def sample(geocoder):
     return article, Extractor(geocoder, Regions.load()).events(article)
 
 
-@pytest.fixture
-def db(tmp_path, sample):
-    path = tmp_path / "events.sqlite"
+@pytest.fixture(scope="session")
+def stocked(tmp_path_factory, sample):
+    """A store with the sample article and an editor, made once: (file, API token)."""
+    path = tmp_path_factory.mktemp("stocked") / "events.sqlite"
     with SQLiteStore(path) as store:
         assert store.add_article(*sample)
+    return path, add_user(path)
+
+
+@pytest.fixture
+def db(tmp_path, stocked):
+    """A copy of the stocked store, for one test to change."""
+    path = tmp_path / "events.sqlite"
+    shutil.copyfile(stocked[0], path)
     return path
 
 
@@ -54,8 +66,17 @@ def app(db, geocoder, tmp_path):
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
+def client(app, db):
+    """A browser logged in as an editor (a session cookie)."""
+    return log_in(app.test_client(), db)
+
+
+@pytest.fixture
+def api(app, stocked):
+    """A script with the editor's API token (Authorization: Bearer), no cookie."""
+    client = app.test_client(use_cookies=False)
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {stocked[1]}"
+    return client
 
 
 def features(response) -> list[dict]:
@@ -448,8 +469,8 @@ ARTICLE = {
 }
 
 
-def test_post_article_stores_its_events_and_a_second_post_is_a_duplicate(client, db):
-    response = client.post("/api/articles", json=ARTICLE)
+def test_post_article_stores_its_events_and_a_second_post_is_a_duplicate(api, client, db):
+    response = api.post("/api/articles", json=ARTICLE)
     assert response.status_code == 201, response.get_data(as_text=True)
     body = json.loads(response.get_data(as_text=True))
     assert body["type"] == "FeatureCollection" and body["article"]
@@ -461,7 +482,7 @@ def test_post_article_stores_its_events_and_a_second_post_is_a_duplicate(client,
     assert client.get(body["map_url"]).status_code == 200
     assert set(listed_ids(page(client, body["map_url"]))) == {f["id"] for f in stored}
 
-    again = client.post("/api/articles", json=ARTICLE)
+    again = api.post("/api/articles", json=ARTICLE)
     assert again.status_code == 200 and again.json["duplicate"] is True
     assert len(features(client.get("/api/events?since=2024-05-06"))) == len(stored)
     with SQLiteStore(db) as store:
@@ -474,23 +495,23 @@ def test_post_article_stores_its_events_and_a_second_post_is_a_duplicate(client,
     ({"published": "2024-02-30"}, "published"), ({"text": 5}, "text"),
     ({"url": "javascript:alert(1)"}, "url"),
 ])
-def test_post_article_refuses_bad_input(client, change, word):
-    response = client.post("/api/articles", json={**ARTICLE, **change})
+def test_post_article_refuses_bad_input(api, change, word):
+    response = api.post("/api/articles", json={**ARTICLE, **change})
     assert response.status_code == 400
     assert word in response.json["error"]
 
 
-def test_post_article_needs_json_or_a_form(client):
-    assert client.post("/api/articles", data="hello",
-                       content_type="text/plain").status_code == 415
-    response = client.post("/api/articles", data="{not json", content_type="application/json")
+def test_post_article_needs_json_or_a_form(api):
+    assert api.post("/api/articles", data="hello",
+                    content_type="text/plain").status_code == 415
+    response = api.post("/api/articles", data="{not json", content_type="application/json")
     assert response.status_code == 400 and "JSON" in response.json["error"]
-    response = client.post("/api/articles", json=["a", "list"])
+    response = api.post("/api/articles", json=["a", "list"])
     assert response.status_code == 400
 
 
-def test_oversized_requests_are_413(client):
-    response = client.post("/api/articles", data="x" * (2 * 1024 * 1024 + 10),
+def test_oversized_requests_are_413(api, client):
+    response = api.post("/api/articles", data="x" * (2 * 1024 * 1024 + 10),
                            content_type="application/json")
     assert response.status_code == 413 and "too large" in response.json["error"]
     response = client.post("/api/articles", data={"text": "x" * (2 * 1024 * 1024 + 10)},
@@ -561,7 +582,7 @@ def articles_in(db) -> int:
 def test_form_posts_need_the_paste_pages_token(app, client, db):
     before = articles_in(db)
     token = paste_token(client)
-    stranger = app.test_client()          # another browser, with its own cookie
+    stranger = log_in(app.test_client(), db)   # another browser, with its own cookie
     foreign = paste_token(stranger)
     nonce, mac = token.split(".")
     flipped = mac[:-1] + ("0" if mac[-1] != "0" else "1")
@@ -607,20 +628,22 @@ def test_a_refused_upload_asks_for_the_file_again(client, db):
     assert articles_in(db) == 1
 
 
-def test_the_json_api_needs_no_token_and_no_cookie(client, db):
-    response = client.post("/api/articles", json=ARTICLE)
+def test_the_json_api_with_an_api_token_needs_no_csrf_token_and_no_cookie(api, db):
+    response = api.post("/api/articles", json=ARTICLE)
     assert response.status_code == 201
     assert "Set-Cookie" not in response.headers and articles_in(db) == 2
 
 
-def test_only_the_paste_page_sets_a_cookie_httponly_and_samesite(app, client):
+def test_only_logging_in_and_the_paste_page_set_a_cookie_httponly_and_samesite(app, client):
+    reader = app.test_client()   # not logged in
     for url in ("/", "/embed", "/api/types"):
         assert "Set-Cookie" not in client.get(url).headers, url
+        assert "Set-Cookie" not in reader.get(url).headers, url
     cookie = client.get("/paste").headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Secure" not in cookie            # a plain-http server must get it back
     # over https the cookie is kept from plain-http pages
-    cookie = app.test_client().get("/paste", base_url="https://localhost").headers["Set-Cookie"]
+    cookie = reader.get("/login", base_url="https://localhost").headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
@@ -677,7 +700,7 @@ def test_the_secret_key_is_made_once_and_kept_in_the_instance_folder(db, geocode
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     key = key_file.read_text().strip()
     assert len(key) >= 64 and first.secret_key == key
-    browser = first.test_client()
+    browser = log_in(first.test_client(), db)
     token = paste_token(browser)
     cookie = browser.get_cookie("session").value
 
@@ -697,7 +720,9 @@ def test_the_secret_key_is_made_once_and_kept_in_the_instance_folder(db, geocode
     elsewhere.set_cookie("session", cookie)
     response = elsewhere.post("/api/articles", headers={"Accept": "text/html"},
                               data={"text": "Other\n\n" + ARTICLE["text"], "csrf_token": token})
-    assert response.status_code == 403 and articles_in(db) == 2
+    # the cookie means nothing there: not logged in, so sent to the login page
+    assert response.status_code == 303 and response.headers["Location"].startswith("/login")
+    assert articles_in(db) == 2
 
 
 def test_a_configured_secret_key_is_used_and_no_file_is_made(db, geocoder, tmp_path,
@@ -707,7 +732,7 @@ def test_a_configured_secret_key_is_used_and_no_file_is_made(db, geocoder, tmp_p
     monkeypatch.setenv("BRIEFING_SECRET_KEY", "1234567890" * 4)   # read as JSON: a number
     app = create_app({"DB": str(db), "GEOCODER": geocoder}, instance_path=tmp_path / "b")
     assert app.secret_key == "1234567890" * 4 and not (tmp_path / "b").exists()
-    client = app.test_client()
+    client = log_in(app.test_client(), db)
     response = client.post("/api/articles", headers={"Accept": "text/html"},
                            data={"text": ARTICLE["text"], "csrf_token": paste_token(client)})
     assert response.status_code == 303
@@ -720,16 +745,16 @@ def test_an_unwritable_instance_folder_still_serves_forms_and_says_why(db, geoco
     with caplog.at_level("WARNING", logger="webapp.web.csrf"):
         app = create_app({"DB": str(db), "GEOCODER": geocoder}, instance_path=blocker / "inst")
     assert "BRIEFING_SECRET_KEY" in caplog.text and len(app.secret_key) >= 64
-    client = app.test_client()
+    client = log_in(app.test_client(), db)
     response = client.post("/api/articles", headers={"Accept": "text/html"},
                            data={"text": ARTICLE["text"], "csrf_token": paste_token(client)})
     assert response.status_code == 303 and articles_in(db) == 2
 
 
-def test_hostile_text_is_shown_as_text(client):
+def test_hostile_text_is_shown_as_text(api, client):
     text = (f"Clashes in Rafah\n\nIsraeli forces clashed with Hamas fighters in Rafah on "
             f"Thursday {HOSTILE} near the crossing.\n")
-    response = client.post("/api/articles", json={
+    response = api.post("/api/articles", json={
         "title": f"Clashes {HOSTILE}", "text": text, "published": "2024-05-10",
         "url": "https://example.org/a?b=<script>"})
     assert response.status_code == 201
@@ -800,6 +825,9 @@ def test_serve_command_prints_its_url_and_serves(db, tmp_path):
         line = process.stdout.readline()
         match = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
         assert match, (line, process.stderr.read() if process.poll() is not None else "")
+        # the store has users: no first-start admin, but how to add users
+        line = process.stdout.readline()
+        assert "python -m webapp users add NAME --role editor" in line and "token" not in line
         deadline = time.monotonic() + 30
         while True:
             try:

@@ -183,8 +183,10 @@ def ingest(paths, published, db, instance):
     from webapp.ingest import IngestError, expand, read_file
     from webapp.regions import Regions
     from webapp.store import SQLiteStore
+    from webapp.store.audit import cli_actor
 
     files = expand(paths)
+    who = cli_actor()
     extractor = Extractor(_geocoder(instance), Regions.load())
     added = duplicates = failed = 0
     per_type: Counter = Counter()
@@ -198,7 +200,7 @@ def ingest(paths, published, db, instance):
                 continue
             for article in articles:
                 events = extractor.events(article)
-                if store.add_article(article, events):
+                if store.add_article(article, events, by=who):
                     added += 1
                     per_type.update(e.event_type for e in events)
                 else:
@@ -217,16 +219,22 @@ def ingest(paths, published, db, instance):
 @_one_line_errors
 def import_(file, db, skip_bad):
     """Load events from an ACLED export CSV or a GeoJSON FeatureCollection."""
+    from pathlib import Path
+
     from webapp.interchange import read_acled_rows, read_geojson
     from webapp.store import SQLiteStore
+    from webapp.store.audit import cli_actor
 
     skipped = [] if skip_bad else None
+    audit = {"by": cli_actor(), "about": {"file": Path(file).name}}
     try:
         with SQLiteStore(db) as store:
             if file.lower().endswith(".csv"):  # rows straight to the store: the fast path
-                count = store.add_rows(read_acled_rows(file, skipped=skipped), replace=True)
+                count = store.add_rows(read_acled_rows(file, skipped=skipped), replace=True,
+                                       **audit)
             else:
-                count = store.add_events(read_geojson(file, skipped=skipped), replace=True)
+                count = store.add_events(read_geojson(file, skipped=skipped), replace=True,
+                                         **audit)
     except OSError as err:
         raise click.ClickException(f"cannot read {file}: {err.strerror}") from err
     note = f" ({len(skipped)} bad row(s) skipped, first: {skipped[0]})" if skipped else ""
@@ -438,6 +446,25 @@ def backup(dest, db, overwrite):
                f"{time.perf_counter() - started:.1f} s)")
 
 
+def _first_admin(db: str, public_url: str) -> None:
+    """On the first start (no user yet), make an admin and print a link that logs the
+    browser in once; always say how to add users."""
+    from webapp.store import SQLiteStore
+    from webapp.store.accounts import Accounts
+    from webapp.store.audit import cli_actor
+
+    with SQLiteStore(db) as store:
+        token = Accounts(store).add_first_admin(by=cli_actor())
+    if token:
+        click.echo("No users yet: made the user 'admin'. Open this link within a day to "
+                   "log in as admin (it works once):")
+        click.echo(f"    {public_url}login?token={token}")
+        click.echo("    (set admin's password with: python -m webapp users reset admin "
+                   f"--db {db})")
+    click.echo("Add users with: python -m webapp users add NAME --role editor "
+               f"--db {db}")
+
+
 @main.command()
 @click.option("--db", type=click.Path(dir_okay=False), default=None,
               help="SQLite file holding the events (default: BRIEFING_DB, else "
@@ -475,6 +502,7 @@ def serve(db, host, port, threads):
         click.echo(f"Serving the briefing map at http://{shown}:{bound_port}/ "
                    f"(events from {app.config['DB']}; Ctrl+C stops)")
     _settle_addresses(app, *listening[0])
+    _first_admin(app.config["DB"], app.config["PUBLIC_URL"])
     shared = app.extensions["briefing"]
     if shared.snapshot_browser is not None:
         shared.snapshot_browser.start()   # warm before the first "Download PNG"
@@ -483,3 +511,7 @@ def serve(db, host, port, threads):
     finally:
         server.close()
         shared.close()
+
+
+# The users and audit commands live in their own module; importing it registers them.
+from webapp import cli_users  # noqa: E402,F401

@@ -52,3 +52,12 @@ class ImportFormatError(BriefingMapError, ValueError):
 class SnapshotError(BriefingMapError, ValueError):
     """A map snapshot that cannot be made as asked (a size out of range, an unknown
     format): the caller's mistake, so a web layer answers 400 and the CLI one line."""
+
+
+class AccountError(BriefingMapError, ValueError):
+    """A user or token request that cannot be done as asked (an unknown user, a name
+    already taken, a role that does not exist, a password too short)."""
+
+
+class ConfigError(BriefingMapError, ValueError):
+    """A configuration value the server cannot run with (say, READ_ACCESS = "open")."""

@@ -190,19 +190,25 @@ class EventStore(ABC):
     """Articles and their events, kept so the map can filter them quickly."""
 
     @abstractmethod
-    def add_article(self, article: Article, events: Iterable[Event]) -> bool:
+    def add_article(self, article: Article, events: Iterable[Event], *,
+                    by: str | None = None) -> bool:
         """Store an article and its events together; False (and nothing stored) when an
         article with the same content hash is already there. The events come back with
-        the article's hash as their ``article_hash``; their ids must be new."""
+        the article's hash as their ``article_hash``; their ids must be new. With
+        ``by`` (who asked), an audit row is written in the same transaction."""
 
     @abstractmethod
-    def add_events(self, events: Iterable[Event], replace: bool = False) -> int:
+    def add_events(self, events: Iterable[Event], replace: bool = False, *,
+                   by: str | None = None, about: dict | None = None) -> int:
         """Bulk-store events without an article (imports), all or nothing.
 
         An event whose id is already stored is left alone, or overwritten when
-        ``replace``; returns how many rows were added or overwritten."""
+        ``replace``; returns how many rows were added or overwritten. With ``by``,
+        an audit row (``about`` added to its detail) is written in the same
+        transaction."""
 
-    def add_rows(self, rows: Iterable[tuple], replace: bool = False) -> int:
+    def add_rows(self, rows: Iterable[tuple], replace: bool = False, *,
+                 by: str | None = None, about: dict | None = None) -> int:
         """Bulk-store rows in :data:`EVENT_COLUMNS`' order, as :meth:`add_events` stores
         events; the fast path for imports.
 
@@ -210,7 +216,8 @@ class EventStore(ABC):
         :func:`event_problem` may produce them (``read_acled_rows`` does). This
         default goes through :meth:`add_events`, so a store that does not write rows
         directly checks them all the same."""
-        return self.add_events((event_from_row(row) for row in rows), replace)
+        return self.add_events((event_from_row(row) for row in rows), replace,
+                               by=by, about=about)
 
     @abstractmethod
     def query(self, types=(), since=None, until=None, country=None, region=None, q=None,

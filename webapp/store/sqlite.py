@@ -18,6 +18,7 @@ from pathlib import Path
 
 from webapp.errors import FilterError, StoreError
 from webapp.models import Article, Event
+from webapp.store import audit
 from webapp.store.base import (EVENT_COLUMNS, READ_COLUMNS, EventStore, Filters,
                                event_from_row, event_rows, make_filters)
 
@@ -85,8 +86,43 @@ def _create_v1(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _add_accounts_v2(conn: sqlite3.Connection) -> None:
+    # Users, their API tokens and the audit trail live beside the events, so that one
+    # file (and one backup) holds everything, and an article and its audit row commit
+    # together. Passwords and tokens are stored as hashes only (webapp.store.accounts).
+    _run_script(conn, """
+        CREATE TABLE users (
+            id            INTEGER PRIMARY KEY,
+            name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            role          TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'admin')),
+            password_hash TEXT NOT NULL,
+            -- what a browser session names the user by: made anew with each new
+            -- password, which ends the sessions opened with the old one
+            login_key     TEXT NOT NULL UNIQUE,
+            created_at    TEXT NOT NULL
+        );
+        CREATE TABLE api_tokens (
+            id         INTEGER PRIMARY KEY,
+            user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            token_hash TEXT NOT NULL UNIQUE,
+            -- 'api': Authorization: Bearer; 'login': a one-time login link
+            kind       TEXT NOT NULL CHECK (kind IN ('api', 'login')),
+            created_at TEXT NOT NULL,
+            expires_at TEXT
+        );
+        CREATE INDEX api_tokens_user_id ON api_tokens(user_id);
+        CREATE TABLE audit (
+            id     INTEGER PRIMARY KEY,
+            at     TEXT NOT NULL,
+            who    TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}'
+        )
+    """)
+
+
 # version -> function bringing a file from version-1 to version. Append, never edit.
-MIGRATIONS = {1: _create_v1}
+MIGRATIONS = {1: _create_v1, 2: _add_accounts_v2}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 # article_hash is not stored twice: it comes from the article the event belongs to
@@ -228,7 +264,8 @@ class SQLiteStore(EventStore):
             raise StoreError(f"the event store {self.path} is closed")
         return self._conn
 
-    def add_article(self, article: Article, events: Iterable[Event]) -> bool:
+    def add_article(self, article: Article, events: Iterable[Event], *,
+                    by: str | None = None) -> bool:
         try:
             with self._transaction() as conn:
                 cur = conn.execute(
@@ -241,7 +278,12 @@ class SQLiteStore(EventStore):
                 if cur.rowcount == 0:
                     return False
                 article_id = cur.lastrowid
+                before = conn.total_changes
                 conn.executemany(_INSERT, event_rows(events, article_id))
+                if by is not None:
+                    audit.write(conn, by, "article.add", {
+                        "article": article.content_hash, "title": article.title[:80],
+                        "events": conn.total_changes - before})
         except sqlite3.IntegrityError as err:
             raise StoreError(f"article {article.title[:60]!r} not stored: {err} "
                              f"(an event id is already taken?)") from err
@@ -249,16 +291,22 @@ class SQLiteStore(EventStore):
             raise StoreError(f"article {article.title[:60]!r} not stored: {err}") from err
         return True
 
-    def add_events(self, events: Iterable[Event], replace: bool = False) -> int:
-        return self.add_rows(event_rows(events, None), replace)
+    def add_events(self, events: Iterable[Event], replace: bool = False, *,
+                   by: str | None = None, about: dict | None = None) -> int:
+        return self.add_rows(event_rows(events, None), replace, by=by, about=about)
 
-    def add_rows(self, rows: Iterable[tuple], replace: bool = False) -> int:
+    def add_rows(self, rows: Iterable[tuple], replace: bool = False, *,
+                 by: str | None = None, about: dict | None = None) -> int:
         sql = _INSERT + (_ON_CONFLICT_REPLACE if replace else _ON_CONFLICT_KEEP)
         try:
             with self._transaction() as conn:
                 before = conn.total_changes
                 _insert_many(conn, sql, rows)
-                return conn.total_changes - before
+                count = conn.total_changes - before
+                if by is not None:
+                    audit.write(conn, by, "events.import",
+                                {**(about or {}), "events": count, "replace": replace})
+                return count
         except sqlite3.Error as err:
             raise StoreError(f"events not stored, the store is unchanged: {err}") from err
 
@@ -288,6 +336,21 @@ class SQLiteStore(EventStore):
 
     def articles_count(self) -> int:
         return self._read("SELECT count(*) FROM articles", ())[0][0]
+
+    def record(self, who: str, action: str, detail: dict) -> None:
+        """Add an audit row for a change made outside the store's own writes."""
+        try:
+            with self._transaction() as conn:
+                audit.write(conn, who, action, detail)
+        except sqlite3.Error as err:
+            raise StoreError(f"the audit trail cannot be written: {err}") from err
+
+    def audit_trail(self, limit: int = 100) -> list[audit.AuditEntry]:
+        """The newest ``limit`` audit rows, newest first."""
+        try:
+            return audit.read(self._connection(), limit)
+        except sqlite3.Error as err:
+            raise StoreError(f"reading the audit trail failed: {err}") from err
 
     def _read(self, sql: str, params) -> list[tuple]:
         try:

@@ -15,8 +15,8 @@ Keys: ``DB`` (the SQLite event store; ``instance/briefing.sqlite``), ``INSTANCE_
 :func:`webapp.geocoder.make_geocoder`), ``GEOCODER`` (a ready geocoder object, for tests
 and embedding), ``MAP_LIMIT`` (events drawn on the page), ``MAX_ARTICLE_BYTES`` (a pasted
 article's text), ``MAX_CONTENT_LENGTH`` (a request's body), ``TITLE``,
-``SECRET_KEY`` (signs the session cookie that holds each browser's secret for the paste
-form's CSRF token, see :mod:`webapp.web.csrf`; when unset, a random key is made on the
+``SECRET_KEY`` (signs the session cookie that holds each browser's login and its
+secret for CSRF tokens, see :mod:`webapp.web.csrf`; when unset, a random key is made on the
 first start and kept in ``<instance>/secret_key``, mode 0600, so forms left open across
 a restart are still accepted; set it, e.g. ``BRIEFING_SECRET_KEY``, when several
 servers share the work or the instance folder is read-only), ``SNAPSHOT_BROWSER``
@@ -25,9 +25,11 @@ path; or a renderer object), ``SNAPSHOT_LIMIT`` (events in one picture),
 ``TRUSTED_HOSTS`` (the host names the server answers to, Flask's setting; by default
 the loopback names ``localhost`` and ``127.0.0.1``; a request naming any
 other ``Host`` is a 400; ``BRIEFING_TRUSTED_HOSTS`` takes a JSON list or names
-separated by commas; a leading dot takes in subdomains) and ``PUBLIC_URL`` (the map's
+separated by commas; a leading dot takes in subdomains), ``PUBLIC_URL`` (the map's
 address for other sites, used in the embed snippet; ``serve`` fills in the address it
-listens at when unset).
+listens at when unset) and
+``READ_ACCESS`` (``"public"``: anyone may read, ``"login"``: viewers and up; writing
+always needs an editor, see :mod:`webapp.web.auth`).
 
 One store connection per request (SQLite connections cannot cross threads), opened on
 first use and closed at the end of the request; one geocoder, one extractor and one
@@ -86,6 +88,7 @@ DEFAULTS = {  # and DB, INSTANCE_PATH: see create_app()
                            "application/javascript", "application/json",
                            "application/geo+json", "image/svg+xml", "font/ttf",
                            "application/vnd.ms-fontobject"],
+    "READ_ACCESS": "public",     # or "login": reading needs a login too (webapp.web.auth)
 }
 
 log = logging.getLogger(__name__)
@@ -109,9 +112,10 @@ def create_app(config: dict | None = None, *, instance_path=None) -> Flask:
     app.config["PUBLIC_URL"] = guards.public_url(app.config["PUBLIC_URL"])
     app.extensions["briefing"] = Services(app.config)
 
-    from webapp.web import api, csrf, snapshots, views
+    from webapp.web import api, auth, csrf, snapshots, views
 
     csrf.init_app(app)
+    auth.init_app(app)   # before anything that reads g.user (rate limits)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(snapshots.bp)

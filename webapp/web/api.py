@@ -17,6 +17,7 @@ from flask import (
     Blueprint,
     Response,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -25,7 +26,7 @@ from flask import (
 
 from webapp.errors import BadQueryError, FilterError
 from webapp.models import Article, vocabulary
-from webapp.web import FORM_TYPES, csrf, get_store, services
+from webapp.web import FORM_TYPES, auth, csrf, error_response, get_store, services
 from webapp.web import filters as webfilters
 
 bp = Blueprint("api", __name__)
@@ -155,6 +156,8 @@ def post_article():
     FeatureCollection (plus ``article`` and ``map_url``), or 200 ``{"duplicate": true}``
     when the same text is already stored. A form post (the paste page) is redirected to
     the map of the article's events, or shown the paste page again with the problem.
+    Needs an editor (:mod:`webapp.web.auth`): an API token, or the session cookie with
+    its CSRF token.
     """
     if request.mimetype in FORM_TYPES:
         return _post_form()
@@ -182,18 +185,9 @@ def post_article():
 
 
 def _post_form():
-    # A page elsewhere must not be able to post articles into an analyst's store
-    # through their browser: the form's token proves it was drawn by this server for
-    # this browser, and a browser's Origin/Referer naming another site is refused too.
-    # (JSON posts cannot be sent cross-site without a CORS preflight, never granted.)
-    if not _same_origin():
-        return _form_error("This form can only be sent from the briefing map's own "
-                           "paste page. Nothing was stored.", 403)
-    if not csrf.form_token_is_valid():
-        again = ("Choose the file again and send it." if _has_upload()
-                 else "Your text is kept below: send it again.")
-        return _form_error("This form has expired or did not come from the briefing "
-                           f"map's paste page, so nothing was stored. {again}", 403)
+    # Who may post, and that the form came from this server's paste page for this
+    # browser (its CSRF token, no foreign Origin), is settled by webapp.web.auth
+    # before this runs; a refused form is answered by _form_refused below.
     form = request.form
     upload = request.files.get("file")
     text = form.get("text", "")
@@ -218,6 +212,22 @@ def _post_form():
     return redirect(_map_url(article.content_hash, notice=notice), code=303)
 
 
+@auth.on_refusal("api.post_article")
+def _form_refused(problem: str):
+    if request.mimetype not in FORM_TYPES:   # a script's JSON body
+        return error_response(403, "This request carries no valid CSRF token (the "
+                                   f"{csrf.HEADER} header) or came from another site, so "
+                                   "nothing was stored. Scripts may use an API token "
+                                   "instead (Authorization: Bearer).")
+    if problem == "origin":
+        return _form_error("This form can only be sent from the briefing map's own "
+                           "paste page. Nothing was stored.", 403)
+    again = ("Choose the file again and send it." if _has_upload()
+             else "Your text is kept below: send it again.")
+    return _form_error("This form has expired or did not come from the briefing "
+                       f"map's paste page, so nothing was stored. {again}", 403)
+
+
 def _form_error(message: str, status: int = 400):
     if not _wants_html():
         return {"error": message}, status
@@ -235,21 +245,10 @@ def _wants_html() -> bool:
     return accept["text/html"] >= accept["application/json"]
 
 
-def _same_origin() -> bool:
-    origin = request.headers.get("Origin")
-    if origin is None or origin == "null":
-        referrer = request.headers.get("Referer")
-        if origin is None and not referrer:
-            return True  # not a browser, or one that hides both: the token decides
-        origin = referrer or ""
-    parts = urlsplit(origin)
-    return parts.scheme in ("http", "https") and parts.netloc == request.host
-
-
 def _store(article: Article) -> tuple[bool, list]:
     """(stored?, the events extracted) — nothing is stored for a duplicate."""
     found = services().extractor.events(article)
-    return get_store().add_article(article, found), found
+    return get_store().add_article(article, found, by=g.user.name), found
 
 
 def _map_url(content_hash: str, **extra) -> str:

@@ -1,4 +1,8 @@
-"""Synchroniser tokens for the server's own forms (the paste page).
+"""Synchroniser tokens for every write made with the session cookie: the server's own
+forms (the paste page, logging in and out) carry one in a hidden field, and scripts of
+the server's own pages send one in the ``X-CSRF-Token`` header (the paste page has it
+in ``<meta name="csrf-token">``). Writes with an API token (``Authorization: Bearer``)
+need none: no other site can make a browser send that header.
 
 Each browser gets a random secret, kept in Flask's signed session cookie (HttpOnly,
 SameSite=Lax, Secure when the request came over https). A form carries a token made
@@ -24,10 +28,11 @@ import tempfile
 import threading
 from pathlib import Path
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 
 FIELD = "csrf_token"           # the hidden field's name
+HEADER = "X-CSRF-Token"        # the same token, sent by a script with a JSON body
 KEY_FILE = "secret_key"        # in the instance folder
 _SESSION_KEY = "csrf_secret"
 _PURPOSE = b"briefing-map form token\x00"
@@ -80,6 +85,35 @@ def form_token_is_valid() -> bool:
     return token_is_valid(request.form.get(FIELD))
 
 
+def request_token_is_valid() -> bool:
+    """Whether this request carries a valid token, in the ``X-CSRF-Token`` header or
+    (for a form) in the hidden field."""
+    token = request.headers.get(HEADER)
+    if token is None and request.mimetype in ("application/x-www-form-urlencoded",
+                                              "multipart/form-data"):
+        token = request.form.get(FIELD)
+    return token_is_valid(token)
+
+
+def same_origin() -> bool:
+    """False when the browser says (Origin, else Referer) the request comes from
+    another site; True when it says this one, or says nothing (not a browser: the
+    token decides)."""
+    from urllib.parse import urlsplit
+
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":
+        referrer = request.headers.get("Referer")
+        if origin is None and not referrer:
+            return True
+        origin = referrer or ""
+    try:
+        parts = urlsplit(origin)
+    except ValueError:   # "https://[::1": not an address at all
+        return False
+    return parts.scheme in ("http", "https") and parts.netloc == request.host
+
+
 def _mac(secret: str, nonce: str) -> str:
     digest = hmac.new(secret.encode(), _PURPOSE + nonce.encode(), hashlib.sha256)
     return digest.hexdigest()
@@ -93,6 +127,13 @@ class _SessionCookie(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         configured = super().get_cookie_secure(app)
         return configured or (has_request_context() and request.is_secure)
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        # A write refused as cross-site arrived without the cookie (SameSite): a new
+        # cookie in its answer would replace the browser's own and log its user out.
+        if g.get("cross_site_write"):
+            return False
+        return super().should_set_cookie(app, session)
 
 
 _key_lock = threading.Lock()

@@ -24,6 +24,7 @@ from flask import (
 from webapp.models import vocabulary
 from webapp.web import filters as webfilters
 from webapp.web import get_store
+from webapp.web.auth import requires
 from webapp.web.api import matching_events, type_counts, vocabulary_with_counts
 
 bp = Blueprint("views", __name__)
@@ -95,13 +96,16 @@ def embed():
 
 
 @bp.get("/paste")
+@requires("editor")
 def paste():
-    """A form to paste or upload an article; it posts to ``/api/articles``."""
+    """A form to paste or upload an article; it posts to ``/api/articles``. For
+    editors: anyone else is sent to log in, or told their role is too low."""
     return render_template("paste.html", error=None, values={},
                            today=date.today().isoformat())
 
 
 @bp.get("/static/<prefix>/<path:filename>")
+@requires(None)   # the login page's too; nothing in them is the store's
 def assets(prefix: str, filename: str):
     """The map's scripts, styles and images, from the folders maps.asset_folders() names."""
     from webapp.assets import asset_folders
@@ -117,6 +121,7 @@ def assets(prefix: str, filename: str):
 
 
 @bp.get("/favicon.ico")
+@requires(None)
 def favicon():
     return "", 204
 
