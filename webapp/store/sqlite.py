@@ -85,8 +85,22 @@ def _create_v1(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _newest_first_v2(conn: sqlite3.Connection) -> None:
+    # Every listing is newest first (ORDER BY event_date DESC, event_id): indexes in
+    # that order let SQLite stop after the page's last row instead of sorting every
+    # match, and one on the country before the date answers the map's usual question,
+    # a country over some weeks. 100,000 events: one country's 90 days went from 60 ms
+    # to 4 ms, the newest event of all from 140 ms (a full scan) to 2 ms (bench/load.py).
+    _run_script(conn, """
+        DROP INDEX events_event_date;
+        DROP INDEX events_country_code;
+        CREATE INDEX events_newest ON events(event_date DESC, event_id);
+        CREATE INDEX events_country_newest ON events(country_code, event_date DESC, event_id)
+    """)
+
+
 # version -> function bringing a file from version-1 to version. Append, never edit.
-MIGRATIONS = {1: _create_v1}
+MIGRATIONS = {1: _create_v1, 2: _newest_first_v2}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 # article_hash is not stored twice: it comes from the article the event belongs to

@@ -1,0 +1,228 @@
+"""The server under load: slow clients, and many readers of a large store.
+
+Imports N synthetic ACLED rows (bench/import_rows.py's generator: six countries, 700
+days, every event type) into a fresh store, starts the real server
+(`python -m webapp serve`, its default waitress settings) and measures:
+  (a) slow    with 150 slow clients connected (a third silent, a third half a request
+              line, a third sending headers a byte every half second), the time a fresh
+              client (a new connection each time) waits for a filtered events page, 20
+              tries one after another; the same without the slow clients, to compare;
+  (b) readers 20 concurrent readers, each with its own keep-alive connection, asking
+              filtered pages of GET /api/events (country, dates, type, limit=100; the
+              filters vary per request) for --seconds; p50/p95/max of each answer.
+Targets: (a) <= 1 s; (b) p95 <= 300 ms.
+
+    .venv/bin/python bench/load.py [-n 100000] [--readers 20] [--seconds 20] [--threads 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import http.client
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from import_rows import synthetic_rows  # noqa: E402
+
+from webapp.interchange import ACLED_COLUMNS, read_acled_rows  # noqa: E402
+from webapp.store import SQLiteStore  # noqa: E402
+
+COUNTRIES = ["PS", "IL", "LB", "SY", "UA", "SD"]
+TYPES = ["Battles", "Explosions/Remote violence", "Violence against civilians", "Protests",
+         "Riots", "Strategic developments", "Air/drone strike", "Armed clash"]
+
+
+def make_store(path: Path, n: int) -> float:
+    csv_path = path.with_suffix(".csv")
+    with csv_path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=ACLED_COLUMNS)
+        writer.writeheader()
+        writer.writerows(synthetic_rows(n))
+    started = time.perf_counter()
+    with SQLiteStore(path) as store:
+        assert store.add_rows(read_acled_rows(csv_path), replace=True) == n
+    csv_path.unlink()
+    return time.perf_counter() - started
+
+
+def start_server(db: Path, threads: int):
+    env = {**os.environ, "BRIEFING_RATELIMIT_ENABLED": "false"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webapp", "serve", "--db", str(db), "--port", "0",
+         "--threads", str(threads)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    match = re.search(r"http://127\.0\.0\.1:(\d+)/", process.stdout.readline())
+    if not match:
+        process.kill()
+        sys.exit("the server did not start")
+    port = int(match.group(1))
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            get(port, "/api/types")
+            return process, port
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def get(port: int, path: str, timeout: float = 30, conn=None) -> float:
+    """Seconds until the whole answer to GET ``path`` is read."""
+    own = conn is None
+    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    started = time.perf_counter()
+    conn.request("GET", path)
+    response = conn.getresponse()
+    response.read()
+    took = time.perf_counter() - started
+    if own:
+        conn.close()
+    if response.status != 200:
+        raise RuntimeError(f"{path}: HTTP {response.status}")
+    return took
+
+
+def slow_clients(port: int, count: int = 150):
+    sockets = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(count)]
+    for sock in sockets[1::3]:
+        sock.sendall(b"GET /api/ty")
+    stop = threading.Event()
+
+    def drip():
+        header = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 10_000
+        for i in range(len(header)):
+            if stop.wait(0.5):
+                return
+            for sock in sockets[2::3]:
+                try:
+                    sock.send(header[i:i + 1])
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+
+    def close():
+        stop.set()
+        thread.join()
+        for sock in sockets:
+            sock.close()
+    return close
+
+
+def fresh_clients(port: int, rng: random.Random, tries: int = 20) -> list[float]:
+    waits = []
+    for _ in range(tries):
+        waits.append(get(port, filtered_page(rng), timeout=10))
+        time.sleep(0.1)
+    return waits
+
+
+def filtered_page(rng: random.Random) -> str:
+    start = rng.randrange(0, 600)
+    since = time.strftime("%Y-%m-%d", time.gmtime(1696636800 + start * 86400))
+    until = time.strftime("%Y-%m-%d", time.gmtime(1696636800 + (start + 90) * 86400))
+    from urllib.parse import urlencode
+
+    return "/api/events?" + urlencode({"country": rng.choice(COUNTRIES), "since": since,
+                                       "until": until, "type": rng.choice(TYPES),
+                                       "limit": 100})
+
+
+def readers(port: int, count: int, seconds: float) -> list[float]:
+    times: list[float] = []
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+
+    def read(seed: int):
+        rng = random.Random(seed)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        while time.perf_counter() < stop_at:
+            mine.append(get(port, filtered_page(rng), conn=conn))
+        conn.close()
+        with lock:
+            times.extend(mine)
+
+    threads = [threading.Thread(target=read, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return times
+
+
+def percentile(values: list[float], share: float) -> float:
+    return statistics.quantiles(values, n=100)[int(share * 100) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--rows", type=int, default=100_000)
+    parser.add_argument("--readers", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--threads", type=int, default=6, help="the server's --threads")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        db = Path(tmp) / "events.sqlite"
+        took = make_store(db, args.rows)
+        print(f"store: {args.rows:,} ACLED rows imported in {took:.1f} s")
+        process, port = start_server(db, args.threads)
+        try:
+            rng = random.Random(1)
+            sample = filtered_page(rng)
+            body = fetch(port, sample)
+            features = body.count(b'"type": "Feature"') or body.count(b'"type":"Feature"')
+            print(f"a filtered page, e.g. {sample}: {features} events, "
+                  f"{len(body) / 1024:.0f} kB")
+            quiet = fresh_clients(port, rng)
+            close = slow_clients(port)
+            try:
+                time.sleep(1)
+                waits = fresh_clients(port, rng)
+            finally:
+                close()
+            print(f"(a) 150 slow clients open: a fresh client answered in "
+                  f"median {statistics.median(waits) * 1000:.0f} ms, "
+                  f"max {max(waits) * 1000:.0f} ms (target <= 1 s); without them "
+                  f"median {statistics.median(quiet) * 1000:.0f} ms, "
+                  f"max {max(quiet) * 1000:.0f} ms")
+            times = readers(port, args.readers, args.seconds)
+            print(f"(b) {args.readers} concurrent readers, {len(times):,} filtered pages in "
+                  f"{args.seconds:g} s ({len(times) / args.seconds:.0f}/s): "
+                  f"p50 {percentile(times, 0.5) * 1000:.0f} ms, "
+                  f"p95 {percentile(times, 0.95) * 1000:.0f} ms, "
+                  f"max {max(times) * 1000:.0f} ms (target p95 <= 300 ms)")
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    print(f"machine: {os.cpu_count()} cores, load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+def fetch(port: int, path: str) -> bytes:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path)
+    body = conn.getresponse().read()
+    conn.close()
+    return body
+
+
+if __name__ == "__main__":
+    main()
