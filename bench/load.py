@@ -167,6 +167,12 @@ def readers(port: int, count: int, seconds: float) -> list[float]:
     return times
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the server process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], share: float) -> float:
     return statistics.quantiles(values, n=100)[int(share * 100) - 1]
 
@@ -203,9 +209,13 @@ def main() -> None:
                   f"max {max(waits) * 1000:.0f} ms (target <= 1 s); without them "
                   f"median {statistics.median(quiet) * 1000:.0f} ms, "
                   f"max {max(quiet) * 1000:.0f} ms")
+            cpu_before = server_cpu(process.pid)
             times = readers(port, args.readers, args.seconds)
+            cpu = server_cpu(process.pid) - cpu_before
             print(f"(b) {args.readers} concurrent readers, {len(times):,} filtered pages in "
-                  f"{args.seconds:g} s ({len(times) / args.seconds:.0f}/s): "
+                  f"{args.seconds:g} s ({len(times) / args.seconds:.0f}/s, server CPU "
+                  f"{cpu / len(times) * 1000:.1f} ms a page, {cpu / args.seconds:.2f} "
+                  f"cores): "
                   f"p50 {percentile(times, 0.5) * 1000:.0f} ms, "
                   f"p95 {percentile(times, 0.95) * 1000:.0f} ms, "
                   f"max {max(times) * 1000:.0f} ms (target p95 <= 300 ms)")
