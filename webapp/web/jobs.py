@@ -11,6 +11,8 @@ waiting, then 503 with Retry-After); each article's extraction is stopped after
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, current_app, redirect, render_template, url_for
 
 from webapp.errors import BriefingMapError
@@ -55,6 +57,7 @@ def submit_articles(articles: list[Article], map_urls: list[str]) -> Job:
     def work():
         with app.app_context():
             extractor = services().extractor   # loaded here, so each child inherits it
+            _warm(extractor)
             done = [_one(extractor, article, url, seconds)
                     for article, url in zip(articles, map_urls)]
         if len(done) == 1:
@@ -65,6 +68,21 @@ def submit_articles(articles: list[Article], map_urls: list[str]) -> Job:
                 "failed": sum(1 for d in done if "error" in d)}
 
     return runner().submit("article" if len(articles) == 1 else "batch", work)
+
+
+_warmed: set[int] = set()
+WARM_UP = Article(title="", text="Two people were killed in an air strike on Rafah, Gaza, "
+                                 "on Friday.\n", published=date(2024, 5, 3))
+
+
+def _warm(extractor) -> None:
+    """One short article extracted in this process first: the regions' lookup trees
+    are built on first use, and built here they are inherited by every child instead
+    of being built again in each (a 1.6 kB article took 0.7-0.95 s in a cold child,
+    0.34 s in a warm one)."""
+    if id(extractor) not in _warmed:
+        extractor.events(WARM_UP)
+        _warmed.add(id(extractor))
 
 
 def _one(extractor, article: Article, map_url: str, seconds: float) -> dict:
