@@ -10,6 +10,9 @@ days, every event type) into a fresh store, starts the real server
   (b) readers 20 concurrent readers, each with its own keep-alive connection, asking
               filtered pages of GET /api/events (country, dates, type, limit=100; the
               filters vary per request) for --seconds; p50/p95/max of each answer.
+  (c) job     the same readers for 10 s while a 256 kB article of news text
+              (bench/article_size.py's) is posted and extracted as a job: their
+              p50/p95, and the job's time.
 Targets: (a) <= 1 s; (b) p95 <= 300 ms.
 
     .venv/bin/python bench/load.py [-n 100000] [--readers 20] [--seconds 20] [--threads 6]
@@ -41,6 +44,7 @@ from import_rows import synthetic_rows  # noqa: E402
 from webapp.interchange import ACLED_COLUMNS, read_acled_rows  # noqa: E402
 from webapp.store import SQLiteStore  # noqa: E402
 
+LONG_ARTICLE = 256 * 1024
 COUNTRIES = ["PS", "IL", "LB", "SY", "UA", "SD"]
 TYPES = ["Battles", "Explosions/Remote violence", "Violence against civilians", "Protests",
          "Riots", "Strategic developments", "Air/drone strike", "Armed clash"]
@@ -167,6 +171,40 @@ def readers(port: int, count: int, seconds: float) -> list[float]:
     return times
 
 
+def post_long_article(port: int) -> str:
+    import json
+
+    from article_size import cut, news_text
+
+    text = cut(news_text(LONG_ARTICLE), LONG_ARTICLE)
+    body = json.dumps({"title": "Long", "text": text, "published": "2024-05-03"})
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("POST", "/api/articles", body, {"Content-Type": "application/json"})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    if response.status != 202:
+        raise RuntimeError(f"the long article was answered {response.status}, not 202")
+    return response.getheader("Location")
+
+
+def wait_for_job(port: int, status_url: str) -> dict:
+    import json
+
+    while True:
+        job = json.loads(fetch(port, status_url))
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.5)
+
+
+def job_seconds(job: dict) -> float:
+    from datetime import datetime
+
+    return (datetime.fromisoformat(job["finished"].rstrip("Z"))
+            - datetime.fromisoformat(job["created"].rstrip("Z"))).total_seconds()
+
+
 def server_cpu(pid: int) -> float:
     """CPU seconds (user + system) the server process has used so far (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -219,6 +257,15 @@ def main() -> None:
                   f"p50 {percentile(times, 0.5) * 1000:.0f} ms, "
                   f"p95 {percentile(times, 0.95) * 1000:.0f} ms, "
                   f"max {max(times) * 1000:.0f} ms (target p95 <= 300 ms)")
+            status_url = post_long_article(port)
+            times = readers(port, args.readers, 10)
+            job = wait_for_job(port, status_url)
+            outcome = (f"{job['result']['events']} events" if job["status"] == "done"
+                       else job["error"])
+            print(f"(c) {args.readers} readers while a {LONG_ARTICLE // 1024} kB article is "
+                  f"extracted as a job: p50 {percentile(times, 0.5) * 1000:.0f} ms, "
+                  f"p95 {percentile(times, 0.95) * 1000:.0f} ms; the job {job['status']} "
+                  f"({outcome}) in {job_seconds(job):.0f} s from queued to finished")
         finally:
             process.terminate()
             process.wait(timeout=10)
