@@ -1,15 +1,18 @@
 """150 slow clients must not lock anyone else out of the real server (waitress as
-`python -m webapp serve` runs it)."""
+`python -m webapp serve` runs it); forwarded addresses are believed from a configured
+proxy only."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -28,10 +31,11 @@ def empty_db(tmp_path):
     return path
 
 
-def start_server(db, *options):
+def start_server(db, *options, env=None):
     process = subprocess.Popen(
         [sys.executable, "-m", "webapp", "serve", "--db", str(db), "--port", "0", *options],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env={**os.environ, **(env or {})})
     line = process.stdout.readline()
     match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
     if not match:
@@ -129,5 +133,32 @@ def test_silent_connections_are_closed_after_the_channel_timeout(empty_db):
         assert sock.recv(1) == b""   # the server hung up on the silent client
         assert time.monotonic() - started < 5
         sock.close()
+    finally:
+        stop_server(process)
+
+
+def post_empty_article(port: int, forwarded_for: str) -> int:
+    """The status of a (refused) write as if from ``forwarded_for``: refused or not,
+    it counts against the sender's write limit."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/articles", data=b'{"text": ""}', method="POST",
+        headers={"Content-Type": "application/json", "X-Forwarded-For": forwarded_for})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+@pytest.mark.parametrize("trusted, second", [(False, 429), (True, 400)])
+def test_forwarded_addresses_count_only_from_the_trusted_proxy(empty_db, trusted, second):
+    options = ("--trusted-proxy", "127.0.0.1") if trusted else ()
+    process, port = start_server(empty_db, *options,
+                                 env={"BRIEFING_WRITE_RATE_LIMIT": "1/minute"})
+    try:
+        assert post_empty_article(port, "203.0.113.1") == 400   # the text is empty
+        # another client behind the proxy has its own count; a client claiming another
+        # address without a trusted proxy is still counted by its own address
+        assert post_empty_article(port, "203.0.113.2") == second
     finally:
         stop_server(process)
