@@ -72,7 +72,7 @@ DEFAULTS = {  # and DB, INSTANCE_PATH: see create_app()
     "WRITE_RATE_LIMIT": "30/minute",    # per user, else per address
     "SNAPSHOT_RATE_LIMIT": "20/minute",
     "RATELIMIT_STORAGE_URI": "memory://",
-    "SNAPSHOT_SLOTS": 2,                # snapshots in flight; past that, 503
+    "SNAPSHOT_SLOTS": 4,                # snapshots in flight (of serve's 6 threads); then 503
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     # Flask 3.1 limits form fields to 500 kB by default: a pasted article may be larger
     "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
