@@ -65,7 +65,7 @@ DEFAULTS = {  # and DB, INSTANCE_PATH: see create_app()
     "MAX_ARTICLE_BYTES": 256 * 1024,
     "ASYNC_ARTICLE_BYTES": 32 * 1024,   # longer texts (and batches) become jobs: 202
     "MAX_BATCH_ARTICLES": 50,
-    "ARTICLE_TIME_LIMIT": 30,           # seconds of extraction per article in a job
+    "ARTICLE_TIME_LIMIT": 60,           # seconds of extraction per article in a job
     "JOB_WORKERS": 1,                   # jobs running at once (each on its own core)
     "JOB_QUEUE": 8,                     # jobs waiting; past that, 503 with Retry-After
     "JOB_KEEP_SECONDS": 3600,           # finished jobs' status is kept this long
