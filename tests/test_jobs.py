@@ -136,6 +136,16 @@ def test_a_batch_is_one_job_and_each_article_is_stored(app, db):
     assert stored_articles(db) == 2
 
 
+def test_a_batch_of_one_is_still_a_batch(app, db):
+    client = app.test_client()
+    response = client.post("/api/articles", json=[{"title": "One", "text": SAMPLE}])
+    assert response.status_code == 202 and response.json["kind"] == "batch"
+    done = wait_for(client, response.headers["Location"])
+    assert [item["stored"] for item in done["result"]["articles"]] == [True]
+    page = client.get(response.json["page_url"])   # a list of the batch's articles
+    assert page.status_code == 200 and "Batch done" in page.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("batch, word", [
     ([], "1 to"), ([{"text": SAMPLE}, "not an object"], "article 2"),
     ([{"text": SAMPLE}, {"text": ""}], "article 2 of the batch: the article's text is empty"),

@@ -235,7 +235,7 @@ def _post_batch(items: list):
         except ArticleError as err:
             return {"error": f"article {number} of the batch: {err}"}, 400
     return jobs.accepted(jobs.submit_articles(
-        articles, [_map_url(a.content_hash) for a in articles]))
+        articles, [_map_url(a.content_hash) for a in articles], batch=True))
 
 
 def _form_error(message: str, status: int = 400):

@@ -49,8 +49,9 @@ def is_large(article: Article) -> bool:
     return len(article.text.encode("utf-8")) > current_app.config["ASYNC_ARTICLE_BYTES"]
 
 
-def submit_articles(articles: list[Article], map_urls: list[str]) -> Job:
-    """A job that extracts and stores ``articles`` one by one (each bounded in time)."""
+def submit_articles(articles: list[Article], map_urls: list[str], batch: bool = False) -> Job:
+    """A job that extracts and stores ``articles`` one by one (each bounded in time):
+    one article's result, or for a ``batch`` one entry per article."""
     app = current_app._get_current_object()
     seconds = app.config["ARTICLE_TIME_LIMIT"]
 
@@ -60,14 +61,14 @@ def submit_articles(articles: list[Article], map_urls: list[str]) -> Job:
             _warm(extractor)
             done = [_one(extractor, article, url, seconds)
                     for article, url in zip(articles, map_urls)]
-        if len(done) == 1:
+        if not batch:
             if "error" in done[0]:
                 raise BriefingMapError(done[0]["error"])
             return done[0]
         return {"articles": done, "stored": sum(1 for d in done if d.get("stored")),
                 "failed": sum(1 for d in done if "error" in d)}
 
-    return runner().submit("article" if len(articles) == 1 else "batch", work)
+    return runner().submit("batch" if batch else "article", work)
 
 
 _warmed: set[int] = set()
