@@ -465,6 +465,17 @@ def _first_admin(db: str, public_url: str) -> None:
                f"--db {db}")
 
 
+def _allow_open_files(needed: int) -> None:
+    """Raise this process's open-file limit towards ``needed`` (each connection is one),
+    as far as the hard limit allows: many systems start at 1,024."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 @main.command()
 @click.option("--db", type=click.Path(dir_okay=False), default=None,
               help="SQLite file holding the events (default: BRIEFING_DB, else "
@@ -473,24 +484,48 @@ def _first_admin(db: str, public_url: str) -> None:
               help="Address to listen on (0.0.0.0: every interface).")
 @click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True,
               help="Port to listen on (0: any free port).")
-@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Requests answered at once.")
+@click.option("--threads", type=click.IntRange(1, 64), default=6, show_default=True,
+              help="Requests answered at once (slow clients do not hold one: waitress "
+                   "reads and writes for them in its own loop).")
+@click.option("--connection-limit", type=click.IntRange(10, 10_000), default=1000,
+              show_default=True,
+              help="Open connections accepted at once, idle and slow ones included.")
+@click.option("--channel-timeout", type=click.IntRange(1, 3600), default=30,
+              show_default=True,
+              help="Seconds a connection may stay silent before it is closed.")
+@click.option("--cleanup-interval", type=click.IntRange(1, 3600), default=10,
+              show_default=True, help="Seconds between checks for silent connections.")
+@click.option("--trusted-proxy", default=None, metavar="ADDRESS",
+              help="The reverse proxy's address (e.g. 127.0.0.1): only its "
+                   "X-Forwarded-For and X-Forwarded-Proto headers are believed. None by "
+                   "default: no forwarded header is trusted.")
 @_one_line_errors
-def serve(db, host, port, threads):
+def serve(db, host, port, threads, connection_limit, channel_timeout, cleanup_interval,
+          trusted_proxy):
     """Serve the briefing map (the map page, the paste page and the JSON API).
 
     Configuration comes from instance/config.py and BRIEFING_* environment variables
-    (see webapp/web/__init__.py); --db overrides BRIEFING_DB.
+    (see webapp/web/__init__.py); --db overrides BRIEFING_DB. Behind nginx or another
+    reverse proxy, see README ("Limits, jobs and the reverse proxy").
     """
     from waitress import create_server
 
     from webapp.web import create_app
 
     app = create_app({"DB": db} if db else None)
+    _allow_open_files(connection_limit + 100)
+    options = dict(threads=threads, connection_limit=connection_limit,
+                   channel_timeout=channel_timeout, cleanup_interval=cleanup_interval,
+                   # poll(), not select(): select() cannot watch descriptors past 1024
+                   asyncore_use_poll=True)
+    if trusted_proxy:
+        options.update(trusted_proxy=trusted_proxy,
+                       trusted_proxy_headers={"x-forwarded-for", "x-forwarded-proto"},
+                       clear_untrusted_proxy_headers=True)
     try:
         # waitress reads a whole body before the app sees the request: its own limit,
         # the app's, turns a 50 MB body away as soon as its headers say so
-        server = create_server(app, host=host, port=port, threads=threads,
+        server = create_server(app, host=host, port=port, **options,
                                max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
     except OSError as err:
         raise click.ClickException(f"cannot listen on {host}:{port}: "
@@ -511,6 +546,7 @@ def serve(db, host, port, threads):
     finally:
         server.close()
         shared.close()
+        app.extensions["briefing_jobs"].shutdown()
 
 
 # The users and audit commands live in their own module; importing it registers them.

@@ -121,8 +121,26 @@ def _add_accounts_v2(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _newest_first_v3(conn: sqlite3.Connection) -> None:
+    # Every listing is newest first (ORDER BY event_date DESC, event_id): indexes in
+    # that order let SQLite stop after the page's last row instead of sorting every
+    # match, and one on the country before the date answers the map's usual question,
+    # a country over some weeks. They carry the columns the type and flag filters read,
+    # so rows that do not match are passed over in the index without reading the table.
+    # 100,000 events: one country's 90 days of one type went from 60 ms to 3 ms, the
+    # newest event of all from 140 ms (a full scan and sort) to 2 ms (bench/load.py).
+    _run_script(conn, """
+        DROP INDEX events_event_date;
+        DROP INDEX events_country_code;
+        CREATE INDEX events_newest ON events(event_date DESC, event_id, event_type,
+            sub_event_type, category, is_total, is_historical);
+        CREATE INDEX events_country_newest ON events(country_code, event_date DESC,
+            event_id, event_type, sub_event_type, category, is_total, is_historical)
+    """)
+
+
 # version -> function bringing a file from version-1 to version. Append, never edit.
-MIGRATIONS = {1: _create_v1, 2: _add_accounts_v2}
+MIGRATIONS = {1: _create_v1, 2: _add_accounts_v2, 3: _newest_first_v3}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 # article_hash is not stored twice: it comes from the article the event belongs to

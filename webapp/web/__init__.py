@@ -27,9 +27,14 @@ the loopback names ``localhost`` and ``127.0.0.1``; a request naming any
 other ``Host`` is a 400; ``BRIEFING_TRUSTED_HOSTS`` takes a JSON list or names
 separated by commas; a leading dot takes in subdomains), ``PUBLIC_URL`` (the map's
 address for other sites, used in the embed snippet; ``serve`` fills in the address it
-listens at when unset) and
+listens at when unset),
 ``READ_ACCESS`` (``"public"``: anyone may read, ``"login"``: viewers and up; writing
 always needs an editor, see :mod:`webapp.web.auth`).
+Long articles, batches, jobs and rate limits: ``ASYNC_ARTICLE_BYTES``,
+``MAX_BATCH_ARTICLES``, ``ARTICLE_TIME_LIMIT``, ``JOB_WORKERS``, ``JOB_QUEUE``,
+``JOB_KEEP_SECONDS`` (:mod:`webapp.web.jobs`), ``WRITE_RATE_LIMIT``,
+``SNAPSHOT_RATE_LIMIT``, ``RATELIMIT_STORAGE_URI``, ``SNAPSHOT_SLOTS``
+(:mod:`webapp.web.limits`).
 
 One store connection per request (SQLite connections cannot cross threads), opened on
 first use and closed at the end of the request; one geocoder, one extractor and one
@@ -65,7 +70,19 @@ DEFAULTS = {  # and DB, INSTANCE_PATH: see create_app()
     "GEOCODER": None,
     "GEOCODER_FALLBACK": None,
     "MAP_LIMIT": 2000,
-    "MAX_ARTICLE_BYTES": 1024 * 1024,
+    # Extraction takes ~15 ms per kB and grows faster past 512 kB (bench/article_size.py):
+    # 256 kB is a long report's worth, about 4 s of CPU.
+    "MAX_ARTICLE_BYTES": 256 * 1024,
+    "ASYNC_ARTICLE_BYTES": 32 * 1024,   # longer texts (and batches) become jobs: 202
+    "MAX_BATCH_ARTICLES": 50,
+    "ARTICLE_TIME_LIMIT": 60,           # seconds of extraction per article in a job
+    "JOB_WORKERS": 1,                   # jobs running at once (each on its own core)
+    "JOB_QUEUE": 8,                     # jobs waiting; past that, 503 with Retry-After
+    "JOB_KEEP_SECONDS": 3600,           # finished jobs' status is kept this long
+    "WRITE_RATE_LIMIT": "30/minute",    # per user, else per address
+    "SNAPSHOT_RATE_LIMIT": "20/minute",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "SNAPSHOT_SLOTS": 4,                # snapshots in flight (of serve's 6 threads); then 503
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     # Flask 3.1 limits form fields to 500 kB by default: a pasted article may be larger
     "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
@@ -112,13 +129,15 @@ def create_app(config: dict | None = None, *, instance_path=None) -> Flask:
     app.config["PUBLIC_URL"] = guards.public_url(app.config["PUBLIC_URL"])
     app.extensions["briefing"] = Services(app.config)
 
-    from webapp.web import api, auth, csrf, snapshots, views
+    from webapp.web import api, auth, csrf, jobs, limits, snapshots, views
 
     csrf.init_app(app)
     auth.init_app(app)   # before anything that reads g.user (rate limits)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(snapshots.bp)
+    jobs.init_app(app)
+    limits.init_app(app)   # last: it wraps the views registered above
     app.teardown_appcontext(_close_store)
     app.after_request(_security_headers)
     _register_error_handlers(app)

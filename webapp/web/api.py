@@ -26,7 +26,7 @@ from flask import (
 
 from webapp.errors import BadQueryError, FilterError
 from webapp.models import Article, vocabulary
-from webapp.web import FORM_TYPES, auth, csrf, error_response, get_store, services
+from webapp.web import FORM_TYPES, auth, csrf, error_response, get_store, jobs, services
 from webapp.web import filters as webfilters
 
 bp = Blueprint("api", __name__)
@@ -154,8 +154,11 @@ def post_article():
 
     JSON ``{"title", "text", "published", "url"}`` answers 201 with the events as a
     FeatureCollection (plus ``article`` and ``map_url``), or 200 ``{"duplicate": true}``
-    when the same text is already stored. A form post (the paste page) is redirected to
-    the map of the article's events, or shown the paste page again with the problem.
+    when the same text is already stored. A longer text (``ASYNC_ARTICLE_BYTES``) or a
+    JSON list of articles (a batch) is a job: 202 with its status URL in ``Location``
+    (:mod:`webapp.web.jobs`). A form post (the paste page) is redirected to the map of
+    the article's events (or to the job's page), or shown the paste page again with the
+    problem.
     Needs an editor (:mod:`webapp.web.auth`): an API token, or the session cookie with
     its CSRF token.
     """
@@ -165,6 +168,8 @@ def post_article():
         return {"error": "send the article as JSON (Content-Type: application/json) or "
                          "as a form"}, 415
     data = request.get_json(silent=True)
+    if isinstance(data, list):
+        return _post_batch(data)
     if not isinstance(data, dict):
         return {"error": "the body is not a JSON object like "
                          '{"title": ..., "text": ..., "published": "YYYY-MM-DD"}'}, 400
@@ -172,6 +177,8 @@ def post_article():
         article = make_article(data)
     except ArticleError as err:
         return {"error": str(err)}, 400
+    if jobs.is_large(article):
+        return jobs.accepted(jobs.submit_articles([article], [_map_url(article.content_hash)]))
     stored, found = _store(article)
     map_url = _map_url(article.content_hash)
     if not stored:
@@ -207,6 +214,9 @@ def _post_form():
         article = make_article(fields)
     except ArticleError as err:
         return _form_error(str(err))
+    if jobs.is_large(article):
+        job = jobs.submit_articles([article], [_map_url(article.content_hash)])
+        return redirect(url_for("jobs.page", job_id=job.id), code=303)
     stored, found = _store(article)
     notice = f"stored-{len(found)}" if stored else "duplicate"
     return redirect(_map_url(article.content_hash, notice=notice), code=303)
@@ -226,6 +236,24 @@ def _form_refused(problem: str):
              else "Your text is kept below: send it again.")
     return _form_error("This form has expired or did not come from the briefing "
                        f"map's paste page, so nothing was stored. {again}", 403)
+
+
+def _post_batch(items: list):
+    """A JSON list of articles: checked whole (one bad item refuses the batch, nothing
+    stored), then extracted and stored by a job (202)."""
+    most = current_app.config["MAX_BATCH_ARTICLES"]
+    if not items or len(items) > most:
+        return {"error": f"a batch holds 1 to {most} articles, not {len(items)}"}, 400
+    articles = []
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            return {"error": f"article {number} of the batch is not a JSON object"}, 400
+        try:
+            articles.append(make_article(item))
+        except ArticleError as err:
+            return {"error": f"article {number} of the batch: {err}"}, 400
+    return jobs.accepted(jobs.submit_articles(
+        articles, [_map_url(a.content_hash) for a in articles], batch=True))
 
 
 def _form_error(message: str, status: int = 400):

@@ -1,0 +1,46 @@
+"""Schema version 2: indexes in the listings' order (newest first), by country too."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+from webapp.store import SCHEMA_VERSION, SQLiteStore
+from conftest import make_event
+
+
+def plan(path, sql, params=()) -> str:
+    with sqlite3.connect(path) as conn:
+        return " ".join(row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+
+
+def test_a_version_1_store_gains_the_newest_first_indexes_and_keeps_its_events(tmp_path):
+    path = tmp_path / "events.sqlite"
+    with SQLiteStore(path) as store:
+        store.add_events([make_event("old-1", 31.3, 34.3, country_code="PS"),
+                          make_event("old-2", 33.3, 35.4, country_code="LB",
+                                     day=date(2024, 4, 1))])
+    with sqlite3.connect(path) as conn:   # back to the file version 1 wrote
+        conn.executescript("""
+            DROP INDEX events_newest;
+            DROP INDEX events_country_newest;
+            CREATE INDEX events_event_date ON events(event_date);
+            CREATE INDEX events_country_code ON events(country_code);
+            PRAGMA user_version = 1;
+        """)
+    with SQLiteStore(path) as store:
+        assert [e.event_id for e in store.query(country="LB")] == ["old-2"]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        names = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"events_newest", "events_country_newest"} <= names
+    assert not names & {"events_event_date", "events_country_code"}
+    # a country over some dates, newest first, is read from the index in range
+    query = ("SELECT event_id FROM events WHERE country_code = ? AND event_date >= ? "
+             "AND event_date <= ? ORDER BY event_date DESC, event_id LIMIT 100")
+    found = plan(path, query, ("PS", "2024-01-01", "2024-06-01"))
+    assert "events_country_newest (country_code=? AND event_date>? AND event_date<?)" in found
+    assert "TEMP B-TREE" not in found   # no sorting: read in order, stopped at the page
+    assert "TEMP B-TREE" not in plan(path, "SELECT event_id FROM events ORDER BY "
+                                           "event_date DESC, event_id LIMIT 1")
