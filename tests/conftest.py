@@ -86,3 +86,33 @@ def log_in(client, db, name=EDITOR):
     response = client.get(f"/login?token={token}")
     assert response.status_code == 303, response.get_data(as_text=True)[:300]
     return client
+
+
+def editor_client(app, db, name=EDITOR):
+    """A script's client for ``app``: the API token of the editor ``name`` (added to the
+    store at ``db`` when missing) as ``Authorization: Bearer``, no cookies."""
+    from webapp.errors import AccountError
+    from webapp.store import SQLiteStore
+    from webapp.store.accounts import Accounts
+
+    with SQLiteStore(db) as store:
+        accounts = Accounts(store)
+        try:
+            accounts.get(name)
+        except AccountError:
+            accounts.add(name, "editor", by="test")
+        token = accounts.make_token(name, by="test")
+    client = app.test_client(use_cookies=False)
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client
+
+
+def browser_client(app, db, name=EDITOR):
+    """A browser's client for ``app``, logged in as the editor ``name`` (a session
+    cookie), with the paste form's CSRF token: (client, token)."""
+    import re
+
+    editor_client(app, db, name)   # the user exists
+    client = log_in(app.test_client(), db, name)
+    html = client.get("/paste").get_data(as_text=True)
+    return client, re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import browser_client, editor_client
+
 from webapp.errors import BriefingMapError
 from webapp.jobs import JobRunner, JobsBusy, TimeLimitExceeded, run_in_child
 from webapp.store import SQLiteStore
@@ -68,7 +70,7 @@ def stored_articles(db) -> int:
 
 
 def test_a_long_article_is_a_job_with_a_status_url(app, db):
-    client = app.test_client()
+    client = editor_client(app, db)
     text = long_text()
     response = client.post("/api/articles", json={"title": "Long report", "text": text,
                                                   "published": "2024-05-03"})
@@ -92,16 +94,14 @@ def test_a_long_article_is_a_job_with_a_status_url(app, db):
         f"article={result['article']}&notice=stored-{result['events']}")
 
 
-def test_a_short_article_is_still_answered_at_once(app):
-    response = app.test_client().post("/api/articles", json={
+def test_a_short_article_is_still_answered_at_once(app, db):
+    response = editor_client(app, db).post("/api/articles", json={
         "title": "Short", "text": SAMPLE, "published": "2024-05-03"})
     assert response.status_code == 201 and response.json["features"]
 
 
-def test_the_paste_form_sends_a_long_article_to_a_page_that_waits_for_it(app):
-    client = app.test_client()
-    html = client.get("/paste").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+def test_the_paste_form_sends_a_long_article_to_a_page_that_waits_for_it(app, db):
+    client, token = browser_client(app, db)
     response = client.post("/api/articles", data={
         "csrf_token": token, "title": "Long report", "text": long_text(),
         "published": "2024-05-03", "url": ""}, headers={"Accept": "text/html"})
@@ -121,7 +121,7 @@ def test_the_paste_form_sends_a_long_article_to_a_page_that_waits_for_it(app):
 
 
 def test_a_batch_is_one_job_and_each_article_is_stored(app, db):
-    client = app.test_client()
+    client = editor_client(app, db)
     batch = [{"title": "One", "text": SAMPLE, "published": "2024-05-03"},
              {"title": "Two", "text": SAMPLE + "\n\nTwo people were killed in Tyre on "
                                                "Saturday.", "published": "2024-05-04"},
@@ -134,10 +134,13 @@ def test_a_batch_is_one_job_and_each_article_is_stored(app, db):
     assert [item["stored"] for item in items] == [True, True, False]
     assert items[2]["duplicate"] is True and done["result"]["stored"] == 2
     assert stored_articles(db) == 2
+    with SQLiteStore(db) as store:   # stored by the job's thread, in the poster's name
+        assert [entry.who for entry in store.audit_trail()
+                if entry.action == "article.add"] == ["ed", "ed"]
 
 
 def test_a_batch_of_one_is_still_a_batch(app, db):
-    client = app.test_client()
+    client = editor_client(app, db)
     response = client.post("/api/articles", json=[{"title": "One", "text": SAMPLE}])
     assert response.status_code == 202 and response.json["kind"] == "batch"
     done = wait_for(client, response.headers["Location"])
@@ -151,20 +154,20 @@ def test_a_batch_of_one_is_still_a_batch(app, db):
     ([{"text": SAMPLE}, {"text": ""}], "article 2 of the batch: the article's text is empty"),
 ])
 def test_a_bad_batch_is_refused_whole(app, db, batch, word):
-    response = app.test_client().post("/api/articles", json=batch)
+    response = editor_client(app, db).post("/api/articles", json=batch)
     assert response.status_code == 400 and word in response.json["error"]
     assert stored_articles(db) == 0
 
 
 def test_a_batch_over_the_limit_is_refused(db, geocoder, tmp_path):
-    client = make_app(db, geocoder, tmp_path, MAX_BATCH_ARTICLES=2).test_client()
+    client = editor_client(make_app(db, geocoder, tmp_path, MAX_BATCH_ARTICLES=2), db)
     response = client.post("/api/articles", json=[{"text": SAMPLE}] * 3)
     assert response.status_code == 400 and "1 to 2 articles" in response.json["error"]
 
 
 def test_an_article_over_its_time_limit_fails_clearly_and_stores_nothing(db, geocoder,
                                                                          tmp_path):
-    client = make_app(db, geocoder, tmp_path, ARTICLE_TIME_LIMIT=0.01).test_client()
+    client = editor_client(make_app(db, geocoder, tmp_path, ARTICLE_TIME_LIMIT=0.01), db)
     response = client.post("/api/articles", json={"text": long_text(128),
                                                   "published": "2024-05-03"})
     done = wait_for(client, response.headers["Location"])
@@ -180,7 +183,7 @@ def test_a_full_queue_is_503_with_retry_after_and_nothing_stored(db, geocoder, t
     runner = app.extensions["briefing_jobs"]
     held = [runner.submit("test", release.wait) for _ in range(2)]   # one running, one queued
     try:
-        client = app.test_client()
+        client = editor_client(app, db)
         response = client.post("/api/articles", json={"text": long_text()})
         assert response.status_code == 503
         assert int(response.headers["Retry-After"]) > 0
@@ -196,7 +199,7 @@ def test_a_full_queue_is_503_with_retry_after_and_nothing_stored(db, geocoder, t
             assert time.monotonic() < deadline
             time.sleep(0.05)
     # with the queue free again, the next long article is taken
-    assert app.test_client().post("/api/articles", json={"text": long_text()}).status_code == 202
+    assert client.post("/api/articles", json={"text": long_text()}).status_code == 202
 
 
 def test_an_unknown_job_is_a_404(app):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-from flask import g
+from conftest import browser_client, editor_client
 
 from webapp.store import SQLiteStore
 from webapp.web import create_app
@@ -43,7 +42,8 @@ def from_address(address: str) -> dict:
 
 
 def test_writes_past_the_limit_are_429_with_retry_after(db, geocoder, tmp_path):
-    client = make_app(db, geocoder, tmp_path, WRITE_RATE_LIMIT="2/minute").test_client()
+    app = make_app(db, geocoder, tmp_path, WRITE_RATE_LIMIT="2/minute")
+    client = editor_client(app, db)
     for n in range(2):
         assert client.post("/api/articles", json=article(n)).status_code == 201
     refused = client.post("/api/articles", json=article(2))
@@ -56,17 +56,16 @@ def test_writes_past_the_limit_are_429_with_retry_after(db, geocoder, tmp_path):
     # reading is not limited
     for _ in range(20):
         assert client.get("/api/types").status_code == 200
-    # another address has its own count
-    other = client.post("/api/articles", json=article(3), **from_address("10.0.0.7"))
+    # another editor has a count of their own
+    other = editor_client(app, db, "ana").post("/api/articles", json=article(3))
     assert other.status_code == 201
     assert articles_in(db) == 3
 
 
 def test_the_paste_form_over_the_limit_gets_a_page(db, geocoder, tmp_path):
-    client = make_app(db, geocoder, tmp_path, WRITE_RATE_LIMIT="1/minute").test_client()
+    client, token = browser_client(make_app(db, geocoder, tmp_path,
+                                            WRITE_RATE_LIMIT="1/minute"), db)
     for expected in (303, 429):
-        html = client.get("/paste").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
         response = client.post("/api/articles", data={"csrf_token": token, **article(expected)},
                                headers={"Accept": "text/html"})
         assert response.status_code == expected
@@ -77,24 +76,31 @@ def test_the_paste_form_over_the_limit_gets_a_page(db, geocoder, tmp_path):
 
 def test_logged_in_users_are_counted_by_name_not_address(db, geocoder, tmp_path):
     app = make_app(db, geocoder, tmp_path, WRITE_RATE_LIMIT="1/minute")
-
-    def log_in():   # as the login layer will: g.user set before the limits are checked
-        from flask import request
-        name = request.headers.get("X-Test-User")
-        if name:
-            g.user = SimpleNamespace(name=name, role="editor")
-
-    app.before_request_funcs.setdefault(None, []).insert(0, log_in)
-    client = app.test_client()
+    ana, ben = editor_client(app, db, "ana"), editor_client(app, db, "ben")
     same_address = from_address("10.0.0.1")
-    assert client.post("/api/articles", json=article(1), headers={"X-Test-User": "ana"},
-                       **same_address).status_code == 201
-    assert client.post("/api/articles", json=article(2), headers={"X-Test-User": "ben"},
-                       **same_address).status_code == 201
-    assert client.post("/api/articles", json=article(3), headers={"X-Test-User": "ana"},
-                       **from_address("10.0.0.2")).status_code == 429
-    # an anonymous client at the same address is counted apart from the users there
-    assert client.post("/api/articles", json=article(4), **same_address).status_code == 201
+    assert ana.post("/api/articles", json=article(1), **same_address).status_code == 201
+    assert ben.post("/api/articles", json=article(2), **same_address).status_code == 201
+    # ana's count follows her to another address
+    assert ana.post("/api/articles", json=article(3),
+                    **from_address("10.0.0.2")).status_code == 429
+    assert articles_in(db) == 2
+
+
+def test_password_guesses_are_limited_per_address(db, geocoder, tmp_path):
+    app = make_app(db, geocoder, tmp_path, LOGIN_RATE_LIMIT="3/minute")
+    editor_client(app, db)   # the user exists
+    client = app.test_client()
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+    def guess(password: str, address: str) -> int:
+        return client.post("/login", data={"name": "ed", "password": password,
+                                           "csrf_token": token},
+                           **from_address(address)).status_code
+
+    assert [guess(f"guess-{n}", "10.0.0.9") for n in range(4)] == [401, 401, 401, 429]
+    assert client.get("/login", **from_address("10.0.0.9")).status_code == 200  # the form
+    assert guess("another", "10.0.0.10") == 401   # another address may still try
 
 
 def test_snapshots_past_the_limit_are_429(db, geocoder, tmp_path):
@@ -122,7 +128,7 @@ def test_snapshots_in_flight_are_capped_with_503(db, geocoder, tmp_path):
 
 
 def test_limits_are_configurable_off(db, geocoder, tmp_path):
-    client = make_app(db, geocoder, tmp_path, WRITE_RATE_LIMIT="1/minute",
-                      RATELIMIT_ENABLED=False).test_client()
+    client = editor_client(make_app(db, geocoder, tmp_path, WRITE_RATE_LIMIT="1/minute",
+                                    RATELIMIT_ENABLED=False), db)
     for n in range(3):
         assert client.post("/api/articles", json=article(n)).status_code == 201

@@ -137,12 +137,12 @@ def test_silent_connections_are_closed_after_the_channel_timeout(empty_db):
         stop_server(process)
 
 
-def post_empty_article(port: int, forwarded_for: str) -> int:
-    """The status of a (refused) write as if from ``forwarded_for``: refused or not,
-    it counts against the sender's write limit."""
+def ask_bad_snapshot(port: int, forwarded_for: str) -> int:
+    """The status of a (refused) snapshot as if from ``forwarded_for``: refused or not,
+    it counts against the sender's snapshot limit, kept per address for readers."""
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/api/articles", data=b'{"text": ""}', method="POST",
-        headers={"Content-Type": "application/json", "X-Forwarded-For": forwarded_for})
+        f"http://127.0.0.1:{port}/snapshot.png?width=1",
+        headers={"X-Forwarded-For": forwarded_for})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status
@@ -154,11 +154,12 @@ def post_empty_article(port: int, forwarded_for: str) -> int:
 def test_forwarded_addresses_count_only_from_the_trusted_proxy(empty_db, trusted, second):
     options = ("--trusted-proxy", "127.0.0.1") if trusted else ()
     process, port = start_server(empty_db, *options,
-                                 env={"BRIEFING_WRITE_RATE_LIMIT": "1/minute"})
+                                 env={"BRIEFING_SNAPSHOT_RATE_LIMIT": "1/minute",
+                                      "BRIEFING_SNAPSHOT_BROWSER": "none"})
     try:
-        assert post_empty_article(port, "203.0.113.1") == 400   # the text is empty
+        assert ask_bad_snapshot(port, "203.0.113.1") == 400   # the width is too small
         # another client behind the proxy has its own count; a client claiming another
         # address without a trusted proxy is still counted by its own address
-        assert post_empty_article(port, "203.0.113.2") == second
+        assert ask_bad_snapshot(port, "203.0.113.2") == second
     finally:
         stop_server(process)

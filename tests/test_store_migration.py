@@ -1,4 +1,4 @@
-"""Schema version 2: indexes in the listings' order (newest first), by country too."""
+"""Schema version 3: indexes in the listings' order (newest first), by country too."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ def test_a_version_1_store_gains_the_newest_first_indexes_and_keeps_its_events(t
                                      day=date(2024, 4, 1))])
     with sqlite3.connect(path) as conn:   # back to the file version 1 wrote
         conn.executescript("""
+            DROP TABLE audit;
+            DROP TABLE api_tokens;
+            DROP TABLE users;
             DROP INDEX events_newest;
             DROP INDEX events_country_newest;
             CREATE INDEX events_event_date ON events(event_date);
@@ -31,7 +34,7 @@ def test_a_version_1_store_gains_the_newest_first_indexes_and_keeps_its_events(t
     with SQLiteStore(path) as store:
         assert [e.event_id for e in store.query(country="LB")] == ["old-2"]
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         names = {row[0] for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"events_newest", "events_country_newest"} <= names

@@ -33,7 +33,7 @@ always needs an editor, see :mod:`webapp.web.auth`).
 Long articles, batches, jobs and rate limits: ``ASYNC_ARTICLE_BYTES``,
 ``MAX_BATCH_ARTICLES``, ``ARTICLE_TIME_LIMIT``, ``JOB_WORKERS``, ``JOB_QUEUE``,
 ``JOB_KEEP_SECONDS`` (:mod:`webapp.web.jobs`), ``WRITE_RATE_LIMIT``,
-``SNAPSHOT_RATE_LIMIT``, ``RATELIMIT_STORAGE_URI``, ``SNAPSHOT_SLOTS``
+``SNAPSHOT_RATE_LIMIT``, ``LOGIN_RATE_LIMIT``, ``RATELIMIT_STORAGE_URI``, ``SNAPSHOT_SLOTS``
 (:mod:`webapp.web.limits`).
 
 One store connection per request (SQLite connections cannot cross threads), opened on
@@ -81,6 +81,7 @@ DEFAULTS = {  # and DB, INSTANCE_PATH: see create_app()
     "JOB_KEEP_SECONDS": 3600,           # finished jobs' status is kept this long
     "WRITE_RATE_LIMIT": "30/minute",    # per user, else per address
     "SNAPSHOT_RATE_LIMIT": "20/minute",
+    "LOGIN_RATE_LIMIT": "10/minute",    # password logins per address
     "RATELIMIT_STORAGE_URI": "memory://",
     "SNAPSHOT_SLOTS": 4,                # snapshots in flight (of serve's 6 threads); then 503
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,

@@ -4,7 +4,8 @@ Each client is counted by its user name when logged in (``flask.g.user.name``), 
 its address (``request.remote_addr``: behind a reverse proxy, make the proxy's address
 header trusted explicitly, see README). Limits are Flask-Limiter strings:
 ``WRITE_RATE_LIMIT`` (every ``POST /api/articles``: JSON, form and batch) and
-``SNAPSHOT_RATE_LIMIT`` (``GET /snapshot.png``); ``RATELIMIT_STORAGE_URI`` says where the
+``SNAPSHOT_RATE_LIMIT`` (``GET /snapshot.png``), ``LOGIN_RATE_LIMIT`` (password
+logins, ``POST /login``, by address); ``RATELIMIT_STORAGE_URI`` says where the
 counts are kept (``memory://`` by default: per process, lost on restart; e.g.
 ``redis://host:6379`` to share them between servers). ``RATELIMIT_ENABLED = False``
 turns them off. A client over its limit gets 429 with ``Retry-After``.
@@ -24,9 +25,12 @@ from flask_limiter import Limiter, RateLimitExceeded
 
 from webapp.web import error_response
 
-LIMITED = {  # endpoint -> the configuration key of its limit
-    "api.post_article": "WRITE_RATE_LIMIT",
-    "snapshots.png": "SNAPSHOT_RATE_LIMIT",
+LIMITED = {  # endpoint -> the configuration key of its limit, and the methods it counts
+    "api.post_article": ("WRITE_RATE_LIMIT", None),
+    "snapshots.png": ("SNAPSHOT_RATE_LIMIT", None),
+    # password guesses, each of which also costs the server a slow hash (by address:
+    # nobody is logged in yet); showing the form is not counted
+    "auth.login": ("LOGIN_RATE_LIMIT", ["POST"]),
 }
 SNAPSHOT_RETRY_AFTER = 5   # seconds: about one picture
 
@@ -44,10 +48,10 @@ def init_app(app) -> None:
     any before-request hook that sets ``g.user`` (the limits are checked in one)."""
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter = Limiter(client_key, app=app)
-    for endpoint, key in LIMITED.items():
+    for endpoint, (key, methods) in LIMITED.items():
         view = app.view_functions[endpoint]
         app.view_functions[endpoint] = limiter.limit(
-            lambda key=key: current_app.config[key])(view)
+            lambda key=key: current_app.config[key], methods=methods)(view)
     app.extensions["briefing_snapshot_slots"] = threading.BoundedSemaphore(
         app.config["SNAPSHOT_SLOTS"])
     app.before_request(_take_snapshot_slot)
@@ -56,10 +60,11 @@ def init_app(app) -> None:
     @app.errorhandler(RateLimitExceeded)
     def too_many(err: RateLimitExceeded):
         wait = _seconds_to_reset(limiter)
-        what = "snapshots" if request.endpoint == "snapshots.png" else "writes"
+        what = {"snapshots.png": "snapshots", "auth.login": "login attempts"}.get(
+            request.endpoint, "writes")
         response = current_app.make_response(error_response(
             429, f"Too many {what} from you ({err.description}): try again in "
-                 f"{wait} s." + ("" if what == "snapshots" else " Nothing was stored.")))
+                 f"{wait} s." + (" Nothing was stored." if what == "writes" else "")))
         response.headers["Retry-After"] = str(wait)
         return response
 

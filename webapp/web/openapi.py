@@ -51,6 +51,7 @@ def _document() -> dict:
             "/api/types": {"get": _types()},
             "/api/geocode": {"get": _geocode()},
             "/api/articles": {"post": _articles()},
+            "/api/jobs/{job_id}": {"get": _job()},
             "/api/openapi.json": {"get": _itself()},
             "/snapshot.png": {"get": _snapshot()},
         },
@@ -157,7 +158,7 @@ def _articles() -> dict:
         "properties": {
             "text": {"type": "string", "minLength": 1,
                      "description": "The report, headline on the first line unless a "
-                                    "title is given; at most MAX_ARTICLE_BYTES (1 MB) of "
+                                    "title is given; at most MAX_ARTICLE_BYTES (256 kB) of "
                                     "UTF-8, no NUL characters, no lone surrogates."},
             "title": {"type": ["string", "null"],
                       "description": f"Kept to {MAX_TITLE_CHARS} characters."},
@@ -184,7 +185,10 @@ def _articles() -> dict:
         "operationId": "postArticle",
         "security": [{"bearer": []}],
         "requestBody": {"required": True, "content": {
-            JSON: {"schema": article},
+            JSON: {"schema": {"oneOf": [article, {
+                "type": "array", "items": article, "minItems": 1,
+                "description": "A batch (at most MAX_BATCH_ARTICLES articles, 50 by "
+                               "default), stored by a job."}]}},
             "application/x-www-form-urlencoded": {"schema": form},
         }},
         "responses": {
@@ -202,7 +206,20 @@ def _articles() -> dict:
                 "properties": {"duplicate": {"const": True}, "article": _HASH,
                                "map_url": {"type": "string"}}},
                 "The same text is already stored: nothing was added"),
-            "303": {"description": "A form post was stored: see the article's map",
+            "202": {
+                "description": "A long article (over ASYNC_ARTICLE_BYTES, 32 kB) or a "
+                               "batch became a job: ask its status URL",
+                "headers": {"Location": {"description": "The job's status in the API",
+                                         "schema": {"type": "string"}},
+                            "Retry-After": {"schema": {"type": "string"}}},
+                "content": {JSON: {"schema": {"allOf": [
+                    {"$ref": "#/components/schemas/Job"},
+                    {"type": "object", "required": ["status_url", "page_url"],
+                     "properties": {"status_url": {"type": "string"},
+                                    "page_url": {"type": "string"}}}]}}},
+            },
+            "303": {"description": "A form post was stored (see the article's map) or "
+                                   "became a job (see its page)",
                     "headers": {"Location": {"schema": {"type": "string"}}}},
             "400": _error_or_page("The article cannot be taken as it is (empty text, a bad "
                                   "date or address, not a JSON object)."),
@@ -211,7 +228,27 @@ def _articles() -> dict:
                                   "form came without the paste page's token."),
             "413": _error_or_page("The request is larger than MAX_CONTENT_LENGTH (2 MB)."),
             "415": _error("The body is neither JSON nor a form."),
-            "429": _error("Too many writes: try again later."),
+            "429": _error_or_page("Too many writes from this user: try again after "
+                                  "Retry-After seconds."),
+            "503": _error_or_page("Too many jobs waiting: try again after Retry-After "
+                                  "seconds. Nothing was stored."),
+            **_server_errors(),
+        },
+    }
+
+
+def _job() -> dict:
+    return {
+        "summary": "The state of a job (a long article or a batch)",
+        "operationId": "job",
+        "parameters": [{"name": "job_id", "in": "path", "required": True,
+                        "schema": {"type": "string", "minLength": 1}}],
+        "responses": {
+            "200": _content(JSON, {"$ref": "#/components/schemas/Job"},
+                            "queued or running (ask again after Retry-After), done with "
+                            "its result, or failed with the reason"),
+            "404": _error("No such job: it finished over an hour ago, or the server has "
+                          "restarted since."),
             **_server_errors(),
         },
     }
@@ -247,6 +284,10 @@ def _snapshot() -> dict:
                     "content": {"image/png": {"schema": {"type": "string",
                                                          "format": "binary"}}}},
             "400": {"description": "A parameter is not acceptable (an error page)",
+                    "content": {HTML: {"schema": {"type": "string"}}}},
+            "429": {"description": "Too many snapshots from this address (an error page)",
+                    "content": {HTML: {"schema": {"type": "string"}}}},
+            "503": {"description": "Other snapshots are being drawn (an error page)",
                     "content": {HTML: {"schema": {"type": "string"}}}},
             "500": {"description": "The picture could not be made (an error page)",
                     "content": {HTML: {"schema": {"type": "string"}}}},
