@@ -63,8 +63,9 @@ def live_server(tmp_path_factory):
         store.add_article(Article(title="Strikes", text="Strikes on Rafah.",
                                   published=date(2024, 5, 9)), events)
     token = add_user(db, password=None)   # an editor's: posts reach the extractor
-    # limits high enough that generated cases reach the views, not the rate limiter
-    env = {**os.environ, "BRIEFING_SNAPSHOT_BROWSER": "none",
+    # limits high enough that generated cases reach the views, not the rate limiter or
+    # a full job queue (those answers, 429 and 503, have tests of their own)
+    env = {**os.environ, "BRIEFING_SNAPSHOT_BROWSER": "none", "BRIEFING_JOB_QUEUE": "1000",
            "BRIEFING_WRITE_RATE_LIMIT": "100000/minute",
            "BRIEFING_SNAPSHOT_RATE_LIMIT": "100000/minute",
            "BRIEFING_INSTANCE_PATH": str(ROOT / "instance")}
