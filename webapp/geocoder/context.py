@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
@@ -74,6 +75,9 @@ class Context:
     _share_cache: dict = field(default_factory=dict, repr=False, compare=False)
     dateline: tuple | None = None                      # (lat, lon, country_code)
     dateline_place: tuple | None = None                # see _dateline()
+    # `located` sorted by offset, for nearby(): [starts, rows, how many rows of located
+    # it covers]. Shared by the copies at() makes, which share `located` too.
+    _by_offset: list = field(default_factory=list, repr=False, compare=False)
 
     def add_vote(self, key: str, cc: str, weight: float) -> None:
         if cc:
@@ -121,9 +125,21 @@ class Context:
         of the name: "Paris" beside "France" is not the one in Kentucky."""
         if self.position is None:
             return frozenset(), frozenset()
-        hits = [(cc, a1) for start, key, cc, a1 in self.located
-                if key != exclude and abs(start - self.position) <= window]
+        hits = [(cc, a1) for start, key, cc, a1 in self._located_between(
+                self.position - window, self.position + window) if key != exclude]
         return frozenset(cc for cc, _ in hits), frozenset(h for h in hits if h[1])
+
+    def _located_between(self, lo: int, hi: int) -> list:
+        """The entries of ``located`` with lo <= offset <= hi. A text naming thousands
+        of places asks this for every mention, so it is a search in a sorted copy (plus
+        the few entries added since the copy was made), not a scan of them all."""
+        index, located = self._by_offset, self.located
+        if not index or len(located) - index[2] > 64 + index[2] // 8:
+            rows = sorted(located, key=lambda row: row[0])
+            index[:] = [[row[0] for row in rows], rows, len(located)]
+        starts, rows, covered = index
+        return (rows[bisect_left(starts, lo):bisect_right(starts, hi)]
+                + [row for row in located[covered:] if lo <= row[0] <= hi])
 
     def mention_distance(self, cc: str) -> float:
         """Characters between the name being resolved and the nearest mention of a
