@@ -158,7 +158,7 @@ def problems(events, article) -> list[str]:
             out.append(f"{e.event_id}: no event date")
         if e.span is None or not 0 <= e.span[0] < e.span[1] <= len(article.text):
             out.append(f"{e.event_id}: span {e.span} outside the text")
-        elif not e.notes.startswith(article.text[e.span[0]:e.span[0] + 20].strip()[:10]):
+        elif not e.notes or not article.text.startswith(e.notes.split()[0], e.span[0]):
             out.append(f"{e.event_id}: notes do not start at the span")
         try:
             for value in (e.notes, e.location, e.actor1, e.actor2, e.source):

@@ -110,6 +110,8 @@ def _from_json(text: str, path: Path) -> list[Article]:
         data = json.loads(text)
     except ValueError as err:
         raise IngestError(f"{path}: not valid JSON ({err})") from err
+    except RecursionError as err:  # "[[[[..." nested past the parser's depth
+        raise IngestError(f"{path}: not valid JSON (nested too deeply)") from err
     items = data if isinstance(data, list) else [data]
     articles = []
     for n, item in enumerate(items, 1):
@@ -118,11 +120,24 @@ def _from_json(text: str, path: Path) -> list[Article]:
             raise IngestError(f"{path}: item {n} has no \"text\"")
         title = item.get("title") if isinstance(item.get("title"), str) else ""
         body = item["text"]
+        if not _storable(title, body, str(item.get("url") or "")):
+            raise IngestError(f"{path}: item {n} is not valid Unicode (a lone surrogate "
+                              "escape such as \"\\ud800\")")
         full = f"{title}\n\n{body}" if title and not body.startswith(title) else body
         articles.append(Article(title=(title or body.strip().splitlines()[0])[:500],
                                 text=full, published=parse_date(item.get("published")),
                                 url=str(item.get("url") or ""), source=str(path)))
     return articles
+
+
+def _storable(*values: str) -> bool:
+    """False for text UTF-8 cannot encode: JSON's escapes can name a lone surrogate."""
+    try:
+        for value in values:
+            value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _from_feed(text: str, path: Path) -> list[Article]:
