@@ -26,7 +26,10 @@ from webapp.models import Article
 
 MAX_BYTES = 10 * 1024 * 1024
 SUFFIXES = {".txt", ".text", ".json", ".xml", ".rss", ".atom"}
-_TAG = re.compile(r"<[^>]+>")
+# An HTML tag inside a feed's text. Not "<" again inside: from each "<" the pattern then
+# reads only to the next one, so text of many "<" (escaped as "&lt;") is linear, not
+# quadratic (20,000 of them took 0.9 s; 200,000 would take about 90 s).
+_TAG = re.compile(r"<[^<>]+>")
 
 
 class IngestError(BriefingMapError):
