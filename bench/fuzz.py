@@ -55,7 +55,8 @@ FIGURES = ["at least 20", "two", "dozens of", "34,600", "1,000,000", "hundreds o
 DEATH = ["people were killed", "dead", "died", "soldiers", "civilians killed",
          "the death toll rose to", "have been killed in the war", "wounded"]
 ODD = ["\u0301", "\u0651\u064e", "غزة", "رفح", "עזה", "\u200b", "\u200d", "\u200f",
-       "\u202e", "\ufeff", "\x00", "\x07", "\x1b[31m", "\u2028", "\u0085", "\U0001F4A5", "Z\u0351\u0352\u0353\u0354", "\u00a0", "\t", "\r", "İ",
+       "\u202e", "\ufeff", "\x00", "\x07", "\x1b[31m", "\u2028", "\u0085", "\U0001F4A5",
+       "Z\u0351\u0352\u0353\u0354", "\u00a0", "\t", "\r", "İ",
        "ß", "ﬁ", "Ⅻ", "٣٤", "\u3000", "<b>", "&amp;", "\\u0000", "\u0600"]
 PUNCT = [".", "!", "?", ",", ";", ":", "--", "(", ")", "[", "]", "\"", "'", "’", "-",
          "...", "/", "—"]

@@ -38,7 +38,8 @@ _DIRECTION = (r"(?i:north|south|east|west|central|north-?east|north-?west|south-
 _EXPRESSIONS = [
     re.compile(rf"\b\d++(?:\.\d+)?+\s*+(?:km|kilometers|kilometres|miles)\s++{_DIRECTION}\s++"
                rf"of\s++{_CAP}"),
-    re.compile(rf"\b(?:the\s++)?{_CAP_BEFORE_DASH}\s*+[-–—/]\s*+{_CAP}\s++(?:border|frontier)\b"),
+    re.compile(rf"\b(?:the\s++)?{_CAP_BEFORE_DASH}\s*+[-–—/]\s*+{_CAP}\s++"
+               r"(?:border|frontier)\b"),
     re.compile(rf"\b(?:the\s++)?border\s++(?:with|between)\s++{_CAP}(?:\s++and\s++{_CAP})?"),
     re.compile(rf"\b(?:the\s++)?{_CAP}\s++border\b"),
     re.compile(rf"\b(?:far\s++)?{_DIRECTION}\s++{_CAP}"),
