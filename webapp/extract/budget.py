@@ -52,6 +52,8 @@ def check_text(*fields: str) -> None:
     """Raise :class:`UnreadableTextError` when a field holds a lone surrogate (text a
     JSON ``"\\ud800"`` escape can produce, which UTF-8 cannot encode)."""
     for name, value in zip(("title", "text", "url"), fields):
+        if not isinstance(value, str):
+            continue
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as err:
