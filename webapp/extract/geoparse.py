@@ -12,23 +12,37 @@ offset, so places named together pull each other's readings.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import replace
 
 from webapp.geocoder.context import TITLES, capitalised_mentions, mention_key
+from webapp.geocoder.offline import MAX_QUERY_CHARS
 from webapp.models import Toponym
 
-_CAP = r"[A-Z][\w'’.-]*(?:\s+(?:al|el|de|of|the)?\s*[A-Z][\w'’.-]*){0,3}"
+# A capitalised name of up to four words. Every quantifier here is bounded or possessive
+# (``*+``, ``{0,60}+``): a name's word is never longer than 60 characters, and
+# whitespace or a word, once read, is never given back, so adversarial text (thousands
+# of hyphenated capitals, long runs of spaces) is read in linear time, not
+# quadratic or worse. Giving back could never make a match here: what follows a word
+# is whitespace or the end, which no word character matches.
+_NAME_WORD = r"[A-Z][\w'’.-]{0,60}+"
+_CAP = rf"{_NAME_WORD}(?:\s++(?:(?:al|el|de|of|the)\s*+)?+{_NAME_WORD}){{0,3}}+"
+# The same, with its last word free to give back its end: "Israel-Lebanon" is read as
+# "Israel", then the dash of a "X-Y border".
+_CAP_BEFORE_DASH = (r"[A-Z][\w'’.-]{0,60}(?:\s++(?:(?:al|el|de|of|the)\s*+)?+"
+                    r"[A-Z][\w'’.-]{0,60}){0,3}")
 _DIRECTION = (r"(?i:north|south|east|west|central|north-?east|north-?west|south-?east|"
               r"south-?west)(?:ern)?")
 # Spatial expressions recognised whole; the geocoder parses their meaning.
 _EXPRESSIONS = [
-    re.compile(rf"\b\d+(?:\.\d+)?\s*(?:km|kilometers|kilometres|miles)\s+{_DIRECTION}\s+of\s+"
-               rf"{_CAP}"),
-    re.compile(rf"\b(?:the\s+)?{_CAP}\s*[-–—/]\s*{_CAP}\s+(?:border|frontier)\b"),
-    re.compile(rf"\b(?:the\s+)?border\s+(?:with|between)\s+{_CAP}(?:\s+and\s+{_CAP})?"),
-    re.compile(rf"\b(?:the\s+)?{_CAP}\s+border\b"),
-    re.compile(rf"\b(?:far\s+)?{_DIRECTION}\s+{_CAP}"),
+    re.compile(rf"\b\d++(?:\.\d+)?+\s*+(?:km|kilometers|kilometres|miles)\s++{_DIRECTION}\s++"
+               rf"of\s++{_CAP}"),
+    re.compile(rf"\b(?:the\s++)?{_CAP_BEFORE_DASH}\s*+[-–—/]\s*+{_CAP}\s++"
+               r"(?:border|frontier)\b"),
+    re.compile(rf"\b(?:the\s++)?border\s++(?:with|between)\s++{_CAP}(?:\s++and\s++{_CAP})?"),
+    re.compile(rf"\b(?:the\s++)?{_CAP}\s++border\b"),
+    re.compile(rf"\b(?:far\s++)?{_DIRECTION}\s++{_CAP}"),
 ]
 # Words that make the state or county before them the seat of an institution ("Kentucky
 # State Police", "Queensland Police Service", "Metcalfe County Sheriff's Office"): the
@@ -39,7 +53,7 @@ _INSTITUTIONS = frozenset(
     "service office emergency legislature assembly parliament senate provincial regional "
     "authority municipality district".split()
 )
-_NEXT_WORD = re.compile(r"[ \t]+([A-Z][\w'’]*)")
+_NEXT_WORD = re.compile(r"[ \t]++([A-Z][\w'’]*+)")
 # A full stop after a word of four letters or more, then a space: not "St." or "U.S."
 _SENTENCE_BREAK = re.compile(r"(?<=[A-Za-z]{4})\.\s")
 _SENTENCE_START = re.compile(r"(?:^|[.!?\n][\"'”’)]?\s*|\n)$")
@@ -53,19 +67,30 @@ class Geoparser:
         self.geocoder = geocoder
         self.gaz = geocoder.gaz
 
-    def toponyms(self, text: str) -> list[Toponym]:
-        """Every place mention in ``text`` with its resolution, in text order."""
-        ctx = self.geocoder.context(text)
+    def toponyms(self, text: str, check=None) -> list[Toponym]:
+        """Every place mention in ``text`` with its resolution, in text order.
+
+        ``check``, when given, is called between steps and may raise to stop the work
+        (see :class:`webapp.extract.budget.Budget`)."""
+        check = check or _no_check
+        ctx = self.geocoder.context(text, check=check)
         found: list[Toponym] = []
         taken: list[tuple[int, int]] = []
         for start, end in self._expressions(text):
+            check()
+            if len(" ".join(text[start:end].split())) > MAX_QUERY_CHARS:
+                continue  # no place's name is that long (and the geocoder refuses it)
             top = self._resolve(text, start, end, ctx, expression=True)
             if top is not None:
                 found.append(top)
                 taken.append((start, end))
         lowercase_words = set(re.findall(r"\b[a-z][a-z'-]+\b", text))
-        for m in capitalised_mentions(text, self.gaz):
-            if any(s <= m.start < e for s, e in taken) or not self._plausible(m):
+        taken.sort()
+        taken_starts = [s for s, _ in taken]
+        for m in capitalised_mentions(text, self.gaz, check):
+            check()
+            k = bisect_right(taken_starts, m.start) - 1  # expressions never overlap
+            if (k >= 0 and m.start < taken[k][1]) or not self._plausible(m):
                 continue
             # "More than 34,000 ...": a word the text also writes in lower case is an
             # ordinary word capitalised at a sentence start, unless it names a country.
@@ -124,6 +149,10 @@ class Geoparser:
                        country_code=raw["country_code"], admin1=raw["admin1"],
                        kind=raw["kind"], geo_precision=raw["geo_precision"],
                        source=raw["source"], geometry=raw["geometry"], weak=weak)
+
+
+def _no_check() -> None:
+    pass
 
 
 def _before_institution(text: str, end: int) -> bool:

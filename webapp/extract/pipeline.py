@@ -5,15 +5,22 @@ Each sentence that reports something happening becomes an event: typed
 neighbours'), with actors (:mod:`.actors`) and deaths (:mod:`.fatalities`). Mentions of
 one event spread over several sentences are merged; running totals and history are
 kept but flagged.
+
+Untrusted articles (posted to the server) are read under a time limit: ``time_limit``
+seconds, per call or for the extractor; past it, :class:`~.budget.ExtractionTimeout`
+is raised and nothing is returned (no partial result). Text that is not valid Unicode
+is refused with :class:`~.budget.UnreadableTextError`. Both are BriefingMapErrors.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import replace
 from datetime import date
 
 from webapp.extract.actors import find_actors
+from webapp.extract.budget import Budget, check_text
 from webapp.extract.classify import classify
 from webapp.extract.dates import resolve_date
 from webapp.extract.fatalities import count_fatalities
@@ -28,17 +35,27 @@ _LOCATIVE = re.compile(r"\b(?:in|at|on|near|to|into|inside|across|along|outside|
                        re.IGNORECASE)
 _BORDER_WORD = re.compile(r"\b(?:border|cross-border|frontier)\b", re.IGNORECASE)
 _NEIGHBOUR_PARAGRAPHS = 3  # how far back a sentence without a place looks for one
+# _LOCATIVE reads this far back from a place name (its longest form, "towards an area
+# of", is far shorter): a long sentence full of names stays linear, not quadratic.
+_LOCATIVE_REACH = 80
 
 
 class Extractor:
-    def __init__(self, geocoder, regions=None):
+    def __init__(self, geocoder, regions=None, time_limit: float | None = None):
         self.geocoder = geocoder
         self.geoparser = Geoparser(geocoder)
         self.regions = regions
+        self.time_limit = time_limit  # seconds per article; None: no limit
 
-    def events(self, article: Article, published: date | None = None) -> list[Event]:
+    def events(self, article: Article, published: date | None = None, *,
+               time_limit: float | None = None) -> list[Event]:
+        """The article's events. ``time_limit`` (seconds, else the extractor's) bounds
+        the work: past it, ExtractionTimeout is raised and nothing is returned."""
+        check_text(article.title, article.text, article.url)
+        budget = Budget(time_limit if time_limit is not None else self.time_limit)
         published = published or article.published
-        toponyms = self.geoparser.toponyms(article.text)
+        toponyms = self.geoparser.toponyms(article.text, check=budget.checker)
+        starts = [t.start for t in toponyms]
         sentences = split(article.text)
         if sentences and sentences[0].text == article.title.strip():
             sentences = sentences[1:]  # the headline sums up the story: not an event
@@ -46,7 +63,9 @@ class Extractor:
         previous_place: tuple[Toponym | None, int] = (None, -99)
         last_paragraph = -99
         for sentence in sentences:
-            inside = [t for t in toponyms if sentence.start <= t.start < sentence.end]
+            budget.check()
+            inside = toponyms[bisect_left(starts, sentence.start):
+                              bisect_left(starts, sentence.end)]
             place = self._place(sentence, inside)
             found = classify(sentence.text)
             if found is None:
@@ -85,8 +104,8 @@ class Extractor:
         their shared border."""
         strong = [t for t in inside if not t.weak]
         for t in strong:
-            before = sentence.text[:t.start - sentence.start]
-            if _LOCATIVE.search(before):
+            at = t.start - sentence.start
+            if _LOCATIVE.search(sentence.text, max(0, at - _LOCATIVE_REACH), at):
                 return t
         if _BORDER_WORD.search(sentence.text) and not any(t.kind == "border" for t in inside):
             border = self._border_between(sentence, inside)

@@ -4,6 +4,10 @@ Wire copy is regular enough for rules: a sentence ends at . ! or ? followed by s
 and a capital letter or an opening quote, except after abbreviations news writes with
 a full stop ("Oct. 7", "U.S.", "Gen.", "Mr."). Line breaks always end a sentence, so
 the headline and the dateline stay apart from the body.
+
+A "sentence" longer than :data:`MAX_SENTENCE_CHARS` is not prose (a table, a list, text
+without punctuation): it is cut into pieces of at most that length, at a space where
+there is one, so that the rules run on each sentence cost a bounded time.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ _ABBREVIATIONS = frozenset(
     "jan feb mar apr jun jul aug sep sept oct nov dec mr mrs ms dr gen lt col maj capt sgt "
     "sen rep gov st mt ft vs etc inc corp co ltd jr sr prof rev dept est approx".split()
 )
-_END = re.compile(r"([.!?][\"'”’)]*)\s+(?=[\"“'‘(]?[A-Z0-9])")
+_END = re.compile(r"([.!?][\"'”’)]*+)\s++(?=[\"“'‘(]?[A-Z0-9])")
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)[.!?]?[\"'”’)]*\s*$")
+_LONGEST_ABBREVIATION = max(map(len, _ABBREVIATIONS))
+MAX_SENTENCE_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,10 @@ def split(text: str) -> list[Sentence]:
 def _split_line(line: str, offset: int, paragraph: int, out: list[Sentence]) -> None:
     start = 0
     for m in _END.finditer(line):
-        word = re.search(r"([A-Za-z]+)[.!?]?[\"'”’)]*\s*$", line[start:m.end()])
+        # The word before the stop; a few letters suffice to tell an abbreviation, and
+        # reading back no further keeps a line of many stops linear, not quadratic.
+        lookback = max(start, m.start() - _LONGEST_ABBREVIATION - 2)
+        word = _WORD_BEFORE.search(line, lookback, m.end())
         token = word.group(1).lower() if word else ""
         if line[m.start()] == "." and (token in _ABBREVIATIONS or len(token) == 1):
             continue  # "Oct. 7", "U.S. officials", "J. Smith"
@@ -57,6 +67,17 @@ def _add(line, start, end, offset, paragraph, out) -> None:
     chunk = line[start:end]
     lead = len(chunk) - len(chunk.lstrip())
     chunk = chunk.strip()
+    s = offset + start + lead
+    while len(chunk) > MAX_SENTENCE_CHARS:
+        cut = max(chunk.rfind(" ", 0, MAX_SENTENCE_CHARS),
+                  chunk.rfind("\t", 0, MAX_SENTENCE_CHARS))
+        if cut < MAX_SENTENCE_CHARS // 2:
+            cut = MAX_SENTENCE_CHARS  # no space near the limit: cut inside the word
+        piece = chunk[:cut].rstrip()
+        if piece:
+            out.append(Sentence(piece, s, s + len(piece), paragraph))
+        rest = chunk[cut:]
+        s += cut + len(rest) - len(rest.lstrip())
+        chunk = rest.strip()
     if chunk:
-        s = offset + start + lead
         out.append(Sentence(chunk, s, s + len(chunk), paragraph))

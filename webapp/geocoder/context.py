@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+import threading
+from bisect import bisect_left, bisect_right
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -74,6 +75,9 @@ class Context:
     _share_cache: dict = field(default_factory=dict, repr=False, compare=False)
     dateline: tuple | None = None                      # (lat, lon, country_code)
     dateline_place: tuple | None = None                # see _dateline()
+    # `located` sorted by offset, for nearby(): [starts, rows, how many rows of located
+    # it covers]. Shared by the copies at() makes, which share `located` too.
+    _by_offset: list = field(default_factory=list, repr=False, compare=False)
 
     def add_vote(self, key: str, cc: str, weight: float) -> None:
         if cc:
@@ -121,9 +125,21 @@ class Context:
         of the name: "Paris" beside "France" is not the one in Kentucky."""
         if self.position is None:
             return frozenset(), frozenset()
-        hits = [(cc, a1) for start, key, cc, a1 in self.located
-                if key != exclude and abs(start - self.position) <= window]
+        hits = [(cc, a1) for start, key, cc, a1 in self._located_between(
+                self.position - window, self.position + window) if key != exclude]
         return frozenset(cc for cc, _ in hits), frozenset(h for h in hits if h[1])
+
+    def _located_between(self, lo: int, hi: int) -> list:
+        """The entries of ``located`` with lo <= offset <= hi. A text naming thousands
+        of places asks this for every mention, so it is a search in a sorted copy (plus
+        the few entries added since the copy was made), not a scan of them all."""
+        index, located = self._by_offset, self.located
+        if not index or len(located) - index[2] > 64 + index[2] // 8:
+            rows = sorted(located, key=lambda row: row[0])
+            index[:] = [[row[0] for row in rows], rows, len(located)]
+        starts, rows, covered = index
+        return (rows[bisect_left(starts, lo):bisect_right(starts, hi)]
+                + [row for row in located[covered:] if lo <= row[0] <= hi])
 
     def mention_distance(self, cc: str) -> float:
         """Characters between the name being resolved and the nearest mention of a
@@ -168,17 +184,21 @@ def mention_key(surface: str) -> str:
     return exact_key(_POSSESSIVE.sub("", surface))
 
 
-def capitalised_mentions(text: str, gaz):
+def capitalised_mentions(text: str, gaz, check=None):
     """Capitalised phrases of up to five words that the gazetteer knows, as Mentions
     (and the places inside hyphenated words, see :func:`_compound_parts`).
 
     Longest match wins; a phrase never starts with a stop word. Matching capitalised
     n-grams against the name index finds what an automaton over all 500,000 names would
     find in news text, without a second index to build and cache.
+
+    ``check``, when given, is called every few hundred words and may raise to stop.
     """
     words = list(_WORD.finditer(text))
     i = 0
     while i < len(words):
+        if check is not None and i % 256 == 0:
+            check()
         w = _POSSESSIVE.sub("", words[i].group().rstrip("."))
         if not (w[:1].isupper() or _ARTICLE_NAME.match(w)) or w.lower() in _STOPWORDS:
             yield from _compound_parts(text, words, i, gaz)
@@ -259,18 +279,19 @@ def _in_name_run(text: str, before, after) -> bool:
     return next_is_name or prev_is_name
 
 
-def build_context(text: str, gaz, rank=None) -> Context:
+def build_context(text: str, gaz, rank=None, check=None) -> Context:
     """Read a text's place evidence.
 
     First pass: countries, demonyms, admin-1 areas and places whose reading is clear
     from importance alone. Second pass (when ``rank`` is given: a function
     ``rank(key, ctx) -> (record id, margin)``): the ambiguous names, resolved against
-    the first pass, add weaker votes and anchors of their own.
+    the first pass, add weaker votes and anchors of their own. ``check``, when given,
+    is called between steps and may raise to stop the reading.
     """
     ctx = Context()
     anchors: dict[str, int] = {}
     ambiguous: dict[str, list[int]] = {}
-    for start, _end, key, in_run, _previous in capitalised_mentions(text, gaz):
+    for start, _end, key, in_run, _previous in capitalised_mentions(text, gaz, check):
         if key in gaz.demonyms:
             ctx.add_vote(key, gaz.demonyms[key], 0.7)
             ctx.located.append((start, key, gaz.demonyms[key], ""))
@@ -304,6 +325,8 @@ def build_context(text: str, gaz, rank=None) -> Context:
                            "admin1": Counter(ctx.admin1)})
         _set_anchors(first, gaz, anchors)
         for key, starts in ambiguous.items():
+            if check is not None:
+                check()
             best, margin = rank(key, first)
             if best is None or margin < 1.0:
                 continue
@@ -370,7 +393,23 @@ class ContextCache:
     """Contexts of recently seen texts, so a batch over one article reads it once."""
 
     def __init__(self, gaz, rank=None, size: int = 1024):
-        self._build = lru_cache(maxsize=size)(lambda text: build_context(text, gaz, rank))
+        self._gaz, self._rank, self._size = gaz, rank, size
+        self._contexts: OrderedDict[str, Context] = OrderedDict()
+        self._lock = threading.Lock()
 
-    def get(self, text: str | None) -> Context:
-        return self._build(text) if text else EMPTY
+    def get(self, text: str | None, check=None) -> Context:
+        """The context of ``text``; ``check`` is passed to :func:`build_context` when the
+        text is new (a reading it stops is not kept)."""
+        if not text:
+            return EMPTY
+        with self._lock:
+            ctx = self._contexts.get(text)
+            if ctx is not None:
+                self._contexts.move_to_end(text)
+                return ctx
+        ctx = build_context(text, self._gaz, self._rank, check)
+        with self._lock:
+            self._contexts[text] = ctx
+            while len(self._contexts) > self._size:
+                self._contexts.popitem(last=False)
+        return ctx

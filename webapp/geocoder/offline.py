@@ -74,9 +74,10 @@ class OfflineGeocoder:
             cached = self._geojson_cache[i] = _geojson(self.gaz.geometry(i))
         return cached
 
-    def context(self, text: str | None) -> Context:
-        """The prepared context of a text, to reuse across many queries."""
-        return self._contexts.get(text)
+    def context(self, text: str | None, check=None) -> Context:
+        """The prepared context of a text, to reuse across many queries; ``check``,
+        when given, is called while a new text is read and may raise to stop it."""
+        return self._contexts.get(text, check)
 
     # -- resolution ---------------------------------------------------------------
     def _resolve(self, q: str, ctx: Context, allowed: set) -> list:
