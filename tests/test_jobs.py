@@ -100,6 +100,18 @@ def test_a_short_article_is_still_answered_at_once(app, db):
     assert response.status_code == 201 and response.json["features"]
 
 
+def test_a_short_article_read_past_the_request_time_limit_is_422_and_stores_nothing(
+        db, geocoder, tmp_path):
+    # a text read while the client waits is bounded too: a thread is not held for it
+    client = editor_client(make_app(db, geocoder, tmp_path, REQUEST_TIME_LIMIT=0.001), db)
+    response = client.post("/api/articles", json={"title": "Short", "text": SAMPLE,
+                                                  "published": "2024-05-03"})
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert "longer than 0.001 s" in response.json["error"]
+    assert "Nothing was stored" in response.json["error"]
+    assert stored_articles(db) == 0
+
+
 def test_the_paste_form_sends_a_long_article_to_a_page_that_waits_for_it(app, db):
     client, token = browser_client(app, db)
     response = client.post("/api/articles", data={

@@ -31,7 +31,7 @@ listens at when unset),
 ``READ_ACCESS`` (``"public"``: anyone may read, ``"login"``: viewers and up; writing
 always needs an editor, see :mod:`webapp.web.auth`).
 Long articles, batches, jobs and rate limits: ``ASYNC_ARTICLE_BYTES``,
-``MAX_BATCH_ARTICLES``, ``ARTICLE_TIME_LIMIT``, ``JOB_WORKERS``, ``JOB_QUEUE``,
+``MAX_BATCH_ARTICLES``, ``ARTICLE_TIME_LIMIT``, ``REQUEST_TIME_LIMIT``, ``JOB_WORKERS``, ``JOB_QUEUE``,
 ``JOB_KEEP_SECONDS`` (:mod:`webapp.web.jobs`), ``WRITE_RATE_LIMIT``,
 ``SNAPSHOT_RATE_LIMIT``, ``LOGIN_RATE_LIMIT``, ``RATELIMIT_STORAGE_URI``, ``SNAPSHOT_SLOTS``
 (:mod:`webapp.web.limits`).
@@ -60,6 +60,7 @@ from webapp.errors import (
     GeocoderServiceError,
     StoreError,
 )
+from webapp.extract.budget import ExtractionTimeout, UnreadableTextError
 from webapp.web import guards
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,6 +77,7 @@ DEFAULTS = {  # and DB, INSTANCE_PATH: see create_app()
     "ASYNC_ARTICLE_BYTES": 32 * 1024,   # longer texts (and batches) become jobs: 202
     "MAX_BATCH_ARTICLES": 50,
     "ARTICLE_TIME_LIMIT": 60,           # seconds of extraction per article in a job
+    "REQUEST_TIME_LIMIT": 10,           # the same for a short article read as the client waits
     "JOB_WORKERS": 1,                   # jobs running at once (each on its own core)
     "JOB_QUEUE": 8,                     # jobs waiting; past that, 503 with Retry-After
     "JOB_KEEP_SECONDS": 3600,           # finished jobs' status is kept this long
@@ -337,6 +339,15 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(BadQueryError)
     def bad_request(err: BriefingMapError):
         return error_response(400, str(err))
+
+    @app.errorhandler(UnreadableTextError)
+    def unreadable(err: UnreadableTextError):
+        return error_response(400, f"{err}. Nothing was stored.")
+
+    @app.errorhandler(ExtractionTimeout)
+    def too_slow(err: ExtractionTimeout):
+        # the text, not the server, is at fault: it is too long or too dense to read here
+        return error_response(422, f"{err}. Nothing was stored.")
 
     @app.errorhandler(GeocoderServiceError)
     def bad_gateway(err: GeocoderServiceError):

@@ -274,8 +274,11 @@ def _wants_html() -> bool:
 
 
 def _store(article: Article) -> tuple[bool, list]:
-    """(stored?, the events extracted) — nothing is stored for a duplicate."""
-    found = services().extractor.events(article)
+    """(stored?, the events extracted) — nothing is stored for a duplicate. Read while
+    the client waits, so bounded: a short text built to be slow stops at
+    REQUEST_TIME_LIMIT (ExtractionTimeout, answered 422) instead of holding a thread."""
+    found = services().extractor.events(
+        article, time_limit=current_app.config["REQUEST_TIME_LIMIT"])
     return get_store().add_article(article, found, by=g.user.name), found
 
 

@@ -228,6 +228,8 @@ def _articles() -> dict:
                                   "form came without the paste page's token."),
             "413": _error_or_page("The request is larger than MAX_CONTENT_LENGTH (2 MB)."),
             "415": _error("The body is neither JSON nor a form."),
+            "422": _error_or_page("The article took longer than REQUEST_TIME_LIMIT "
+                                  "(10 s) to read: nothing was stored."),
             "429": _error_or_page("Too many writes from this user: try again after "
                                   "Retry-After seconds."),
             "503": _error_or_page("Too many jobs waiting: try again after Retry-After "
