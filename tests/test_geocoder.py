@@ -254,3 +254,17 @@ def test_no_match_is_none(geocoder):
 def test_bad_queries_raise_one_clear_error(geocoder, query):
     with pytest.raises(BadQueryError):
         geocoder.geocode(query)
+
+
+def test_the_context_cache_keeps_a_bounded_number_of_characters(geocoder):
+    from webapp.geocoder.context import ContextCache
+
+    cache = ContextCache(geocoder.gaz, size=100, max_chars=1_000)
+    texts = [f"Strikes on Rafah and Khan Younis, report {n}. " * 10 for n in range(12)]
+    first = cache.get(texts[0])
+    assert cache.get(texts[0]) is first            # read once, then kept
+    for text in texts[1:]:
+        cache.get(text)
+    kept = sum(len(text) for text in texts if text in cache._contexts)
+    assert 0 < kept <= 1_000
+    assert texts[-1] in cache._contexts and texts[0] not in cache._contexts

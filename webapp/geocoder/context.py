@@ -390,10 +390,15 @@ def _dateline(text: str, gaz):
 
 
 class ContextCache:
-    """Contexts of recently seen texts, so a batch over one article reads it once."""
+    """Contexts of recently seen texts, so a batch over one article reads it once.
 
-    def __init__(self, gaz, rank=None, size: int = 1024):
+    Bounded in entries and in the characters of the texts it keeps as keys: a server
+    fed long posted articles would otherwise hold a thousand of them (256 MB)."""
+
+    def __init__(self, gaz, rank=None, size: int = 1024, max_chars: int = 16_000_000):
         self._gaz, self._rank, self._size = gaz, rank, size
+        self._max_chars = max_chars
+        self._chars = 0
         self._contexts: OrderedDict[str, Context] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -409,7 +414,11 @@ class ContextCache:
                 return ctx
         ctx = build_context(text, self._gaz, self._rank, check)
         with self._lock:
-            self._contexts[text] = ctx
-            while len(self._contexts) > self._size:
-                self._contexts.popitem(last=False)
+            if text not in self._contexts:
+                self._contexts[text] = ctx
+                self._chars += len(text)
+            while self._contexts and (len(self._contexts) > self._size
+                                      or self._chars > self._max_chars):
+                dropped, _ = self._contexts.popitem(last=False)
+                self._chars -= len(dropped)
         return ctx
