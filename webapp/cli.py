@@ -16,7 +16,7 @@ import click
 from webapp.errors import BriefingMapError
 
 
-def _one_line_errors(func):
+def one_line_errors(func):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
@@ -45,7 +45,7 @@ def _geocoder(instance):
 @main.command("build-index")
 @click.option("--instance", type=click.Path(file_okay=False), default=None,
               help="Folder for the cached index (default: ./instance).")
-@_one_line_errors
+@one_line_errors
 def build_index(instance):
     """Build (or check) the cached gazetteer index now, so later commands start fast."""
     from webapp.geocoder.gazetteer import load_gazetteer
@@ -66,7 +66,7 @@ def build_index(instance):
               help="Print up to this many ranked candidates (one JSON line each).")
 @click.option("--instance", type=click.Path(file_okay=False), default=None,
               help="Folder for the cached index (default: ./instance).")
-@_one_line_errors
+@one_line_errors
 def geocode(query, context_text, batch, limit, instance):
     """Resolve a place name, area, border or spatial expression to JSON.
 
@@ -119,7 +119,7 @@ def _batch_answer(geocoder, number: int, line: str) -> dict:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True))
 @click.option("--instance", type=click.Path(file_okay=False), default=None,
               help="Folder for the cached index (default: ./instance).")
-@_one_line_errors
+@one_line_errors
 def geoparse(files, instance):
     """Find and resolve the places named in text files.
 
@@ -146,7 +146,7 @@ def geoparse(files, instance):
 
 
 DEFAULT_DB = "instance/briefing.sqlite"
-_db_option = click.option("--db", type=click.Path(dir_okay=False), default=DEFAULT_DB,
+db_option = click.option("--db", type=click.Path(dir_okay=False), default=DEFAULT_DB,
                           show_default=True, help="SQLite file holding the events.")
 
 
@@ -165,10 +165,10 @@ def _iso_date(ctx, param, value):
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--published", callback=_iso_date, default=None,
               help="Publication date (YYYY-MM-DD) for articles that carry none.")
-@_db_option
+@db_option
 @click.option("--instance", type=click.Path(file_okay=False), default=None,
               help="Folder for the cached index (default: ./instance).")
-@_one_line_errors
+@one_line_errors
 def ingest(paths, published, db, instance):
     """Extract events from articles (text, JSON, RSS/Atom, folders) into the store.
 
@@ -213,10 +213,10 @@ def ingest(paths, published, db, instance):
 
 @main.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
-@_db_option
+@db_option
 @click.option("--skip-bad", is_flag=True,
               help="Import the good rows and count the bad ones (default: refuse the file).")
-@_one_line_errors
+@one_line_errors
 def import_(file, db, skip_bad):
     """Load events from an ACLED export CSV or a GeoJSON FeatureCollection."""
     from pathlib import Path
@@ -242,7 +242,7 @@ def import_(file, db, skip_bad):
 
 
 @main.command()
-@_db_option
+@db_option
 @click.option("--format", "fmt", type=click.Choice(["geojson", "csv", "html"]),
               default="geojson", show_default=True,
               help="html: the map as one self-contained page that works offline.")
@@ -259,7 +259,7 @@ def import_(file, db, skip_bad):
               show_default=True, help="Output file; - for standard output.")
 @click.option("--title", default="Briefing map", show_default=True,
               help="The map's title (html only).")
-@_one_line_errors
+@one_line_errors
 def export(db, fmt, types, since, until, country, region, text, exclude_flagged, output,
            title):
     """Write stored events as GeoJSON (Point features), ACLED-column CSV, or a map in
@@ -300,7 +300,7 @@ def _bbox_text(value: str | None):
 
 
 @main.command()
-@_db_option
+@db_option
 @click.option("--type", "types", multiple=True,
               help="Event type, sub-event type or category (repeatable).")
 @click.option("--since", default=None, help="First day (YYYY-MM-DD).")
@@ -325,7 +325,7 @@ def _bbox_text(value: str | None):
               help="auto: PNG by headless Chromium (the map page itself) when "
                    "/usr/bin/chromium is installed, else matplotlib; SVG and PDF by "
                    "matplotlib.")
-@_one_line_errors
+@one_line_errors
 def snapshot(db, types, since, until, country, region, text, bbox, title, frame, width,
              height, include_flagged, output, renderer):
     """Draw the stored events as a map picture for a report (PNG, SVG or PDF).
@@ -397,34 +397,11 @@ def snapshot(db, types, since, until, country, region, text, bbox, title, frame,
                err=True)
 
 
-def _settle_addresses(app, address, port) -> None:
-    """The embed snippet's address when none is configured (the one listened at), and
-    a warning when the server listens beyond loopback but answers loopback names only."""
-    import ipaddress
-
-    try:
-        ip = ipaddress.ip_address(str(address))
-    except ValueError:
-        ip = None
-    wildcard = ip is not None and ip.is_unspecified
-    if not app.config.get("PUBLIC_URL"):
-        if wildcard or ip is None:
-            host = app.config["TRUSTED_HOSTS"][0].lstrip(".")
-        else:
-            host = f"[{ip}]" if ip.version == 6 else str(ip)
-        app.config["PUBLIC_URL"] = f"http://{host}:{port}/"
-    if (wildcard or (ip is not None and not ip.is_loopback)) and \
-            set(app.config["TRUSTED_HOSTS"]) <= {"localhost", "127.0.0.1"}:
-        click.echo("Only requests for localhost or 127.0.0.1 are answered: set "
-                   "BRIEFING_TRUSTED_HOSTS to the names this server is reached at, and "
-                   "BRIEFING_PUBLIC_URL to its address (README: trusted hosts).", err=True)
-
-
 @main.command()
 @click.argument("dest", type=click.Path(dir_okay=False))
-@_db_option
+@db_option
 @click.option("--overwrite", is_flag=True, help="Replace DEST when it exists.")
-@_one_line_errors
+@one_line_errors
 def backup(dest, db, overwrite):
     """Copy the whole store to DEST, safely while the server and other commands run.
 
@@ -446,108 +423,6 @@ def backup(dest, db, overwrite):
                f"{time.perf_counter() - started:.1f} s)")
 
 
-def _first_admin(db: str, public_url: str) -> None:
-    """On the first start (no user yet), make an admin and print a link that logs the
-    browser in once; always say how to add users."""
-    from webapp.store import SQLiteStore
-    from webapp.store.accounts import Accounts
-    from webapp.store.audit import cli_actor
-
-    with SQLiteStore(db) as store:
-        token = Accounts(store).add_first_admin(by=cli_actor())
-    if token:
-        click.echo("No users yet: made the user 'admin'. Open this link within a day to "
-                   "log in as admin (it works once):")
-        click.echo(f"    {public_url}login?token={token}")
-        click.echo("    (set admin's password with: python -m webapp users reset admin "
-                   f"--db {db})")
-    click.echo("Add users with: python -m webapp users add NAME --role editor "
-               f"--db {db}")
-
-
-def _allow_open_files(needed: int) -> None:
-    """Raise this process's open-file limit towards ``needed`` (each connection is one),
-    as far as the hard limit allows: many systems start at 1,024."""
-    import resource
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-
-
-@main.command()
-@click.option("--db", type=click.Path(dir_okay=False), default=None,
-              help="SQLite file holding the events (default: BRIEFING_DB, else "
-                   "instance/briefing.sqlite).")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (0.0.0.0: every interface).")
-@click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True,
-              help="Port to listen on (0: any free port).")
-@click.option("--threads", type=click.IntRange(1, 64), default=6, show_default=True,
-              help="Requests answered at once (slow clients do not hold one: waitress "
-                   "reads and writes for them in its own loop).")
-@click.option("--connection-limit", type=click.IntRange(10, 10_000), default=1000,
-              show_default=True,
-              help="Open connections accepted at once, idle and slow ones included.")
-@click.option("--channel-timeout", type=click.IntRange(1, 3600), default=30,
-              show_default=True,
-              help="Seconds a connection may stay silent before it is closed.")
-@click.option("--cleanup-interval", type=click.IntRange(1, 3600), default=10,
-              show_default=True, help="Seconds between checks for silent connections.")
-@click.option("--trusted-proxy", default=None, metavar="ADDRESS",
-              help="The reverse proxy's address (e.g. 127.0.0.1): only its "
-                   "X-Forwarded-For and X-Forwarded-Proto headers are believed. None by "
-                   "default: no forwarded header is trusted.")
-@_one_line_errors
-def serve(db, host, port, threads, connection_limit, channel_timeout, cleanup_interval,
-          trusted_proxy):
-    """Serve the briefing map (the map page, the paste page and the JSON API).
-
-    Configuration comes from instance/config.py and BRIEFING_* environment variables
-    (see webapp/web/__init__.py); --db overrides BRIEFING_DB. Behind nginx or another
-    reverse proxy, see README ("Limits, jobs and the reverse proxy").
-    """
-    from waitress import create_server
-
-    from webapp.web import create_app
-
-    app = create_app({"DB": db} if db else None)
-    _allow_open_files(connection_limit + 100)
-    options = dict(threads=threads, connection_limit=connection_limit,
-                   channel_timeout=channel_timeout, cleanup_interval=cleanup_interval,
-                   # poll(), not select(): select() cannot watch descriptors past 1024
-                   asyncore_use_poll=True)
-    if trusted_proxy:
-        options.update(trusted_proxy=trusted_proxy,
-                       trusted_proxy_headers={"x-forwarded-for", "x-forwarded-proto"},
-                       clear_untrusted_proxy_headers=True)
-    try:
-        # waitress reads a whole body before the app sees the request: its own limit,
-        # the app's, turns a 50 MB body away as soon as its headers say so
-        server = create_server(app, host=host, port=port, **options,
-                               max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
-    except OSError as err:
-        raise click.ClickException(f"cannot listen on {host}:{port}: "
-                                   f"{err.strerror or err}") from err
-    listening = getattr(server, "effective_listen", None) or [
-        (server.effective_host, server.effective_port)]
-    for address, bound_port in listening:
-        shown = f"[{address}]" if ":" in str(address) else address
-        click.echo(f"Serving the briefing map at http://{shown}:{bound_port}/ "
-                   f"(events from {app.config['DB']}; Ctrl+C stops)")
-    _settle_addresses(app, *listening[0])
-    _first_admin(app.config["DB"], app.config["PUBLIC_URL"])
-    shared = app.extensions["briefing"]
-    if shared.snapshot_browser is not None:
-        shared.snapshot_browser.start()   # warm before the first "Download PNG"
-    try:
-        server.run()
-    finally:
-        server.close()
-        shared.close()
-        app.extensions["briefing_jobs"].shutdown()
-
-
-# The users and audit commands live in their own module; importing it registers them.
-from webapp import cli_users  # noqa: E402,F401
+# The users, audit and serve commands live in modules of their own; importing them
+# registers them.
+from webapp import cli_serve, cli_users  # noqa: E402,F401

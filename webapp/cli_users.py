@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from webapp.cli import _db_option, _one_line_errors, main
+from webapp.cli import db_option, one_line_errors, main
 from webapp.store.accounts import ROLES
 
 _role = click.Choice(ROLES)
@@ -69,8 +69,8 @@ def users():
               help="Make a random password and print it, instead of asking for one.")
 @click.option("--token", is_flag=True, help="Also make an API token and print it (once).")
 @_days
-@_db_option
-@_one_line_errors
+@db_option
+@one_line_errors
 def add(name, role, generate, token, days, db):
     """Add a user NAME with a password (asked for, or generated and printed)."""
     from webapp.store.accounts import check_name
@@ -89,8 +89,8 @@ def add(name, role, generate, token, days, db):
 
 
 @users.command("list")
-@_db_option
-@_one_line_errors
+@db_option
+@one_line_errors
 def list_(db):
     """The users, their roles and how many API tokens each has."""
     store, accounts = _accounts(db)
@@ -104,8 +104,8 @@ def list_(db):
 
 @users.command("remove")
 @click.argument("name")
-@_db_option
-@_one_line_errors
+@db_option
+@one_line_errors
 def remove(name, db):
     """Remove a user: their sessions and API tokens stop working at once."""
     store, accounts = _accounts(db)
@@ -117,8 +117,8 @@ def remove(name, db):
 @users.command("role")
 @click.argument("name")
 @click.argument("role", type=_role)
-@_db_option
-@_one_line_errors
+@db_option
+@one_line_errors
 def role(name, role, db):
     """Give user NAME another ROLE (viewer, editor or admin)."""
     store, accounts = _accounts(db)
@@ -136,8 +136,8 @@ def role(name, role, db):
 @click.option("--token", is_flag=True,
               help="Replace the user's API tokens by a new one, printed once.")
 @_days
-@_db_option
-@_one_line_errors
+@db_option
+@one_line_errors
 def reset(name, new_password, generate, token, days, db):
     """A new password (ending the user's browser sessions) and/or a new API token."""
     if not new_password and not token:
@@ -156,8 +156,8 @@ def reset(name, new_password, generate, token, days, db):
 @users.command("token")
 @click.argument("name")
 @_days
-@_db_option
-@_one_line_errors
+@db_option
+@one_line_errors
 def token(name, days, db):
     """Make another API token for NAME (use it as `Authorization: Bearer TOKEN`)."""
     store, accounts = _accounts(db)
@@ -170,8 +170,8 @@ def token(name, days, db):
 @click.argument("name")
 @click.option("--url", default="http://127.0.0.1:5000", show_default=True,
               help="The server's address as the browser reaches it.")
-@_db_option
-@_one_line_errors
+@db_option
+@one_line_errors
 def link(name, url, db):
     """Print a link that logs NAME in once (within a day), without a password."""
     store, accounts = _accounts(db)
@@ -182,8 +182,8 @@ def link(name, url, db):
 
 @main.command("audit")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
-@_db_option
-@_one_line_errors
+@db_option
+@one_line_errors
 def audit(limit, db):
     """Show the newest writes: when, who, what (tab-separated, newest first)."""
     import json
