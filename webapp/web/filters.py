@@ -48,8 +48,8 @@ _WHOLE = re.compile(r"[0-9]+", re.ASCII)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
 _HASH = re.compile(r"[0-9a-f]{64}")
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
 # The parameters this module owns; a view may read others (limit, format) itself.
 NAMES = ("type", "since", "until", "country", "region", "q", "bbox", "article",
          "include_flagged")
@@ -158,9 +158,9 @@ def parse(args) -> ViewFilters:
 def flag(args, name: str) -> bool:
     """A yes/no parameter: 1/true/yes/on or 0/false/no/off (or absent)."""
     value = (single(args, name) or "").lower()
-    if value in _TRUE:
+    if value in TRUE_WORDS:
         return True
-    if value in _FALSE:
+    if value in FALSE_WORDS:
         return False
     raise FilterError(f"{name} must be 1 or 0, not {_show(value)}")
 
