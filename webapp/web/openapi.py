@@ -304,7 +304,8 @@ _DAY = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$",
         "description": "YYYY-MM-DD (a real day)."}
 _NUMBER = r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*"
 _BBOX = {"type": "string", "pattern": rf"^{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}$"}
-_FLAG = {"type": "string", "enum": sorted(webfilters.TRUE_WORDS | webfilters.FALSE_WORDS - {""})}
+_FLAG = {"type": "string",
+         "enum": sorted(webfilters.TRUE_WORDS | webfilters.FALSE_WORDS - {""})}
 _HASH = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 _PLAIN_TEXT = {"type": "string", "maxLength": webfilters.MAX_TEXT,
                "pattern": r"^[^\x00-\x1f]*$"}
