@@ -31,6 +31,24 @@ def make_event(event_id, lat, lon, event_type="Explosions/Remote violence",
                  **fields)
 
 
+@pytest.fixture
+def empty_db(tmp_path):
+    """A new, empty event store file."""
+    from webapp.store import SQLiteStore
+
+    path = tmp_path / "events.sqlite"
+    SQLiteStore(path).close()
+    return path
+
+
+def make_app(db, geocoder, tmp_path, **config):
+    """The map server's app on the store at ``db`` (testing mode), ``config`` on top."""
+    from webapp.web import create_app
+
+    return create_app({"DB": str(db), "GEOCODER": geocoder, "TESTING": True, **config},
+                      instance_path=tmp_path / "instance")
+
+
 @pytest.fixture(scope="session")
 def geocoder():
     from webapp.geocoder import OfflineGeocoder

@@ -17,6 +17,13 @@ def _count(path) -> int:
         return conn.execute("SELECT count(*) FROM events").fetchone()[0]
 
 
+def _store_of_one_event(tmp_path):
+    db = tmp_path / "events.sqlite"
+    with SQLiteStore(db) as store:
+        store.add_events([make_event("E1", 31.5, 34.4)])
+    return db
+
+
 def _csv(path, rows: int) -> None:
     from webapp.interchange import write_acled_csv
 
@@ -58,9 +65,7 @@ def test_a_backup_taken_during_an_import_holds_the_store_before_or_after_it(tmp_
 
 
 def test_backup_refuses_to_overwrite_or_copy_onto_itself(tmp_path):
-    db = tmp_path / "events.sqlite"
-    with SQLiteStore(db) as store:
-        store.add_events([make_event("E1", 31.5, 34.4)])
+    db = _store_of_one_event(tmp_path)
     dest = tmp_path / "copy.sqlite"
     dest.write_text("last week's backup")
     result = run_cli("backup", str(dest), "--db", str(db))
@@ -78,9 +83,7 @@ def test_backup_refuses_to_overwrite_or_copy_onto_itself(tmp_path):
 
 
 def test_a_backup_that_cannot_be_written_says_why_in_one_line(tmp_path):
-    db = tmp_path / "events.sqlite"
-    with SQLiteStore(db) as store:
-        store.add_events([make_event("E1", 31.5, 34.4)])
+    db = _store_of_one_event(tmp_path)
     not_a_folder = tmp_path / "notes.txt"
     not_a_folder.write_text("a file where a folder should be")
     result = run_cli("backup", str(not_a_folder / "copy.sqlite"), "--db", str(db))

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from conftest import browser_client, editor_client
+from conftest import make_app as shared_make_app
 
 from webapp.errors import BriefingMapError
 from webapp.jobs import JobRunner, JobsBusy, TimeLimitExceeded, run_in_child
 from webapp.store import SQLiteStore
-from webapp.web import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = (ROOT / "webapp" / "samples" / "sitrep-2024-05-03.txt").read_text(encoding="utf-8")
@@ -33,16 +33,12 @@ def long_text(kib: int = 40) -> str:
 
 
 @pytest.fixture
-def db(tmp_path):
-    path = tmp_path / "events.sqlite"
-    SQLiteStore(path).close()
-    return path
+def db(empty_db):
+    return empty_db
 
 
 def make_app(db, geocoder, tmp_path, **config):
-    return create_app({"DB": str(db), "GEOCODER": geocoder, "TESTING": True,
-                       "RATELIMIT_ENABLED": False, **config},
-                      instance_path=tmp_path / "instance")
+    return shared_make_app(db, geocoder, tmp_path, **{"RATELIMIT_ENABLED": False, **config})
 
 
 @pytest.fixture

@@ -7,25 +7,21 @@ from pathlib import Path
 
 import pytest
 from conftest import browser_client, editor_client
+from conftest import make_app as shared_make_app
 
 from webapp.store import SQLiteStore
-from webapp.web import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = (ROOT / "webapp" / "samples" / "sitrep-2024-05-03.txt").read_text(encoding="utf-8")
 
 
 @pytest.fixture
-def db(tmp_path):
-    path = tmp_path / "events.sqlite"
-    SQLiteStore(path).close()
-    return path
+def db(empty_db):
+    return empty_db
 
 
 def make_app(db, geocoder, tmp_path, **config):
-    return create_app({"DB": str(db), "GEOCODER": geocoder, "TESTING": True,
-                       "SNAPSHOT_BROWSER": "none", **config},
-                      instance_path=tmp_path / "instance")
+    return shared_make_app(db, geocoder, tmp_path, **{"SNAPSHOT_BROWSER": "none", **config})
 
 
 def article(n: int) -> dict:

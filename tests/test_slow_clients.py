@@ -18,17 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from webapp.store import SQLiteStore
 
 ROOT = Path(__file__).resolve().parents[1]
 SLOW_CLIENTS = 150
-
-
-@pytest.fixture
-def empty_db(tmp_path):
-    path = tmp_path / "events.sqlite"
-    SQLiteStore(path).close()
-    return path
 
 
 def start_server(db, *options, env=None):

@@ -22,6 +22,7 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
 from webapp.errors import BriefingMapError
+from webapp.extract.budget import UnreadableTextError, check_text
 from webapp.models import Article
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -123,24 +124,15 @@ def _from_json(text: str, path: Path) -> list[Article]:
             raise IngestError(f"{path}: item {n} has no \"text\"")
         title = item.get("title") if isinstance(item.get("title"), str) else ""
         body = item["text"]
-        if not _storable(title, body, str(item.get("url") or "")):
-            raise IngestError(f"{path}: item {n} is not valid Unicode (a lone surrogate "
-                              "escape such as \"\\ud800\")")
+        try:   # JSON's escapes can name a lone surrogate ("\ud800"): not storable text
+            check_text(title=title, text=body, url=str(item.get("url") or ""))
+        except UnreadableTextError as err:
+            raise IngestError(f"{path}: item {n}: {err}") from err
         full = f"{title}\n\n{body}" if title and not body.startswith(title) else body
         articles.append(Article(title=(title or body.strip().splitlines()[0])[:500],
                                 text=full, published=parse_date(item.get("published")),
                                 url=str(item.get("url") or ""), source=str(path)))
     return articles
-
-
-def _storable(*values: str) -> bool:
-    """False for text UTF-8 cannot encode: JSON's escapes can name a lone surrogate."""
-    try:
-        for value in values:
-            value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _from_feed(text: str, path: Path) -> list[Article]:

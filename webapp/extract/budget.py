@@ -48,15 +48,17 @@ class Budget:
         return None if self._ends is None else self.check
 
 
-def check_text(*fields: str) -> None:
-    """Raise :class:`UnreadableTextError` when a field holds a lone surrogate (text a
-    JSON ``"\\ud800"`` escape can produce, which UTF-8 cannot encode)."""
-    for name, value in zip(("title", "text", "url"), fields):
+def check_text(**fields: str | None) -> None:
+    """Raise :class:`UnreadableTextError` when a field (``title=...``, ``text=...``) holds
+    a lone surrogate: text a JSON ``"\\ud800"`` escape can produce, which UTF-8 cannot
+    encode, so neither the store nor a page could hold it."""
+    for name, value in fields.items():
         if not isinstance(value, str):
             continue
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as err:
             raise UnreadableTextError(
-                f"the article's {name} is not valid Unicode (a lone surrogate at "
-                f"character {err.start})") from err
+                f"the article's {name} is not valid Unicode: \\u{ord(value[err.start]):04x} "
+                f"at character {err.start} is half of a UTF-16 surrogate pair with no "
+                f"other half (a lone surrogate); send the text as UTF-8") from err

@@ -51,7 +51,7 @@ class Extractor:
                time_limit: float | None = None) -> list[Event]:
         """The article's events. ``time_limit`` (seconds, else the extractor's) bounds
         the work: past it, ExtractionTimeout is raised and nothing is returned."""
-        check_text(article.title, article.text, article.url)
+        check_text(title=article.title, text=article.text, url=article.url)
         budget = Budget(time_limit if time_limit is not None else self.time_limit)
         published = published or article.published
         toponyms = self.geoparser.toponyms(article.text, check=budget.checker)

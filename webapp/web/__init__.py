@@ -31,8 +31,8 @@ listens at when unset),
 ``READ_ACCESS`` (``"public"``: anyone may read, ``"login"``: viewers and up; writing
 always needs an editor, see :mod:`webapp.web.auth`).
 Long articles, batches, jobs and rate limits: ``ASYNC_ARTICLE_BYTES``,
-``MAX_BATCH_ARTICLES``, ``ARTICLE_TIME_LIMIT``, ``REQUEST_TIME_LIMIT``, ``JOB_WORKERS``, ``JOB_QUEUE``,
-``JOB_KEEP_SECONDS`` (:mod:`webapp.web.jobs`), ``WRITE_RATE_LIMIT``,
+``MAX_BATCH_ARTICLES``, ``ARTICLE_TIME_LIMIT``, ``REQUEST_TIME_LIMIT``, ``JOB_WORKERS``,
+``JOB_QUEUE``, ``JOB_KEEP_SECONDS`` (:mod:`webapp.web.jobs`), ``WRITE_RATE_LIMIT``,
 ``SNAPSHOT_RATE_LIMIT``, ``LOGIN_RATE_LIMIT``, ``RATELIMIT_STORAGE_URI``, ``SNAPSHOT_SLOTS``
 (:mod:`webapp.web.limits`).
 

@@ -25,6 +25,7 @@ from flask import (
 )
 
 from webapp.errors import BadQueryError, FilterError
+from webapp.extract.budget import UnreadableTextError, check_text
 from webapp.models import Article, vocabulary
 from webapp.web import FORM_TYPES, auth, csrf, error_response, get_store, jobs, services
 from webapp.web import filters as webfilters
@@ -293,8 +294,10 @@ def make_article(data: dict) -> Article:
         value = data.get(name)
         if value is not None and not isinstance(value, str):
             raise ArticleError(f"{name} must be text, not {type(value).__name__}")
-        if value:
-            _refuse_surrogates(name, value)
+    try:   # the extractor's own check, before anything is read or queued
+        check_text(**{name: data.get(name) for name in ("title", "text", "published", "url")})
+    except UnreadableTextError as err:
+        raise ArticleError(str(err)) from err
     text = (data.get("text") or "").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ArticleError("the article's text is empty")
@@ -313,18 +316,6 @@ def make_article(data: dict) -> Article:
         raise ArticleError(f"url must be an http(s) address, not {url[:60]!r}")
     return Article(title=title, text=text, published=published, url=url,
                    source=url or "posted to the briefing map")
-
-
-def _refuse_surrogates(name: str, value: str) -> None:
-    # JSON may spell half of a UTF-16 pair ("\ud800") on its own: Python keeps it in
-    # the string, but it is no character and no UTF-8 can hold it (nor the store).
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as err:
-        raise ArticleError(
-            f"{name} contains \\u{ord(value[err.start]):04x} at character {err.start}, "
-            f"half of a UTF-16 surrogate pair with no other half: that is not a "
-            f"character; send the text as UTF-8") from err
 
 
 def _is_web_address(url: str) -> bool:

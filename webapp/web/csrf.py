@@ -80,17 +80,13 @@ def token_is_valid(token: str | None) -> bool:
     return hmac.compare_digest(_mac(secret, nonce).encode(), mac.encode("utf-8", "replace"))
 
 
-def form_token_is_valid() -> bool:
-    """Whether this request's form carries a valid token."""
-    return token_is_valid(request.form.get(FIELD))
-
-
 def request_token_is_valid() -> bool:
     """Whether this request carries a valid token, in the ``X-CSRF-Token`` header or
     (for a form) in the hidden field."""
+    from webapp.web import FORM_TYPES
+
     token = request.headers.get(HEADER)
-    if token is None and request.mimetype in ("application/x-www-form-urlencoded",
-                                              "multipart/form-data"):
+    if token is None and request.mimetype in FORM_TYPES:
         token = request.form.get(FIELD)
     return token_is_valid(token)
 
