@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -29,9 +30,14 @@ MAX_SECRET_CHARS = 200            # a longer password or token is refused unread
 MAX_USERS_LISTED = 1000
 LOGIN_LINK_LIFETIME = timedelta(hours=24)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
-# checked against when the user is unknown, so that a wrong name takes as long as a
-# wrong password and does not tell which names exist
-_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Checked against when the user is unknown, so that a wrong name takes as long as a
+    wrong password and does not tell which names exist. Made on first need: a slow hash
+    at import would slow every command's start."""
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,7 @@ class Accounts:
         row = self._one("SELECT id, name, role, login_key, password_hash FROM users "
                         "WHERE name = ?", (name[:MAX_SECRET_CHARS],))
         if row is None:
-            check_password_hash(_DUMMY_HASH, password)
+            check_password_hash(_dummy_hash(), password)
             return None
         return User(*row[:4]) if check_password_hash(row[4], password) else None
 
