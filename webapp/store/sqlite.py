@@ -450,8 +450,8 @@ class SQLiteStore(EventStore):
         extra, params = _cell_where(f)
         rows = []
         if months is not None or not (f.since or f.until):
-            if months is not None:
-                extra += f" AND month BETWEEN {months[0]:d} AND {months[1]:d}"
+            extra += (f" AND month BETWEEN {months[0]:d} AND {months[1]:d}" if months
+                      else f" AND month = {cells.ALL_TIME:d}")
             rows += self._read(f"SELECT {select} FROM event_cells WHERE zoom = {zoom:d} "
                                f"AND {where}{extra} GROUP BY {group}", params)
         for since, until in edges:
