@@ -227,6 +227,20 @@ def cell_ranges(bbox, zoom: int) -> tuple[list[tuple[int, int]], int, int]:
     return columns, row(south), row(north)
 
 
+def cells_in_view(bbox, zoom: int) -> int:
+    """How many cells of ``zoom`` a view of ``bbox`` (None: the world) touches."""
+    columns, first_row, last_row = cell_ranges(bbox, zoom)
+    return sum(b - a + 1 for a, b in columns) * (last_row - first_row + 1)
+
+
+def fitting_zoom(bbox, zoom: int, most_cells: int) -> int:
+    """``zoom``, or the closest coarser zoom at which the view touches at most
+    ``most_cells`` cells: an answer's size is bounded by its cells, whatever is asked."""
+    while zoom > 0 and cells_in_view(bbox, zoom) > most_cells:
+        zoom -= 1
+    return zoom
+
+
 def cell_bounds(cx: int, cy: int, zoom: int) -> tuple[float, float, float, float]:
     """A cell's (west, south, east, north) in degrees."""
     side = 360.0 / cells_across(zoom)
