@@ -20,6 +20,7 @@ from pathlib import Path
 from webapp.errors import FilterError, StoreError
 from webapp.models import Article, Event
 from webapp.store import audit, cells
+from webapp.store.tally import Tally
 from webapp.store.base import (EVENT_COLUMNS, MAX_ZOOM, READ_COLUMNS, Cluster, EventStore, Filters,
                                Page, event_from_row, event_rows)
 
@@ -588,13 +589,14 @@ def _insert_many(conn: sqlite3.Connection, sql: str, rows: Iterable[tuple],
                                "AND tbl_name = 'events' AND sql IS NOT NULL").fetchall()
     for name, _ in indexes:
         conn.execute('DROP INDEX "{}"'.format(name.replace('"', '""')))
-    count = conn.executemany(sql, chain(head, rows)).rowcount
+    seen = Tally()
+    count = conn.executemany(sql, seen.tap(chain(head, rows))).rowcount
     for _, create in indexes:
         conn.execute(create)
     if replace and last:   # stored rows may have been overwritten: count them all anew
         cells.rebuild(conn)
-    else:                  # new rows only, all after the last rowid there was
-        cells.add_since(conn, last)
+    elif not seen.write(conn, last):   # duplicates in the batch: count the new rows,
+        cells.add_since(conn, last)     # all after the last rowid there was, in SQL
     cells.set_triggers(conn, True)
     return count
 
