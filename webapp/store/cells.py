@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sqlite3
 
-TOP_ZOOM = 12          # zooms 0..12 are tabled; closer views hold few enough events
+TOP_ZOOM = 10          # zooms 0..10 are tabled; closer views hold few enough events
 # Up to this zoom the counts are kept per month too (rows with month 202405; 0 for
 # undated events), so a wide view of some months is answered from the table as well
 # (days at the ends of the range are read from the events). Closer in, a view is small
