@@ -27,8 +27,12 @@ def test_a_version_1_store_gains_the_newest_first_indexes_and_keeps_its_events(t
             DROP TRIGGER events_cells_insert;
             DROP TRIGGER events_cells_delete;
             DROP TRIGGER events_cells_update;
+            DROP TRIGGER events_points_insert;
+            DROP TRIGGER events_points_delete;
+            DROP TRIGGER events_points_update;
             DROP TABLE event_cells;
             DROP TABLE cell_zooms;
+            DROP TABLE event_points;
             DROP INDEX events_place;
             DROP TABLE audit;
             DROP TABLE api_tokens;
@@ -67,9 +71,16 @@ def test_a_version_3_store_counts_its_events_per_map_cell_once_opened(tmp_path):
             DROP TRIGGER events_cells_insert;
             DROP TRIGGER events_cells_delete;
             DROP TRIGGER events_cells_update;
+            DROP TRIGGER events_points_insert;
+            DROP TRIGGER events_points_delete;
+            DROP TRIGGER events_points_update;
             DROP TABLE event_cells;
             DROP TABLE cell_zooms;
+            DROP TABLE event_points;
             DROP INDEX events_place;
+            DROP INDEX events_newest;
+            CREATE INDEX events_newest ON events(event_date DESC, event_id, event_type,
+                sub_event_type, category, is_total, is_historical);
             PRAGMA user_version = 3;
         """)
     with SQLiteStore(path) as store:
@@ -77,3 +88,5 @@ def test_a_version_3_store_counts_its_events_per_map_cell_once_opened(tmp_path):
         assert sum(c.count for c in world) == 31
         store.add_events([make_event("new", 31.5, 34.4)])   # the triggers count it
         assert sum(c.count for c in store.clusters(make_filters(), 2)) == 32
+        close = store.clusters(make_filters(bbox=(34.2, 31.2, 34.5, 31.7)), 14)
+        assert sum(c.count for c in close) == 31   # from the per-point counts
