@@ -182,14 +182,18 @@ def read_by_place(f, zoom: int) -> bool:
     rather than the others. A wide view, or a few weeks' events, is better read through
     the dates' (or the country's) index: the place index would walk most of the view's
     events, in a dense place hundreds of thousands."""
-    if zoom <= MONTH_ZOOM:
-        return False
-    if f.since and f.until:
-        from datetime import date
+    return zoom > MONTH_ZOOM and short_range(f) is None
 
-        days = (date.fromisoformat(f.until) - date.fromisoformat(f.since)).days
-        return days > SHORT_RANGE_DAYS
-    return True
+
+def short_range(f) -> int | None:
+    """The number of days of ``f``'s dates when both ends are given and at most
+    :data:`SHORT_RANGE_DAYS` apart; else None."""
+    if not (f.since and f.until):
+        return None
+    from datetime import date
+
+    days = (date.fromisoformat(f.until) - date.fromisoformat(f.since)).days
+    return days if days <= SHORT_RANGE_DAYS else None
 
 
 def month_split(since: str | None, until: str | None):
