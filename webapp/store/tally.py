@@ -106,7 +106,9 @@ class Tally:
                     "lon_sum = lon_sum + excluded.lon_sum, "
                     "id_sum = id_sum + excluded.id_sum, "
                     "fatalities = fatalities + excluded.fatalities")
-        conn.executemany(sql, (
+        # In the table's key order: the B-tree then grows at its end instead of being
+        # split all over (a third of the time, for a million events' cells).
+        conn.executemany(sql, sorted(
             (zoom, x, y, m, *names[k], n, la, lo, ident, dead)
             for part in rows for zoom, x, y, m, k, n, la, lo, ident, dead in part))
         self._write_points(conn, placed, lat, lon, kind, values, names)
@@ -129,7 +131,7 @@ class Tally:
             sql += (" ON CONFLICT DO UPDATE SET n = n + excluded.n, "
                     "id_sum = id_sum + excluded.id_sum, "
                     "fatalities = fatalities + excluded.fatalities")
-        conn.executemany(sql, ((la, lo, *names[k], c, i, d) for la, lo, k, c, i, d in zip(
+        conn.executemany(sql, sorted((la, lo, *names[k], c, i, d) for la, lo, k, c, i, d in zip(
             unique["lat"].tolist(), unique["lon"].tolist(), unique["kind"].tolist(),
             n, ident, dead)))
 
