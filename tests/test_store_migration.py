@@ -40,6 +40,7 @@ def test_a_version_1_store_gains_the_newest_first_indexes_and_keeps_its_events(t
             DROP INDEX events_newest;
             DROP INDEX events_country_newest;
             CREATE INDEX events_event_date ON events(event_date);
+            CREATE INDEX events_event_type ON events(event_type);
             CREATE INDEX events_country_code ON events(country_code);
             PRAGMA user_version = 1;
         """)
@@ -81,6 +82,7 @@ def test_a_version_3_store_counts_its_events_per_map_cell_once_opened(tmp_path):
             DROP INDEX events_newest;
             CREATE INDEX events_newest ON events(event_date DESC, event_id, event_type,
                 sub_event_type, category, is_total, is_historical);
+            CREATE INDEX events_event_type ON events(event_type);
             PRAGMA user_version = 3;
         """)
     with SQLiteStore(path) as store:
