@@ -155,7 +155,23 @@ def payload(text: str, factory: str):
 
 
 def drawn_ids(text: str) -> set[str]:
+    """The events written into an exported page."""
     return {row[0] for row in payload(text, "events")["events"]}
+
+
+def mapped_ids(client, text: str) -> set[str]:
+    """The events a served page's map (which holds none) gets from the server: every
+    mark of its whole area at the closest zoom, where these events are all apart."""
+    live = payload(text, "live")
+    assert "BriefingMap.events(" not in text and "events" not in live
+    query = [q for q in live["query"].split("&") if q] + ["zoom=17"]
+    if live["bbox"]:
+        query.append("bbox=" + ",".join(str(v) for v in live["bbox"]))
+    answer = client.get(f"{live['clustersUrl']}?{'&'.join(query)}")
+    assert answer.status_code == 200
+    marks = [f["properties"] for f in answer.get_json()["features"]]
+    assert all(mark["count"] == 1 for mark in marks)
+    return {mark["event_id"] for mark in marks}
 
 
 # -- export --format html -----------------------------------------------------------
@@ -297,8 +313,8 @@ def test_embed_is_the_map_alone_with_the_pages_filters(client):
     response = client.get("/embed")
     assert response.status_code == 200 and response.mimetype == "text/html"
     html = response.get_data(as_text=True)
-    assert drawn_ids(html) == {"gaza", "rafah", "khan-yunis", "tyre", "nabatieh",
-                               "border", "beirut"}
+    assert mapped_ids(client, html) == {"gaza", "rafah", "khan-yunis", "tyre", "nabatieh",
+                                        "border", "beirut"}
     assert 'class="folium-map"' in html
     assert "<form" not in html and "event-list" not in html and "Paste an article" not in html
     assert payload(html, "title") == "Briefing map"
@@ -306,13 +322,13 @@ def test_embed_is_the_map_alone_with_the_pages_filters(client):
     assert not [u for u in Page(html).fetched if OUTSIDE.match(u)]
 
     html = client.get("/embed?type=Battles&country=lb").get_data(as_text=True)
-    assert drawn_ids(html) == {"border"}
+    assert mapped_ids(client, html) == {"border"}
     html = client.get("/embed?until=2024-05-02&include_flagged=1").get_data(as_text=True)
-    assert drawn_ids(html) == {"khan-yunis", "tyre", "nabatieh"}
+    assert mapped_ids(client, html) == {"khan-yunis", "tyre", "nabatieh"}
     assert 'href="/?until=2024-05-02&amp;include_flagged=1"' in html   # the full map
     nothing = client.get("/embed?q=no+such+words")   # no event, no region: still a map
     assert nothing.status_code == 200
-    assert drawn_ids(nothing.get_data(as_text=True)) == set()
+    assert mapped_ids(client, nothing.get_data(as_text=True)) == set()
 
 
 def test_only_embed_may_be_framed_by_other_sites(client):
@@ -403,7 +419,8 @@ def test_the_embed_code_and_png_link_carry_the_pages_filters(client, query):
     # the embedded map shows what the page's map shows
     embedded = client.get(f"{src.path}?{src.query}")
     assert embedded.status_code == 200
-    assert drawn_ids(embedded.get_data(as_text=True)) == drawn_ids(html)
+    assert payload(embedded.get_data(as_text=True), "live") == payload(html, "live")
+    assert mapped_ids(client, embedded.get_data(as_text=True)) == mapped_ids(client, html)
 
 
 def test_the_embed_code_escapes_the_sites_title(db, tmp_path):

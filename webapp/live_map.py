@@ -31,9 +31,11 @@ from webapp.maps import (MIDDLE_EAST, NICE_BREAKS, REGION_COLOURS, JsCall, JsLay
                          base_map, finish_map, script_json, MAX_ZOOM)
 from webapp.models import vocabulary
 
-# Zooms at which events_extent looks for the events: coarse first, then into the one
-# cell that holds them all, so a view of a handful of events opens close on them.
-EXTENT_ZOOMS = (3, 7, 11)
+# Zooms at which events_extent looks for the events (cells of 0.7 and 0.04 degrees):
+# the first bounds the work (the Middle East holds some 2,500 such cells), the second
+# opens a view of a few places close on them.
+EXTENT_ZOOMS = (7, 11)
+FEW_CELLS = 4
 EVENT_ID = "__id__"     # where an event's id goes in LiveSource.event_url
 
 
@@ -123,15 +125,14 @@ def legend_counts(store, filters, counts: dict | None = None) -> LegendCounts:
 
 def events_extent(store, filters) -> tuple | None:
     """(south, west, north, east) around the placed events that match ``filters``, or
-    None when there are none: the centres of their clusters, looked for at coarse
-    zooms first and then inside the one cell that holds them all."""
-    area = filters.bbox
-    found = []
-    for zoom in EXTENT_ZOOMS:
-        found = store.clusters(filters.replace(bbox=area), zoom)
-        if len(found) != 1 or found[0].count == 1:
-            break
-        area = _overlap(found[0].bounds, filters.bbox)
+    None when there are none: the centres of their clusters at a zoom where a cell is
+    some 80 km across, and when they are few, closer in, within those cells."""
+    found = store.clusters(filters, EXTENT_ZOOMS[0])
+    if 0 < len(found) <= FEW_CELLS:
+        cells = [c.bounds for c in found]
+        area = _overlap((min(b[0] for b in cells), min(b[1] for b in cells),
+                         max(b[2] for b in cells), max(b[3] for b in cells)), filters.bbox)
+        found = store.clusters(filters.replace(bbox=area), EXTENT_ZOOMS[1])
     if not found:
         return None
     lats = [c.latitude for c in found]
