@@ -147,7 +147,7 @@ def click_entries(page, places, settle: bool, timeout: float = 30_000):
 
 def test_clicking_a_list_entry_opens_its_popup(server, tab):
     page = tab.open(f"{server}/?{SAMPLE_DAYS}")
-    # Kfar Kila and Metula share a cluster at first: opening them zooms in
+    # Kfar Kila and Metula share a mark at first: opening them flies in
     click_entries(page, ("Cairo", "Kfar Kila", "Metula", "Tel Aviv"), settle=True)
     assert tab.outside == []
 

@@ -235,6 +235,10 @@ def test_a_single_events_popup_comes_from_the_server_with_its_line(server, tab):
     page = tab.open(f"{server}/")
     tab.move(33.1, 35.45, 13)
     marker = page.locator(".leaflet-marker-icon.briefing-marker[data-event-id='border']")
+    # its glyph: the colour of its type (Battles), the shape of its category (a diamond)
+    glyph = marker.locator(".briefing-glyph")
+    assert glyph.evaluate("g => getComputedStyle(g).color") == "rgb(192, 57, 43)"
+    assert glyph.locator("path").get_attribute("d") == "M9 1 17 9 9 17 1 9Z"
     with page.expect_response(lambda r: r.url.endswith("/api/events/border")):
         marker.click()
     popup = page.locator(".leaflet-popup-content .briefing-popup")

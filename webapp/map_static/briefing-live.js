@@ -100,7 +100,8 @@
     onAdd: function (map) {
       this._marks.addTo(map);
       map.on("moveend", this._soon, this);
-      this.refresh();
+      // Not at once: the page fits the map to the events just after adding its layers.
+      this._soon();
     },
 
     onRemove: function (map) {
@@ -130,6 +131,7 @@
       if (this._request) { this._request.abort(); }
       var box = overlap(viewBox(map.getBounds().pad(0.15)), this._cfg.bbox);
       if (box === false) {   // the view is outside the filtered area
+        this.total = 0;
         this._draw([]);
         return (this.ready = Promise.resolve());
       }
