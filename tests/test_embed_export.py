@@ -160,18 +160,35 @@ def drawn_ids(text: str) -> set[str]:
 
 
 def mapped_ids(client, text: str) -> set[str]:
-    """The events a served page's map (which holds none) gets from the server: every
-    mark of its whole area at the closest zoom, where these events are all apart."""
+    """The events a served page's map (which holds none) gets from the server: its
+    marks over the whole area, each cluster opened by asking for its cell closer in,
+    as a reader's click does, until every mark is one event."""
     live = payload(text, "live")
     assert "BriefingMap.events(" not in text and "events" not in live
-    query = [q for q in live["query"].split("&") if q] + ["zoom=17"]
-    if live["bbox"]:
-        query.append("bbox=" + ",".join(str(v) for v in live["bbox"]))
-    answer = client.get(f"{live['clustersUrl']}?{'&'.join(query)}")
-    assert answer.status_code == 200
-    marks = [f["properties"] for f in answer.get_json()["features"]]
-    assert all(mark["count"] == 1 for mark in marks)
-    return {mark["event_id"] for mark in marks}
+    area = live["bbox"]
+
+    def marks(box, zoom):
+        query = [q for q in live["query"].split("&") if q] + [f"zoom={zoom}"]
+        if box:
+            query.append("bbox=" + ",".join(str(v) for v in box))
+        answer = client.get(f"{live['clustersUrl']}?{'&'.join(query)}")
+        assert answer.status_code == 200
+        for mark in answer.get_json()["features"]:
+            if mark["properties"]["count"] == 1:
+                yield mark["properties"]["event_id"]
+            else:
+                assert zoom < 17, mark   # these events are all apart
+                yield from marks(overlap(mark["properties"]["bbox"], area), zoom + 4)
+
+    return set(marks(area, 4))
+
+
+def overlap(cell, area):
+    """A cluster's cell cut to the page's area filter, as the map cuts it."""
+    if not area:
+        return cell
+    return [max(cell[0], area[0]), max(cell[1], area[1]),
+            min(cell[2], area[2]), min(cell[3], area[3])]
 
 
 # -- export --format html -----------------------------------------------------------

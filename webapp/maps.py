@@ -4,9 +4,10 @@
 it: the standalone export); the served page's map asks the server for each view
 instead (:mod:`webapp.live_map`), and both start from :func:`base_map` and end with
 :func:`finish_map`. :func:`build_map` draws one marker per located event (colour =
-event type, shape = category), clustered in the browser; the admin-1 regions shaded by event count (a layer, off at first);
-a legend, a scale bar, a layer switcher, a full-screen button and the title. The land
-under them is the project's own country outlines, with admin-1 borders from zoom 5
+event type, shape = category), clustered in the browser; the admin-1 regions shaded by
+event count (a layer, off at first); a legend, a scale bar, a layer switcher, a
+full-screen button and the title. The land under them is the project's own country
+outlines, with admin-1 borders from zoom 5
 (fetched from ``static_url`` when first needed, or written into the page by
 ``inline_admin1``); OpenStreetMap's tiles are an optional layer, off at first, for a
 user who is online and turns them on. Every script and stylesheet is linked under
