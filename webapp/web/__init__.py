@@ -5,7 +5,7 @@ Configuration, later sources overriding earlier ones:
 1. the defaults below (:data:`DEFAULTS`);
 2. ``instance/config.py`` when present (``DB = "..."`` and so on);
 3. environment variables prefixed ``BRIEFING_``: ``BRIEFING_DB=/data/events.sqlite``,
-   ``BRIEFING_MAP_LIMIT=500`` (values that parse as JSON are read as JSON);
+   ``BRIEFING_PAGE_SIZE=500`` (values that parse as JSON are read as JSON);
 4. the ``config`` dict given to :func:`create_app`.
 
 Keys: ``DB`` (the SQLite event store; ``instance/briefing.sqlite``), ``INSTANCE_PATH``
@@ -13,7 +13,8 @@ Keys: ``DB`` (the SQLite event store; ``instance/briefing.sqlite``), ``INSTANCE_
 ``GEOCODER_FALLBACK`` / ``GEOCODER_FALLBACK_OPTIONS`` / ``GEOCODER_FALLBACK_DELAY``
 (an optional online geocoder, see
 :func:`webapp.geocoder.make_geocoder`), ``GEOCODER`` (a ready geocoder object, for tests
-and embedding), ``MAP_LIMIT`` (events drawn on the page), ``MAX_ARTICLE_BYTES`` (a pasted
+and embedding), ``PAGE_SIZE`` / ``MAX_PAGE`` (events per page of ``/api/events``),
+``MAX_ARTICLE_BYTES`` (a pasted
 article's text), ``MAX_CONTENT_LENGTH`` (a request's body), ``TITLE``,
 ``SECRET_KEY`` (signs the session cookie that holds each browser's login and its
 secret for CSRF tokens, see :mod:`webapp.web.csrf`; when unset, a random key is made on the
@@ -71,7 +72,6 @@ INSTANCE = ROOT / "instance"
 DEFAULTS = {  # and DB, INSTANCE_PATH: see create_app()
     "GEOCODER": None,
     "GEOCODER_FALLBACK": None,
-    "MAP_LIMIT": 2000,
     "PAGE_SIZE": 1000,           # events per page of /api/events when no limit is given
     "MAX_PAGE": 10_000,          # the largest limit a page may ask for
     # cells one /api/clusters answer may cover (a 4K screen holds about 2,000); a wider
@@ -150,8 +150,8 @@ def create_app(config: dict | None = None, *, instance_path=None) -> Flask:
     app.teardown_appcontext(_close_store)
     app.after_request(_security_headers)
     _register_error_handlers(app)
-    # The map page repeats every event's sentence (popup and list) and carries the
-    # land outlines: ~2 MB for 1,000 events, ~0.13 MB compressed.
+    # The map page's list, the API's pages and the land file are text that
+    # compresses to a fifth or less.
     Compress(app)
     return app
 
