@@ -182,8 +182,11 @@ def test_a_cluster_shows_its_count_and_type_mix_and_zooms_in_when_clicked(server
     wait_until(page, "document.querySelector('.briefing-cluster') !== null")
     wait_until(page, "briefingMap.layer._request === null")
     cluster = page.locator(".leaflet-marker-icon.briefing-cluster").first
-    count = int(cluster.get_attribute("data-count"))
-    assert cluster.inner_text().strip() == str(count) and count > 1
+    # read together: the layer may redraw between two separate reads
+    shown, text = cluster.evaluate("el => [el.getAttribute('data-count'), "
+                                   "el.querySelector('.briefing-count').textContent]")
+    count = int(shown)
+    assert text == str(count) and count > 1
     # one ring segment per type, in the types' colours
     colours = set(cluster.locator("circle[stroke-dasharray]").evaluate_all(
         "cs => cs.map(c => c.getAttribute('stroke'))"))
