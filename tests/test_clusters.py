@@ -88,8 +88,9 @@ def test_the_tabled_counts_and_the_rows_give_the_same_marks(store, zoom, given):
     # a text every event holds makes the store group the rows instead
     from_rows = store.clusters(make_filters(**given, q="town"), zoom)
     assert marks(tabled) == marks(from_rows)
-    counted = store.counts(make_filters(**given), "category")
-    assert counted == store.counts(make_filters(**given, q="town"), "category")
+    for by in ("category", "event_date"):
+        counted = store.counts(make_filters(**given), by)
+        assert counted == store.counts(make_filters(**given, q="town"), by)
 
 
 def marks(found):
@@ -152,7 +153,7 @@ def test_zoom_out_of_range_is_refused(store):
 
 
 def test_the_counts_tallied_during_a_bulk_import_are_those_sql_makes(tmp_path):
-    from webapp.store import cells, points
+    from webapp.store import cells, days, points
 
     path = tmp_path / "events.sqlite"
     events = random_events(30_000, seed=11)
@@ -164,14 +165,21 @@ def test_the_counts_tallied_during_a_bulk_import_are_those_sql_makes(tmp_path):
         return {row[:9]: row[9:] for row in conn.execute(
             "SELECT * FROM event_cells WHERE n <> 0")}
 
+    def day_table(conn):
+        return {row[:6]: row[6] for row in conn.execute(
+            "SELECT * FROM event_days WHERE n <> 0")}
+
     def point_table(conn):
         return {row[:7]: row[7:] for row in conn.execute(
             "SELECT * FROM event_points WHERE n <> 0")}
 
     with sqlite3.connect(path) as conn:
         tallied, tallied_points = table(conn), point_table(conn)
+        tallied_days = day_table(conn)
         cells.rebuild(conn)                   # the same counts, grouped by SQL
         points.rebuild(conn)
+        days.rebuild(conn)
+        assert day_table(conn) == tallied_days and len(tallied_days) > 100
         grouped = table(conn)
         assert point_table(conn) == tallied_points and len(tallied_points) > 1000
         conn.rollback()

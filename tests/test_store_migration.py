@@ -30,6 +30,10 @@ def test_a_version_1_store_gains_the_newest_first_indexes_and_keeps_its_events(t
             DROP TRIGGER events_points_insert;
             DROP TRIGGER events_points_delete;
             DROP TRIGGER events_points_update;
+            DROP TRIGGER events_days_insert;
+            DROP TRIGGER events_days_delete;
+            DROP TRIGGER events_days_update;
+            DROP TABLE event_days;
             DROP TABLE event_cells;
             DROP TABLE cell_zooms;
             DROP TABLE event_points;
@@ -75,6 +79,10 @@ def test_a_version_3_store_counts_its_events_per_map_cell_once_opened(tmp_path):
             DROP TRIGGER events_points_insert;
             DROP TRIGGER events_points_delete;
             DROP TRIGGER events_points_update;
+            DROP TRIGGER events_days_insert;
+            DROP TRIGGER events_days_delete;
+            DROP TRIGGER events_days_update;
+            DROP TABLE event_days;
             DROP TABLE event_cells;
             DROP TABLE cell_zooms;
             DROP TABLE event_points;

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from webapp.errors import FilterError, StoreError
 from webapp.models import Article, Event
-from webapp.store import audit, cells, clauses, points
+from webapp.store import audit, cells, clauses, days, points
 from webapp.store.base import (EVENT_COLUMNS, MAX_ZOOM, READ_COLUMNS, Cluster, EventStore,
                                Filters, Page, event_from_row, event_rows)
 from webapp.store.schema import (APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION,
@@ -272,6 +272,8 @@ class SQLiteStore(EventStore):
             raise FilterError(f"counts: by must be event_type, sub_event_type, "
                               f"category or event_date, not {by!r}")
         f = _checked(filters)
+        if by == "event_date" and cells.tabled(f) and not f.bbox:
+            return self._day_counts(f)
         if by == "event_date" or not cells.tabled(f) or f.bbox:
             where, params = clauses.where(f)
             return dict(self._read(f"SELECT e.{by}, count(*) FROM events e{where} "
@@ -282,6 +284,17 @@ class SQLiteStore(EventStore):
             found[key] = found.get(key, 0) + n
         return dict(sorted(((k, n) for k, n in found.items() if n > 0),
                            key=lambda kv: (-kv[1], kv[0])))
+
+    def _day_counts(self, f: Filters) -> dict:
+        """counts(by="event_date") from the per-day counts."""
+        extra, params = clauses.cell_where(f)
+        if f.since or f.until:   # undated events ('') are in no date range
+            extra += " AND day BETWEEN ? AND ?"
+            params += [f.since or "0000-01-01", f.until or "9999-12-31"]
+        rows = self._read(f"SELECT day, sum(n) AS c FROM event_days WHERE 1{extra} "
+                          "GROUP BY day HAVING c > 0", params)
+        return dict(sorted(((day or None, n) for day, n in rows),
+                           key=lambda kv: (-kv[1], kv[0] or "")))
 
     def region_totals(self, filters: Filters = Filters(), by_type: bool = False) -> list[tuple]:
         where, params = clauses.where(_checked(filters))
@@ -478,11 +491,11 @@ def _insert_many(conn: sqlite3.Connection, sql: str, rows: Iterable[tuple],
     for _, create in indexes:
         conn.execute(create)
     if replace and last:   # stored rows may have been overwritten: count them all anew
-        cells.rebuild(conn)
-        points.rebuild(conn)
+        for table in (cells, points, days):
+            table.rebuild(conn)
     elif not seen.write(conn, last):   # duplicates in the batch: count the new rows,
-        cells.add_since(conn, last)     # all after the last rowid there was, in SQL
-        points.add_since(conn, last)
+        for table in (cells, points, days):   # all after the last rowid there was,
+            table.add_since(conn, last)        # grouped in SQL
     set_count_triggers(conn, True)
     return count
 
