@@ -188,3 +188,21 @@ def test_the_counts_tallied_during_a_bulk_import_are_those_sql_makes(tmp_path):
         assert (n, ident, dead) == (grouped[key][0], grouped[key][3], grouped[key][4])
         assert lat == pytest.approx(grouped[key][1], rel=1e-12, abs=1e-9)
         assert lon == pytest.approx(grouped[key][2], rel=1e-12, abs=1e-9)
+
+
+def test_a_close_view_of_very_many_events_over_a_long_range_is_answered_coarser(tmp_path,
+                                                                                monkeypatch):
+    from webapp.store import sqlite as backend
+
+    with SQLiteStore(tmp_path / "events.sqlite") as store:
+        store.add_events(random_events(3000, seed=2))
+        gaza = make_filters(bbox=(34.3, 31.4, 34.6, 31.6), since="2024-01-01",
+                            until="2024-12-31")
+        assert store.answer_zoom(gaza, 12) == 12          # few enough to read
+        monkeypatch.setattr(backend, "CLOSE_VIEW_EVENTS", 100)
+        assert store.answer_zoom(gaza, 12) == 10          # too many: the table's zoom
+        short = make_filters(bbox=gaza.bbox, since="2024-01-01", until="2024-02-15")
+        assert store.answer_zoom(short, 12) == 12         # a few weeks: read by date
+        assert store.answer_zoom(make_filters(bbox=gaza.bbox), 14) == 14   # by point
+        found = store.clusters(gaza, 10)
+        assert sum(c.count for c in found) >= placed(store, gaza)

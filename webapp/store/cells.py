@@ -24,11 +24,11 @@ from webapp.store.base import Cluster
 
 TOP_ZOOM = 10          # zooms 0..10 are tabled; closer views hold few enough events
 # Up to this zoom the counts are kept per month too (rows with month 202405; 0 for
-# undated events), so a wide view of some months is answered from the table as well
-# (days at the ends of the range are read from the events). Closer in, a view is small
-# enough to read its events. Every zoom also has the rows of all time (month -1), which
+# undated events), so a view of some months is answered from the table as well (days
+# at the ends of the range are read from the events). Closer in, a view is small
+# enough to read its events, unless it holds very many (see EventStore.answer_zoom). Every zoom also has the rows of all time (month -1), which
 # answer a view with no dates without summing three years of months.
-MONTH_ZOOM = 8
+MONTH_ZOOM = 10
 ALL_TIME = -1
 _LEVELS = tuple(range(TOP_ZOOM + 1))
 

@@ -353,6 +353,21 @@ class SQLiteStore(EventStore):
             "x, y, e.event_type, e.category")
         return [cells.to_cluster(c) for c in cells.gather(rows, zoom).values()]
 
+    def answer_zoom(self, filters: Filters, zoom: int) -> int:
+        # A close view filtered by a long date range is read from the events; over a
+        # dense place that is hundreds of thousands (1-2 s at a million events). When
+        # the monthly counts say the view holds that many, the closest tabled zoom
+        # answers instead.
+        f = _checked(filters)
+        if zoom <= cells.TOP_ZOOM or not (f.since or f.until) or cells.short_range(f) \
+                or f.region or f.q or f.article:
+            return zoom
+        columns, first_row, last_row = cells.cell_ranges(f.bbox, cells.TOP_ZOOM)
+        inside = sum(n for (n,) in self._tabled(
+            f, cells.TOP_ZOOM, "sum(n)", "zoom", "count(*)", "e.country_code",
+            where=cells.range_sql(columns, first_row, last_row)) if n)
+        return cells.TOP_ZOOM if inside > CLOSE_VIEW_EVENTS else zoom
+
     def _tabled(self, f: Filters, zoom: int, select: str, group: str, row_select: str,
                 row_group: str, where: str = "1") -> list[tuple]:
         """Rows of ``select`` from event_cells at ``zoom`` grouped by ``group``; the
@@ -482,6 +497,8 @@ class SQLiteStore(EventStore):
             self._conn = None
 
 
+# The most events a close view over a long date range reads one by one (answer_zoom).
+CLOSE_VIEW_EVENTS = 20_000
 # Rows read ahead before a batch counts as bulk (see _insert_many): each row costs the
 # triggers 22 small writes, so past a few thousand the counts are tallied instead.
 BULK_ROWS = 2_000
