@@ -203,6 +203,7 @@ def test_a_close_view_of_very_many_events_over_a_long_range_is_answered_coarser(
         assert store.answer_zoom(gaza, 12) == 10          # too many: the table's zoom
         short = make_filters(bbox=gaza.bbox, since="2024-01-01", until="2024-02-15")
         assert store.answer_zoom(short, 12) == 12         # a few weeks: read by date
-        assert store.answer_zoom(make_filters(bbox=gaza.bbox), 14) == 14   # by point
+        assert store.answer_zoom(make_filters(bbox=gaza.bbox), 12) == 12   # by point
+        assert store.answer_zoom(gaza, 13) == 13   # closer: marks must split, read them
         found = store.clusters(gaza, 10)
         assert sum(c.count for c in found) >= placed(store, gaza)

@@ -358,9 +358,11 @@ class SQLiteStore(EventStore):
         # dense place that is hundreds of thousands (1-2 s at a million events). When
         # the monthly counts say the view holds that many, the closest tabled zoom
         # answers instead.
+        # Only the two zooms after it: closer in, a view is a few kilometres, and its
+        # marks must split as the reader zooms in, whatever it costs.
         f = _checked(filters)
-        if zoom <= cells.TOP_ZOOM or not (f.since or f.until) or cells.short_range(f) \
-                or f.region or f.q or f.article:
+        if not cells.TOP_ZOOM < zoom <= cells.TOP_ZOOM + 2 or not (f.since or f.until) \
+                or cells.short_range(f) or f.region or f.q or f.article:
             return zoom
         columns, first_row, last_row = cells.cell_ranges(f.bbox, cells.TOP_ZOOM)
         inside = sum(n for (n,) in self._tabled(
