@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from webapp.store.triggers import count_triggers
+
 _KIND = "country_code, event_type, sub_event_type, category, flagged"
 _UPSERT = ("INSERT INTO event_days (day, " + _KIND + ", n) {select} "
            "ON CONFLICT DO UPDATE SET n = n + excluded.n")
@@ -26,21 +28,7 @@ def _row_sql(prefix: str, sign: str) -> str:
 
 _WATCHED = ("event_date, country_code, event_type, sub_event_type, category, is_total, "
             "is_historical")
-TRIGGERS = {
-    "events_days_insert": f"""
-        CREATE TRIGGER events_days_insert AFTER INSERT ON events BEGIN
-            {_UPSERT.format(select=_row_sql("NEW", ""))};
-        END""",
-    "events_days_delete": f"""
-        CREATE TRIGGER events_days_delete AFTER DELETE ON events BEGIN
-            {_UPSERT.format(select=_row_sql("OLD", "-"))};
-        END""",
-    "events_days_update": f"""
-        CREATE TRIGGER events_days_update AFTER UPDATE OF {_WATCHED} ON events BEGIN
-            {_UPSERT.format(select=_row_sql("OLD", "-"))};
-            {_UPSERT.format(select=_row_sql("NEW", ""))};
-        END""",
-}
+TRIGGERS = count_triggers("days", _UPSERT, _row_sql, _WATCHED)
 
 
 def create(conn: sqlite3.Connection) -> None:
