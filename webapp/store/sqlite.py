@@ -534,12 +534,12 @@ def _insert_many(conn: sqlite3.Connection, rows: Iterable[tuple], sql: str,
     count = conn.executemany(sql, seen.tap(chain(head, rows))).rowcount
     for _, create in indexes:
         conn.execute(create)
-    if replace and last:   # stored rows may have been overwritten: count them all anew
+    if not seen.write(conn, last):   # some rows were not new rows
         for table in (cells, points, days):
-            table.rebuild(conn)
-    elif not seen.write(conn, last):   # duplicates in the batch: count the new rows,
-        for table in (cells, points, days):   # all after the last rowid there was,
-            table.add_since(conn, last)        # grouped in SQL
+            if replace and last:   # stored rows were overwritten: count all anew
+                table.rebuild(conn)
+            else:                  # duplicates in the batch: count the new rows, all
+                table.add_since(conn, last)   # after the last rowid there was
     set_count_triggers(conn, True)
     return count
 
