@@ -38,6 +38,7 @@ from webapp.interchange import (ACLED_COLUMNS, read_acled_csv, read_acled_rows, 
                                 read_acled_rows_parallel, write_acled_csv, write_geojson)
 from webapp.models import sub_event_types  # noqa: E402
 from webapp.store import SQLiteStore  # noqa: E402
+from webapp.store.base import make_filters
 
 COUNTRIES = [("275", "Palestine", "Middle East", 31.4, 34.4), ("376", "Israel", "Middle East",
              32.0, 34.9), ("422", "Lebanon", "Middle East", 33.8, 35.8),
@@ -159,7 +160,7 @@ def main() -> None:
         assert added == n, (added, n)
         timed("serial", n, lambda: import_file(csv_path, tmp / "serial.sqlite", serial=True))
         with SQLiteStore(tmp / "events.sqlite") as store:
-            events = timed("query", n, lambda: store.query(include_flagged=True))
+            events = timed("query", n, lambda: store.query(make_filters(include_flagged=True)))
             with (tmp / "out.csv").open("w", newline="", encoding="utf-8") as fh:
                 timed("csv out", n, lambda: write_acled_csv(events, fh))
             with (tmp / "out.geojson").open("w", encoding="utf-8") as fh:

@@ -22,6 +22,7 @@ from conftest import EDITOR, EDITOR_PASSWORD, ROOT, add_user, log_in, run_cli
 from webapp.store import SCHEMA_VERSION, SQLiteStore
 from webapp.store.accounts import Accounts
 from webapp.web import create_app
+from webapp.store.base import make_filters
 
 ARTICLE = {
     "title": "Strike in Khan Younis",
@@ -417,7 +418,7 @@ def test_every_write_is_in_the_audit_trail_with_who_when_and_what(app, db, token
 
     with SQLiteStore(db) as store:
         trail = store.audit_trail(limit=10)
-        events = len(store.query(include_flagged=True))
+        events = len(store.query(make_filters(include_flagged=True)))
     newest_first = [(e.who.split(":")[0], e.action) for e in trail]
     assert newest_first[:4] == [("cli", "user.remove"), ("cli", "events.import"),
                                 ("cli", "article.add"), (EDITOR, "article.add")]
@@ -448,11 +449,11 @@ def test_a_duplicate_article_writes_no_audit_row(app, db, tokens):
 
 
 def test_an_old_store_is_brought_up_to_date_with_its_articles_kept(tmp_path):
-    from webapp.store.sqlite import _create_v1
+    from webapp.store.schema import MIGRATIONS
 
     path = tmp_path / "v1.sqlite"
     conn = sqlite3.connect(path, isolation_level=None)
-    _create_v1(conn)
+    MIGRATIONS[1](conn)
     conn.execute("INSERT INTO articles (content_hash, ingested_at) VALUES ('h', 'now')")
     conn.execute("PRAGMA user_version = 1")
     conn.execute("PRAGMA application_id = 1112690000")   # 0x42524D50

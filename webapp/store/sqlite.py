@@ -8,6 +8,7 @@ and a file written by a newer release is refused instead of being misread.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -18,130 +19,12 @@ from pathlib import Path
 
 from webapp.errors import FilterError, StoreError
 from webapp.models import Article, Event
-from webapp.store import audit
-from webapp.store.base import (EVENT_COLUMNS, READ_COLUMNS, EventStore, Filters,
-                               event_from_row, event_rows, make_filters)
-
-# Marks the file as ours (PRAGMA application_id), so another program's database that
-# happens to sit at the path is not silently extended with our tables.
-APPLICATION_ID = 0x42524D50  # "BRMP"
-
-
-def _run_script(conn: sqlite3.Connection, script: str) -> None:
-    # Not executescript(): it commits first, and a migration must stay inside the
-    # caller's transaction so that a failed one leaves the file at its old version.
-    statement = ""
-    for piece in script.split(";"):  # a ";" inside a comment does not end a statement
-        statement += piece + ";"
-        if sqlite3.complete_statement(statement):
-            if statement.strip(" \n;"):
-                conn.execute(statement)
-            statement = ""
-
-
-def _create_v1(conn: sqlite3.Connection) -> None:
-    _run_script(conn, """
-        CREATE TABLE articles (
-            id           INTEGER PRIMARY KEY,
-            content_hash TEXT NOT NULL UNIQUE,
-            title        TEXT NOT NULL DEFAULT '',
-            url          TEXT NOT NULL DEFAULT '',
-            source       TEXT NOT NULL DEFAULT '',
-            published    TEXT,
-            ingested_at  TEXT NOT NULL
-        );
-        -- Values are checked by event_problem(), shared by every store: as CHECK
-        -- constraints the same rules took a quarter of an import's insert time.
-        CREATE TABLE events (
-            event_id       TEXT PRIMARY KEY NOT NULL CHECK (event_id <> ''),
-            article_id     INTEGER REFERENCES articles(id) ON DELETE CASCADE,
-            event_date     TEXT,
-            time_precision INTEGER NOT NULL,
-            event_type     TEXT NOT NULL,
-            sub_event_type TEXT NOT NULL,
-            category       TEXT NOT NULL,
-            actor1         TEXT NOT NULL DEFAULT '',
-            actor2         TEXT NOT NULL DEFAULT '',
-            fatalities     INTEGER NOT NULL DEFAULT 0,
-            location       TEXT NOT NULL DEFAULT '',
-            latitude       REAL,
-            longitude      REAL,
-            geometry       TEXT,
-            country_code   TEXT NOT NULL DEFAULT '',
-            admin1         TEXT NOT NULL DEFAULT '',
-            geo_precision  INTEGER NOT NULL,
-            notes          TEXT NOT NULL DEFAULT '',
-            source         TEXT NOT NULL DEFAULT '',
-            span_start     INTEGER,
-            span_end       INTEGER,
-            is_total       INTEGER NOT NULL DEFAULT 0,
-            is_historical  INTEGER NOT NULL DEFAULT 0,
-            extra          TEXT
-        );
-        CREATE INDEX events_event_date ON events(event_date);
-        CREATE INDEX events_event_type ON events(event_type);
-        CREATE INDEX events_country_code ON events(country_code);
-        -- for the foreign key (deleting an article), partial: imports cost nothing here
-        CREATE INDEX events_article_id ON events(article_id) WHERE article_id IS NOT NULL
-    """)
-
-
-def _add_accounts_v2(conn: sqlite3.Connection) -> None:
-    # Users, their API tokens and the audit trail live beside the events, so that one
-    # file (and one backup) holds everything, and an article and its audit row commit
-    # together. Passwords and tokens are stored as hashes only (webapp.store.accounts).
-    _run_script(conn, """
-        CREATE TABLE users (
-            id            INTEGER PRIMARY KEY,
-            name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
-            role          TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'admin')),
-            password_hash TEXT NOT NULL,
-            -- what a browser session names the user by: made anew with each new
-            -- password, which ends the sessions opened with the old one
-            login_key     TEXT NOT NULL UNIQUE,
-            created_at    TEXT NOT NULL
-        );
-        CREATE TABLE api_tokens (
-            id         INTEGER PRIMARY KEY,
-            user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-            token_hash TEXT NOT NULL UNIQUE,
-            -- 'api': Authorization: Bearer; 'login': a one-time login link
-            kind       TEXT NOT NULL CHECK (kind IN ('api', 'login')),
-            created_at TEXT NOT NULL,
-            expires_at TEXT
-        );
-        CREATE INDEX api_tokens_user_id ON api_tokens(user_id);
-        CREATE TABLE audit (
-            id     INTEGER PRIMARY KEY,
-            at     TEXT NOT NULL,
-            who    TEXT NOT NULL,
-            action TEXT NOT NULL,
-            detail TEXT NOT NULL DEFAULT '{}'
-        )
-    """)
-
-
-def _newest_first_v3(conn: sqlite3.Connection) -> None:
-    # Every listing is newest first (ORDER BY event_date DESC, event_id): indexes in
-    # that order let SQLite stop after the page's last row instead of sorting every
-    # match, and one on the country before the date answers the map's usual question,
-    # a country over some weeks. They carry the columns the type and flag filters read,
-    # so rows that do not match are passed over in the index without reading the table.
-    # 100,000 events: one country's 90 days of one type went from 60 ms to 3 ms, the
-    # newest event of all from 140 ms (a full scan and sort) to 2 ms (bench/load.py).
-    _run_script(conn, """
-        DROP INDEX events_event_date;
-        DROP INDEX events_country_code;
-        CREATE INDEX events_newest ON events(event_date DESC, event_id, event_type,
-            sub_event_type, category, is_total, is_historical);
-        CREATE INDEX events_country_newest ON events(country_code, event_date DESC,
-            event_id, event_type, sub_event_type, category, is_total, is_historical)
-    """)
-
-
-# version -> function bringing a file from version-1 to version. Append, never edit.
-MIGRATIONS = {1: _create_v1, 2: _add_accounts_v2, 3: _newest_first_v3}
-SCHEMA_VERSION = max(MIGRATIONS)
+from webapp.store import audit, cells, clauses, points
+from webapp.store.base import (EVENT_COLUMNS, MAX_ZOOM, READ_COLUMNS, Cluster, EventStore,
+                               Filters, Page, event_from_row, event_rows)
+from webapp.store.schema import (APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION,
+                                 set_count_triggers)
+from webapp.store.tally import Tally
 
 # article_hash is not stored twice: it comes from the article the event belongs to
 _SELECT = ("SELECT " + ", ".join("a.content_hash" if c == "article_hash" else f"e.{c}"
@@ -181,7 +64,7 @@ def connect(path: Path, timeout: float = 30.0) -> sqlite3.Connection:
         raise StoreError(f"{path} is not an SQLite database (refusing to overwrite it)") \
             from err
     try:
-        # for text queries beyond ASCII, see _text_clause(); the columns are never NULL
+        # for text queries beyond ASCII, see clauses.text_clause(); the columns are never NULL
         conn.create_function("bm_casefold", 1, str.casefold, deterministic=True)
         conn.execute("PRAGMA foreign_keys = ON")
         # WAL with synchronous=NORMAL stays consistent after a crash; at worst the
@@ -296,12 +179,11 @@ class SQLiteStore(EventStore):
                 if cur.rowcount == 0:
                     return False
                 article_id = cur.lastrowid
-                before = conn.total_changes
-                conn.executemany(_INSERT, event_rows(events, article_id))
+                added = conn.executemany(_INSERT, event_rows(events, article_id)).rowcount
                 if by is not None:
                     audit.write(conn, by, "article.add", {
                         "article": article.content_hash, "title": article.title[:80],
-                        "events": conn.total_changes - before})
+                        "events": added})
         except sqlite3.IntegrityError as err:
             raise StoreError(f"article {article.title[:60]!r} not stored: {err} "
                              f"(an event id is already taken?)") from err
@@ -318,9 +200,7 @@ class SQLiteStore(EventStore):
         sql = _INSERT + (_ON_CONFLICT_REPLACE if replace else _ON_CONFLICT_KEEP)
         try:
             with self._transaction() as conn:
-                before = conn.total_changes
-                _insert_many(conn, sql, rows)
-                count = conn.total_changes - before
+                count = _insert_many(conn, sql, rows, replace)
                 if by is not None:
                     audit.write(conn, by, "events.import",
                                 {**(about or {}), "events": count, "replace": replace})
@@ -328,29 +208,173 @@ class SQLiteStore(EventStore):
         except sqlite3.Error as err:
             raise StoreError(f"events not stored, the store is unchanged: {err}") from err
 
-    def query(self, types=(), since=None, until=None, country=None, region=None, q=None,
-              bbox=None, include_flagged=False, limit=None) -> list[Event]:
-        where, params = _where(make_filters(types, since, until, country, region, q, bbox,
-                                            include_flagged))
-        # newest first; SQLite sorts NULL lowest, so undated events come last
-        sql = f"{_SELECT}{where} ORDER BY e.event_date DESC, e.event_id"
+    def query(self, filters: Filters = Filters(), limit: int | None = None) -> list[Event]:
+        where, params = clauses.where(_checked(filters))
+        sql = f"{_SELECT}{where} {clauses.NEWEST_FIRST}"
         if limit is not None:
-            if not isinstance(limit, int) or limit < 0:
+            if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
                 raise FilterError(f"limit must be a whole number >= 0: {limit!r}")
             sql += f" LIMIT {limit:d}"
         return [event_from_row(row) for row in self._read(sql, params)]
 
-    def count_by_type(self, types=(), since=None, until=None, country=None, region=None,
-                      q=None, bbox=None, include_flagged=False,
-                      by: str = "event_type") -> dict[str, int]:
+    def iter_events(self, filters: Filters = Filters()) -> Iterator[Event]:
+        where, params = clauses.where(_checked(filters))
+        # A connection of its own: the rows are read while the caller writes them out,
+        # and this store's connection stays free for other questions meanwhile.
+        conn = connect(self.path)
+        try:
+            cursor = conn.execute(f"{_SELECT}{where} {clauses.NEWEST_FIRST}", params)
+            while batch := cursor.fetchmany(_BATCH):
+                yield from map(event_from_row, batch)
+        except sqlite3.Error as err:
+            raise StoreError(f"reading the event store failed: {err}") from err
+        finally:
+            conn.close()
+
+    def page(self, filters: Filters, limit: int, after: tuple | None = None) -> Page:
+        f = _checked(filters)
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise FilterError(f"limit must be a whole number >= 1: {limit!r}")
+        where, params = clauses.where(f)
+        glue = " AND " if where else " WHERE "
+        found: list[tuple] = []
+        # The order is (date newest first, then id), undated last. Each step below is
+        # one range of the events_newest index, so a page deep in a million events
+        # costs what the first one does. One row more than the page tells if another
+        # page follows.
+        for clause, values in clauses.after_steps(after):
+            if len(found) > limit:
+                break
+            sql = (f"{_SELECT}{where}{glue}{clause} {clauses.NEWEST_FIRST} "
+                   f"LIMIT {limit + 1 - len(found):d}")
+            found += self._read(sql, [*params, *values])
+        events = [event_from_row(row) for row in found[:limit]]
+        next_after = None
+        if len(found) > limit:
+            last = events[-1]
+            next_after = (last.event_date.isoformat() if last.event_date else None,
+                          last.event_id)
+        return Page(events=events, total=self.count(f), next_after=next_after)
+
+    def get_event(self, event_id: str) -> Event | None:
+        rows = self._read(f"{_SELECT} WHERE e.event_id = ?", (str(event_id),))
+        return event_from_row(rows[0]) if rows else None
+
+    def count(self, filters: Filters = Filters()) -> int:
+        f = _checked(filters)
+        if cells.tabled(f) and not f.bbox:
+            return sum(self.counts(f).values())
+        where, params = clauses.where(f)
+        return self._read(f"SELECT count(*) FROM events e{where}", params)[0][0]
+
+    def counts(self, filters: Filters = Filters(), by: str = "event_type") -> dict[str, int]:
         if by not in ("event_type", "sub_event_type", "category", "event_date"):
-            raise FilterError(f"count_by_type: by must be event_type, sub_event_type, "
+            raise FilterError(f"counts: by must be event_type, sub_event_type, "
                               f"category or event_date, not {by!r}")
-        where, params = _where(make_filters(types, since, until, country, region, q, bbox,
-                                            include_flagged))
-        sql = (f"SELECT e.{by}, count(*) FROM events e{where} "
-               f"GROUP BY e.{by} ORDER BY count(*) DESC, e.{by}")
-        return dict(self._read(sql, params))
+        f = _checked(filters)
+        if by == "event_date" or not cells.tabled(f) or f.bbox:
+            where, params = clauses.where(f)
+            return dict(self._read(f"SELECT e.{by}, count(*) FROM events e{where} "
+                                   f"GROUP BY e.{by} ORDER BY count(*) DESC, e.{by}", params))
+        found: dict[str, int] = {}
+        for key, n in self._tabled(f, 0, f"{by}, sum(n)", by, f"e.{by}, count(*)",
+                                   f"e.{by}"):
+            found[key] = found.get(key, 0) + n
+        return dict(sorted(((k, n) for k, n in found.items() if n > 0),
+                           key=lambda kv: (-kv[1], kv[0])))
+
+    def region_totals(self, filters: Filters = Filters(), by_type: bool = False) -> list[tuple]:
+        where, params = clauses.where(_checked(filters))
+        glue = " AND " if where else " WHERE "
+        keys = "e.country_code, e.admin1" + (", e.event_type" if by_type else "")
+        return self._read(
+            f"SELECT {keys}, count(*), sum(e.fatalities) FROM events e"
+            f"{where}{glue}e.admin1 <> '' GROUP BY {keys} ORDER BY count(*) DESC, {keys}",
+            params)
+
+    def clusters(self, filters: Filters, zoom: int) -> list[Cluster]:
+        f = _checked(filters)
+        if not isinstance(zoom, int) or isinstance(zoom, bool) or not 0 <= zoom <= MAX_ZOOM:
+            raise FilterError(f"zoom must be a whole number from 0 to {MAX_ZOOM}: {zoom!r}")
+        columns, first_row, last_row = cells.cell_ranges(f.bbox, zoom)
+        if cells.tabled(f, zoom):
+            rows = self._tabled(
+                f, zoom, "cx, cy, event_type, category, sum(n), total(lat_sum), "
+                "total(lon_sum), sum(id_sum), sum(fatalities)",
+                "cx, cy, event_type, category", clauses.CELL_ROW.format(ident="sum(e.rowid)"),
+                "x, y, e.event_type, e.category",
+                where=cells.range_sql(columns, first_row, last_row))
+            found = cells.gather(rows, zoom)
+            if self._name_singles(found):
+                return [cells.to_cluster(c) for c in found.values()]
+            # a rowid no longer names its event (the file was vacuumed): count anew
+        elif cells.by_point(f, zoom):
+            found = cells.gather(self._points_in_cells(f, zoom), zoom)
+            if self._name_singles(found):
+                return [cells.to_cluster(c) for c in found.values()]
+        rows = self._events_in_cells(
+            f, zoom, clauses.CELL_ROW.format(ident="min(e.event_id)"),
+            "x, y, e.event_type, e.category")
+        return [cells.to_cluster(c) for c in cells.gather(rows, zoom).values()]
+
+    def _tabled(self, f: Filters, zoom: int, select: str, group: str, row_select: str,
+                row_group: str, where: str = "1") -> list[tuple]:
+        """Rows of ``select`` from event_cells at ``zoom`` grouped by ``group``; the
+        days of a date range outside whole months are read from the events with
+        ``row_select`` grouped by ``row_group``, and their rows added after."""
+        months, edges = cells.month_split(f.since, f.until)
+        extra, params = clauses.cell_where(f)
+        rows = []
+        if months is not None or not (f.since or f.until):
+            extra += (f" AND month BETWEEN {months[0]:d} AND {months[1]:d}" if months
+                      else f" AND month = {cells.ALL_TIME:d}")
+            rows += self._read(f"SELECT {select} FROM event_cells WHERE zoom = {zoom:d} "
+                               f"AND {where}{extra} GROUP BY {group}", params)
+        for since, until in edges:
+            rows += self._events_in_cells(dataclasses.replace(f, since=since, until=until),
+                                          zoom, row_select, row_group)
+        return rows
+
+    def _points_in_cells(self, f: Filters, zoom: int) -> list:
+        """A close view's marks from the per-point counts."""
+        columns, first_row, last_row = cells.cell_ranges(f.bbox, zoom)
+        area, area_params = clauses.cells_area(columns, first_row, last_row, zoom)
+        extra, params = clauses.cell_where(f)
+        cx, cy = cells.cell_sql(str(cells.cells_across(zoom)))
+        return self._read(f"{points.view_sql(cx, cy)} WHERE {area}{extra} "
+                          "GROUP BY x, y, event_type, category", [*area_params, *params])
+
+    def _events_in_cells(self, f: Filters, zoom: int, select: str, group: str) -> list:
+        """Rows of ``select`` (which may name the cell as x, y) over the events in the
+        cells of ``f.bbox`` at ``zoom``, grouped by ``group``."""
+        columns, first_row, last_row = cells.cell_ranges(f.bbox, zoom)
+        where, params = clauses.where(dataclasses.replace(f, bbox=None))
+        glue = " AND " if where else " WHERE "
+        area, area_params = clauses.cells_area(columns, first_row, last_row, zoom,
+                                               by_place=cells.read_by_place(f, zoom))
+        cx, cy = cells.cell_sql(str(cells.cells_across(zoom)))
+        return self._read(f"SELECT {select.format(cx=cx, cy=cy)} FROM events e"
+                          f"{where}{glue}{area} GROUP BY {group}", [*params, *area_params])
+
+    def _name_singles(self, found: dict) -> bool:
+        """Put the event ids into the clusters of one event (their id is a rowid still);
+        False when a rowid does not lead back to an event where it was counted."""
+        singles = {c["id"]: key for key, c in found.items() if c["count"] == 1}
+        named = {}
+        for chunk in _chunks(list(singles), 500):
+            marks = ", ".join("?" * len(chunk))
+            for rowid, event_id, lat, lon in self._read(
+                    f"SELECT rowid, event_id, latitude, longitude FROM events "
+                    f"WHERE rowid IN ({marks})", chunk):
+                single = found[singles[rowid]]
+                if lat is not None and abs(lat - single["lat"]) < 1e-7 \
+                        and abs(lon - single["lon"]) < 1e-7:
+                    named[rowid] = event_id
+        if len(named) < len(singles):
+            return False
+        for rowid, key in singles.items():
+            found[key]["id"] = named[rowid]
+        return True
 
     def articles_count(self) -> int:
         return self._read("SELECT count(*) FROM articles", ())[0][0]
@@ -422,77 +446,56 @@ class SQLiteStore(EventStore):
             self._conn = None
 
 
-# Rows read ahead into an empty store before its indexes are set aside (see below).
-BULK_ROWS = 10_000
+# Rows read ahead before a batch counts as bulk (see _insert_many): each row costs the
+# triggers 22 small writes, so past a few thousand the counts are tallied instead.
+BULK_ROWS = 2_000
 
 
-def _insert_many(conn: sqlite3.Connection, sql: str, rows: Iterable[tuple]) -> None:
-    """``executemany``; but a large batch into an empty table goes in without the
-    secondary indexes, which are built again afterwards: building an index from
-    all its rows at once is quicker than growing it row by row. Both happen inside
-    the caller's transaction, so a failure restores the indexes with the rows."""
-    if conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None:
-        conn.executemany(sql, rows)
-        return
+def _insert_many(conn: sqlite3.Connection, sql: str, rows: Iterable[tuple],
+                 replace: bool) -> int:
+    """``executemany`` (returning how many rows it added or overwrote), with two
+    shortcuts for a large batch: the per-cell counts are tallied as the rows go by
+    (:mod:`webapp.store.tally`) instead of by the triggers row by row, and into an
+    empty table the secondary indexes are set aside and built again afterwards
+    (building an index from all its rows at once is quicker than growing it row by
+    row). All of it happens inside the caller's transaction, so a failure restores the
+    triggers and indexes with the rows."""
     rows = iter(rows)
     head = list(islice(rows, BULK_ROWS))
     if len(head) < BULK_ROWS:
-        conn.executemany(sql, head)
-        return
-    indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                           "AND tbl_name = 'events' AND sql IS NOT NULL").fetchall()
+        # rowcount leaves out the triggers' writes, which total_changes counts
+        return conn.executemany(sql, head).rowcount
+    last = conn.execute("SELECT coalesce(max(rowid), 0) FROM events").fetchone()[0]
+    set_count_triggers(conn, False)
+    indexes = []
+    if last == 0 and conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is None:
+        indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                               "AND tbl_name = 'events' AND sql IS NOT NULL").fetchall()
     for name, _ in indexes:
         conn.execute('DROP INDEX "{}"'.format(name.replace('"', '""')))
-    conn.executemany(sql, chain(head, rows))
+    seen = Tally()
+    count = conn.executemany(sql, seen.tap(chain(head, rows))).rowcount
     for _, create in indexes:
         conn.execute(create)
+    if replace and last:   # stored rows may have been overwritten: count them all anew
+        cells.rebuild(conn)
+        points.rebuild(conn)
+    elif not seen.write(conn, last):   # duplicates in the batch: count the new rows,
+        cells.add_since(conn, last)     # all after the last rowid there was, in SQL
+        points.add_since(conn, last)
+    set_count_triggers(conn, True)
+    return count
 
 
-def _where(f: Filters) -> tuple[str, list]:
-    """The WHERE clause (with its parameters) for validated filters."""
-    clauses, params = [], []
-
-    def add(clause: str, *values) -> None:
-        clauses.append(clause)
-        params.extend(values)
-
-    if f.types:
-        marks = ", ".join("?" * len(f.types))
-        add(f"(e.event_type IN ({marks}) OR e.sub_event_type IN ({marks}) "
-            f"OR e.category IN ({marks}))", *f.types * 3)
-    if f.since:
-        add("e.event_date >= ?", f.since)
-    if f.until:
-        add("e.event_date <= ?", f.until)
-    if f.country:
-        add("e.country_code = ?", f.country)
-    if f.region:
-        add("e.admin1 = ? COLLATE NOCASE", f.region)
-    if f.q:
-        add(*_text_clause(f.q))
-    if f.bbox:
-        west, south, east, north = f.bbox
-        add("e.latitude BETWEEN ? AND ?", south, north)
-        if west <= east:
-            add("e.longitude BETWEEN ? AND ?", west, east)
-        else:  # the box crosses the antimeridian (e.g. Fiji: 177 to -178)
-            add("(e.longitude >= ? OR e.longitude <= ?)", west, east)
-    if not f.include_flagged:
-        add("e.is_total = 0 AND e.is_historical = 0")
-    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+_BATCH = 1000          # rows fetched at a time by iter_events
 
 
-_TEXT_COLUMNS = ("e.notes", "e.location", "e.actor1", "e.actor2")
+def _checked(filters) -> Filters:
+    if not isinstance(filters, Filters):
+        raise FilterError(f"filters must be a Filters value, not {type(filters).__name__}")
+    return filters
 
 
-def _text_clause(q: str) -> tuple:
-    """(clause, *params) finding ``q`` in any text column, ignoring case."""
-    # LIKE ignores case for ASCII letters only; that covers English queries at full
-    # speed. A query with other letters ("Ḥalab", "Şanlıurfa") is compared through
-    # Python's casefold (bm_casefold) instead.
-    if q.isascii():
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        return ("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in _TEXT_COLUMNS) + ")",
-                *[pattern] * len(_TEXT_COLUMNS))
-    return ("(" + " OR ".join(f"instr(bm_casefold({c}), ?) > 0" for c in _TEXT_COLUMNS)
-            + ")", *[q.casefold()] * len(_TEXT_COLUMNS))
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
