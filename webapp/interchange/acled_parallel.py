@@ -38,9 +38,9 @@ def read_acled_rows_parallel(path, skipped: list | None = None, *,
     the same ``skipped`` entries, read by a child process when the file is large
     enough and this machine has a second core.
 
-    The child starts when the first row is asked for and is stopped when the rows
-    are exhausted, or when the caller stops early (an exception in the store) and the
-    iterator is dropped or closed.
+    The child starts when the first row is asked for, and is stopped when the rows
+    are exhausted or when the caller stops early (an exception in the store) and
+    drops the iterator.
     """
     if not _worth_a_child(path, min_bytes):
         return read_acled_rows(path, skipped)
