@@ -343,8 +343,7 @@ def snapshot(db, types, since, until, country, region, text, bbox, title, frame,
     from pathlib import Path
 
     from webapp.errors import SnapshotError
-    from webapp.snapshot import check_format, make_spec, render_snapshot
-    from webapp.maps import drawn_events
+    from webapp.snapshot import check_format, make_spec, marks_for, render_snapshot
     from webapp.store import SQLiteStore
     from webapp.store.base import make_filters
 
@@ -361,11 +360,11 @@ def snapshot(db, types, since, until, country, region, text, bbox, title, frame,
     if not Path(db).is_file():   # opening would create an empty store as a side effect
         raise click.ClickException(f"no event store at {db} (ingest or import first, "
                                    "or give --db)")
-    with SQLiteStore(db) as store:
-        events = store.query(filters)
     if renderer == "chromium" and fmt != "png":
         raise _BadOutput(f"-o {output}: Chromium draws PNG only; SVG and PDF come from "
                          "--renderer matplotlib")
+    with SQLiteStore(db) as store:   # single events when few are in view, else clusters
+        marks = marks_for(store, spec)
     browser = None
     if fmt == "png" and renderer != "matplotlib":
         from webapp.snapshot.browser import ChromiumRenderer, chromium_available
@@ -376,7 +375,7 @@ def snapshot(db, types, since, until, country, region, text, bbox, title, frame,
             raise click.ClickException("no Chromium at /usr/bin/chromium (apt-get install "
                                        "chromium), or use --renderer matplotlib")
     try:
-        picture, renderer = render_snapshot(events, spec, fmt, renderer=renderer,
+        picture, renderer = render_snapshot(marks, spec, fmt, renderer=renderer,
                                             browser=browser)
     finally:
         if browser is not None:
@@ -395,8 +394,8 @@ def snapshot(db, types, since, until, country, region, text, bbox, title, frame,
     except OSError as err:
         raise click.ClickException(f"cannot write {output}: "
                                    f"{err.strerror or err}") from err
-    click.echo(f"{len(drawn_events(events))} event(s) drawn to {output} ({renderer})",
-               err=True)
+    how = f" as {len(marks.clusters):,} clusters" if marks.clustered else ""
+    click.echo(f"{marks.placed:,} event(s) drawn{how} to {output} ({renderer})", err=True)
 
 
 @main.command()

@@ -1,0 +1,231 @@
+"""What a picture draws and what its legend counts, asked of the store.
+
+A map of a million events cannot draw a glyph per event: past a few thousand they pile
+on one another and the picture shows only whichever type was drawn last. So a picture
+draws its events one by one only when at most :data:`MAX_SINGLE_MARKS` of them fall in
+its frame; beyond that it draws the store's clusters (:meth:`EventStore.clusters`) at
+the grid zoom that fits the picture, as circles sized by their counts, and its legend
+says so. Either way the legend's numbers are the store's exact totals (``count``,
+``counts`` and the zoom-0 cells), never a count of what was drawn.
+
+:class:`Marks` is what both renderers draw: :func:`marks_for` fills it from a store,
+:meth:`Marks.from_events` from events already in hand (a caller's own small list).
+No rows are read into Python beyond :data:`MAX_SINGLE_MARKS` events.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import NamedTuple
+
+from webapp.maps import MAX_FIT_ZOOM, MIDDLE_EAST, drawn_events, ranked_sources, view_bounds
+from webapp.models import Event
+from webapp.snapshot import basemap
+from webapp.store.base import MAX_ZOOM as GRID_MAX_ZOOM
+from webapp.store.base import Cluster, Filters
+
+MAX_SINGLE_MARKS = 2000   # placed events in a picture drawn one by one; more are clustered
+EXTENT_ZOOM = 6           # grid zoom whose cells bound a large selection (1.4 degrees)
+FIT_PAD_PX = 40           # room around the fitted events, as the pages leave
+# Circle radii in px of the smallest and the largest cluster of a picture: the area
+# grows with the count, and the largest still fits its ~64 px cell.
+CLUSTER_MIN_RADIUS, CLUSTER_MAX_RADIUS = 9.0, 26.0
+
+
+@dataclass(frozen=True)
+class Marks:
+    """A picture's marks (single events or clusters) and its exact totals."""
+
+    events: tuple[Event, ...] = ()          # drawn one by one: placed, not flagged
+    clusters: tuple[Cluster, ...] | None = None   # drawn instead, when too many
+    zoom: int | None = None                 # the grid zoom of the clusters
+    by_type: dict = field(default_factory=dict)   # placed, drawable events per type
+    matched: int = 0                        # every event the filters select
+    placed: int = 0                         # of those, drawable (placed, not flagged)
+    flagged: int = 0                        # running totals and history selected
+    sources: tuple[str, ...] = ()           # ranked source labels
+    sources_complete: bool = True           # False: ranked from the newest events only
+    days: tuple[date, date] | None = None   # first and last day of the drawable events
+    extent: tuple[float, float, float, float] | None = None   # south, west, north, east
+
+    @property
+    def clustered(self) -> bool:
+        return self.clusters is not None
+
+    @property
+    def unplaced(self) -> int:
+        return max(self.matched - self.placed - self.flagged, 0)
+
+    @classmethod
+    def from_events(cls, events: list[Event]) -> Marks:
+        """Marks for events in hand: every drawable one is drawn, and counted."""
+        events = list(events)
+        drawn = drawn_events(events)
+        by_type: dict[str, int] = {}
+        for e in drawn:
+            by_type[e.event_type] = by_type.get(e.event_type, 0) + 1
+        return cls(events=tuple(drawn), by_type=by_type, matched=len(events),
+                   placed=len(drawn),
+                   flagged=sum(1 for e in events if e.is_total or e.is_historical),
+                   sources=tuple(ranked_sources(events)), days=_days(drawn),
+                   extent=view_bounds(drawn) if drawn else None)
+
+
+def as_marks(found) -> Marks:
+    """``found`` as :class:`Marks`: itself, or the marks of a list of events."""
+    return found if isinstance(found, Marks) else Marks.from_events(found)
+
+
+def marks_for(store, spec, want_days: bool = True) -> Marks:
+    """The marks of ``spec`` (its filters, frame and size) from ``store``.
+
+    ``want_days`` asks for the span of dates (a title written from the filters shows
+    it); it costs a grouped count over the selection."""
+    filters: Filters = spec.filters
+    drawable = replace(filters, include_flagged=False)   # totals and history: not drawn
+    matched = store.count(filters)
+    flagged = matched - store.count(drawable) if filters.include_flagged else 0
+    by_type, placed = _placed_by_type(store, drawable)
+    unplaced = matched - flagged - placed
+    totals = {"by_type": by_type, "matched": matched, "placed": placed,
+              "flagged": flagged}
+
+    if placed <= MAX_SINGLE_MARKS and unplaced <= 10 * MAX_SINGLE_MARKS:
+        # Few enough to draw each one: the newest first, as many as are placed.
+        return replace(Marks.from_events(store.query(drawable, limit=placed + unplaced)),
+                       **totals)
+
+    newest = store.query(drawable, limit=MAX_SINGLE_MARKS)
+    days = _store_days(store, drawable) if want_days and not (
+        filters.since or filters.until) else _days(newest)
+    common = dict(totals, sources=tuple(ranked_sources(newest)), days=days,
+                  sources_complete=False)
+    frame = spec.frame
+    extent = _frame_extent(frame) if frame else _cluster_extent(store, drawable)
+    zoom, box, _ = picture_grid(extent, spec.width, spec.height,
+                                pad_px=0 if frame else FIT_PAD_PX)
+    shown = _within(drawable, box)
+    if shown is None:   # the frame and the filters' box do not meet
+        return Marks(clusters=(), zoom=zoom, extent=extent, **common)
+    clusters = store.clusters(shown, zoom)
+    in_view = sum(c.count for c in clusters)
+    if in_view <= MAX_SINGLE_MARKS:
+        events = [e for e in store.query(shown, limit=in_view) if e.latitude is not None]
+        return Marks(events=tuple(events), extent=extent, **common)
+    return Marks(clusters=tuple(clusters), zoom=zoom, extent=extent, **common)
+
+
+class Grid(NamedTuple):
+    zoom: int                                   # whole map zoom (the grid's too)
+    box: tuple[float, float, float, float]      # west, south, east, north in view
+    centre: tuple[float, float]                 # latitude, longitude
+
+
+def picture_grid(extent, width: int, height: int, pad_px: float = FIT_PAD_PX,
+                 max_zoom: int | None = None) -> Grid:
+    """The view of a picture of ``width`` x ``height`` px fitted to ``extent`` (south,
+    west, north, east) the way Leaflet's fitBounds fits it: the zoom is a whole one, the
+    closest at which the extent fits, and that zoom's grid is the clusters'."""
+    south, west, north, east = extent
+    limit = MAX_FIT_ZOOM if max_zoom is None else max_zoom
+    view = basemap.fit_view(south, west, north, east, width, height, pad_px, limit)
+    exact = math.log2(basemap.ZOOM0_METRES_PER_PX / view.metres_per_px)
+    zoom = int(min(max(math.floor(exact + 1e-9), 0), GRID_MAX_ZOOM))
+    # The view at that whole zoom, about the same centre: a little larger than fitted.
+    per_px = basemap.ZOOM0_METRES_PER_PX / 2 ** zoom
+    cx, cy = (view.x0 + view.x1) / 2, (view.y0 + view.y1) / 2
+    (west_deg, east_deg), (south_deg, north_deg) = basemap.from_mercator(
+        [cx - per_px * width / 2, cx + per_px * width / 2],
+        [cy - per_px * height / 2, cy + per_px * height / 2])
+    if east_deg - west_deg >= 360:
+        box = (-180.0, float(south_deg), 180.0, float(north_deg))
+    else:
+        box = (_wrap(float(west_deg)), float(south_deg), _wrap(float(east_deg)),
+               float(north_deg))
+    lon, lat = basemap.from_mercator(cx, cy)
+    return Grid(zoom, (box[0], max(box[1], -90.0), box[2], min(box[3], 90.0)),
+                (float(lat), _wrap(float(lon))))
+
+
+def cluster_radius(count: int, largest: int, scale: float = 1.0) -> float:
+    """A cluster's circle radius in px: its area in proportion to its count, between
+    the smallest and the largest radius (the largest cluster of the picture)."""
+    if largest <= 1:
+        return CLUSTER_MIN_RADIUS * scale
+    share = math.sqrt(max(count - 1, 0) / (largest - 1))
+    return (CLUSTER_MIN_RADIUS + (CLUSTER_MAX_RADIUS - CLUSTER_MIN_RADIUS) * share) * scale
+
+
+def count_label(count: int) -> str:
+    """A count as a cluster prints it: 950, 12k, 1.2M."""
+    if count < 1000:
+        return str(count)
+    if count < 10_000:
+        return f"{count / 1000:.1f}".rstrip("0").rstrip(".") + "k"
+    if count < 1_000_000:
+        return f"{count // 1000}k"
+    return f"{count / 1e6:.1f}".rstrip("0").rstrip(".") + "M"
+
+
+# -- pieces ---------------------------------------------------------------------------
+
+def _placed_by_type(store, drawable: Filters) -> tuple[dict, int]:
+    """Exact counts per type of the drawable events that have a place."""
+    if drawable.bbox:   # a box selects placed events only
+        by_type = store.counts(drawable, by="event_type")
+    else:   # over the world one cell holds them all (the unplaced sit outside it)
+        by_type = {}
+        for cluster in store.clusters(drawable, 0):
+            for name, n in cluster.by_type.items():
+                by_type[name] = by_type.get(name, 0) + n
+    by_type = {name: n for name, n in by_type.items() if n}
+    return by_type, sum(by_type.values())
+
+
+def _days(events) -> tuple[date, date] | None:
+    days = [e.event_date for e in events if isinstance(e.event_date, date)]
+    return (min(days), max(days)) if days else None
+
+
+def _store_days(store, filters: Filters) -> tuple[date, date] | None:
+    days = [day for day in store.counts(filters, by="event_date") if day]
+    return (date.fromisoformat(min(days)), date.fromisoformat(max(days))) if days else None
+
+
+def _frame_extent(frame) -> tuple[float, float, float, float]:
+    west, south, east, north = frame
+    return south, west, north, east
+
+
+def _cluster_extent(store, drawable: Filters) -> tuple[float, float, float, float]:
+    """The cells of a coarse grid that hold the selection: its extent, give or take a
+    cell, from a few hundred rows."""
+    cells = store.clusters(drawable, EXTENT_ZOOM)
+    if not cells:
+        return MIDDLE_EAST
+    if drawable.bbox:   # never wider than the box the filters chose
+        west, south, east, north = drawable.bbox
+        if west <= east:
+            return south, west, north, east
+    return (min(c.bounds[1] for c in cells), min(c.bounds[0] for c in cells),
+            max(c.bounds[3] for c in cells), max(c.bounds[2] for c in cells))
+
+
+def _within(filters: Filters, box) -> Filters | None:
+    """The filters narrowed to the picture's ``box``; None when nothing can be in both."""
+    if filters.bbox is None:
+        return replace(filters, bbox=box)
+    own = filters.bbox
+    if own[0] > own[2] or box[0] > box[2]:   # across the antimeridian: keep the filters'
+        return filters
+    west, south = max(own[0], box[0]), max(own[1], box[1])
+    east, north = min(own[2], box[2]), min(own[3], box[3])
+    if west > east or south > north:
+        return None
+    return replace(filters, bbox=(west, south, east, north))
+
+
+def _wrap(lon: float) -> float:
+    return ((lon + 180.0) % 360.0) - 180.0 if not -180.0 <= lon <= 180.0 else lon
