@@ -245,7 +245,8 @@ def import_(file, db, skip_bad):
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["geojson", "csv", "html"]),
               default="geojson", show_default=True,
-              help="html: the map as one self-contained page that works offline.")
+              help="html: the map as one self-contained page that works offline "
+                   "(past 2,000 events: their clusters per zoom, with exact totals).")
 @click.option("--type", "types", multiple=True,
               help="Event type, sub-event type or category (repeatable).")
 @click.option("--since", callback=_iso_date, default=None, help="First day (YYYY-MM-DD).")
@@ -271,12 +272,11 @@ def export(db, fmt, types, since, until, country, region, text, exclude_flagged,
     filters = make_filters(types=types, since=since, until=until, country=country,
                            region=region, q=text, include_flagged=not exclude_flagged)
     with SQLiteStore(db) as store:
-        if fmt == "html":
-            from webapp.standalone import export_html
+        if fmt == "html":   # every event, or past 2,000 the store's clusters per zoom
+            from webapp.standalone import export_store_html
 
-            events = store.query(filters)
-            output.write(export_html(events, title=title, filters=filters))
-            count = len(events)
+            page, count = export_store_html(store, filters, title=title)
+            output.write(page)
         else:   # streamed: a million events are never all in memory
             writer = write_geojson if fmt == "geojson" else write_acled_csv
             count = writer(store.iter_events(filters), output)

@@ -103,6 +103,12 @@ def marks_note(marks) -> str | None:
             "and number: events in each); exact counts per type below")
 
 
+def zoomable_note(marks) -> str:
+    """What the legend of an interactive map of clusters (the standalone export) says."""
+    return (f"{as_marks(marks).placed:,} events shown as clusters (circle size and "
+            "number: events in each; click one to zoom in); exact counts per type below")
+
+
 def left_out_notes(marks) -> list[str]:
     """The legend's notes on selected events that are not drawn."""
     marks = as_marks(marks)

@@ -85,42 +85,40 @@ def marks_for(store, spec, want_days: bool = True) -> Marks:
     it); it costs a grouped count over the selection."""
     filters: Filters = spec.filters
     drawable = replace(filters, include_flagged=False)   # totals and history: not drawn
-    matched = store.count(filters)
-    flagged = matched - store.count(drawable) if filters.include_flagged else 0
-    by_type, placed = _placed_by_type(store, drawable)
-    unplaced = matched - flagged - placed
-    totals = {"by_type": by_type, "matched": matched, "placed": placed,
-              "flagged": flagged}
+    totals = _totals(store, filters)
+    unplaced = totals["matched"] - totals["flagged"] - totals["placed"]
+    if totals["placed"] <= MAX_SINGLE_MARKS and unplaced <= 10 * MAX_SINGLE_MARKS:
+        # Few enough to draw each one: every drawable event, placed or not.
+        events = store.query(drawable, limit=totals["placed"] + unplaced)
+        return replace(Marks.from_events(events), **totals)
 
-    if placed <= MAX_SINGLE_MARKS and unplaced <= 10 * MAX_SINGLE_MARKS:
-        # Few enough to draw each one: the newest first, as many as are placed.
-        return replace(Marks.from_events(store.query(drawable, limit=placed + unplaced)),
-                       **totals)
-
-    newest = store.query(drawable, limit=MAX_SINGLE_MARKS)
-    days = _store_days(store, drawable) if want_days and not (
-        filters.since or filters.until) else _days(newest)
-    common = dict(totals, sources=tuple(ranked_sources(newest)), days=days,
-                  sources_complete=False)
     frame = spec.frame
-    extent = _frame_extent(frame) if frame else _cluster_extent(store, drawable)
+    summary = marks_summary(store, filters, totals, want_days=want_days and not (
+        filters.since or filters.until), fit=not frame)
+    extent = _frame_extent(frame) if frame else summary.extent
     zoom, box, _ = picture_grid(extent, spec.width, spec.height,
                                 pad_px=0 if frame else FIT_PAD_PX)
     shown = _within(drawable, box)
     if shown is None:   # the frame and the filters' box do not meet
-        return Marks(clusters=(), zoom=zoom, extent=extent, **common)
+        return replace(summary, clusters=(), zoom=zoom, extent=extent)
     clusters = store.clusters(shown, zoom)
     in_view = sum(c.count for c in clusters)
     if in_view <= MAX_SINGLE_MARKS:
         events = [e for e in store.query(shown, limit=in_view) if e.latitude is not None]
-        return Marks(events=tuple(events), extent=extent, **common)
-    return Marks(clusters=tuple(clusters), zoom=zoom, extent=extent, **common)
+        return replace(summary, events=tuple(events), extent=extent)
+    return replace(summary, clusters=tuple(clusters), zoom=zoom, extent=extent)
 
 
-class Grid(NamedTuple):
-    zoom: int                                   # whole map zoom (the grid's too)
-    box: tuple[float, float, float, float]      # west, south, east, north in view
-    centre: tuple[float, float]                 # latitude, longitude
+def marks_summary(store, filters: Filters, totals: dict | None = None, *,
+                  want_days: bool = False, fit: bool = True) -> Marks:
+    """Marks with no mark yet: the exact totals of ``filters``, the sources of the
+    newest events, and (``fit``) the extent of the placed ones, from a coarse grid."""
+    drawable = replace(filters, include_flagged=False)
+    totals = totals or _totals(store, filters)
+    newest = store.query(drawable, limit=MAX_SINGLE_MARKS)
+    return Marks(**totals, sources=tuple(ranked_sources(newest)), sources_complete=False,
+                 days=_store_days(store, drawable) if want_days else _days(newest),
+                 extent=_cluster_extent(store, drawable) if fit else None)
 
 
 def picture_grid(extent, width: int, height: int, pad_px: float = FIT_PAD_PX,
@@ -170,6 +168,15 @@ def count_label(count: int) -> str:
 
 
 # -- pieces ---------------------------------------------------------------------------
+
+def _totals(store, filters: Filters) -> dict:
+    """The exact counts a legend prints, as Marks' fields."""
+    drawable = replace(filters, include_flagged=False)
+    matched = store.count(filters)
+    flagged = matched - store.count(drawable) if filters.include_flagged else 0
+    by_type, placed = _placed_by_type(store, drawable)
+    return {"by_type": by_type, "matched": matched, "placed": placed, "flagged": flagged}
+
 
 def _placed_by_type(store, drawable: Filters) -> tuple[dict, int]:
     """Exact counts per type of the drawable events that have a place."""
