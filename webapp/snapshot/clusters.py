@@ -56,9 +56,13 @@ def draw_clusters(ax, clusters, view: basemap.View, scale: float) -> np.ndarray:
                                       linewidths=1.6 * scale, zorder=10.5))
     for cx, cy, radius, count in centres:
         size_pt = max(min(radius / per_px * 0.75, 11 * scale), 6.5 * scale) * 72 / DPI * 1.3
-        ax.text(cx, cy, count_label(count), ha="center", va="center", fontsize=size_pt,
-                fontweight="bold", color="white", zorder=11, parse_math=False,
-                path_effects=_HALO)
+        style = {"ha": "center", "va": "center", "fontsize": size_pt, "fontweight": "bold",
+                 "parse_math": False}
+        # A dark halo drawn under the number (as a shape), then the number itself as
+        # text, which an SVG or PDF keeps searchable.
+        ax.text(cx, cy, count_label(count), color=(0, 0, 0, 0), zorder=11,
+                path_effects=_HALO, **style)
+        ax.text(cx, cy, count_label(count), color="white", zorder=11.5, **style)
     xs = np.array([c[0] for c in centres])
     ys = np.array([c[1] for c in centres])
     return np.column_stack([(xs - view.x0) / (view.x1 - view.x0),

@@ -121,6 +121,12 @@ def marks_summary(store, filters: Filters, totals: dict | None = None, *,
                  extent=_cluster_extent(store, drawable) if fit else None)
 
 
+class Grid(NamedTuple):
+    zoom: int                                   # whole map zoom (the grid's too)
+    box: tuple[float, float, float, float]      # west, south, east, north in view
+    centre: tuple[float, float]                 # latitude, longitude
+
+
 def picture_grid(extent, width: int, height: int, pad_px: float = FIT_PAD_PX,
                  max_zoom: int | None = None) -> Grid:
     """The view of a picture of ``width`` x ``height`` px fitted to ``extent`` (south,
