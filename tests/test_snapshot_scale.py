@@ -285,3 +285,26 @@ def test_the_exported_clusters_work_from_disk_and_zoom_in_on_click(exported, bro
         assert outside == [] and errors == []
     finally:
         context.close()
+
+
+def test_a_box_selection_counts_only_what_is_inside_it(big):
+    # Gaza and the south of the Lebanese cluster: the box's edges cut through it
+    box = (34.3, 31.0, 35.25, 33.35)
+    inside = big.count(make_filters(bbox=box))
+    assert inside > MAX_SINGLE_MARKS
+    for width, height in ((900, 600), (300, 200)):
+        marks = marks_for(big, make_spec(make_filters(bbox=box), width, height))
+        assert marks.clustered
+        assert marks.placed == sum(c.count for c in marks.clusters) == inside
+        assert marks.by_type == big.counts(make_filters(bbox=box), by="event_type")
+
+
+def test_exact_clusters_cut_the_cells_at_the_boxs_edge(big):
+    from webapp.snapshot.boxed import exact_clusters
+
+    box = make_filters(bbox=(34.40, 31.42, 34.50, 31.56))
+    whole = big.clusters(box, 9)
+    cut = exact_clusters(big, box, 9)
+    assert sum(c.count for c in whole) > sum(c.count for c in cut) == big.count(box)
+    for c in cut:
+        assert 34.40 <= c.longitude <= 34.50 and 31.42 <= c.latitude <= 31.56

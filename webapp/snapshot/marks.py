@@ -23,6 +23,7 @@ from typing import NamedTuple
 from webapp.maps import MAX_FIT_ZOOM, MIDDLE_EAST, drawn_events, ranked_sources, view_bounds
 from webapp.models import Event
 from webapp.snapshot import basemap
+from webapp.snapshot.boxed import box_by_type, exact_clusters
 from webapp.store.base import MAX_ZOOM as GRID_MAX_ZOOM
 from webapp.store.base import Cluster, Filters
 
@@ -85,25 +86,42 @@ def marks_for(store, spec, want_days: bool = True) -> Marks:
     it); it costs a grouped count over the selection."""
     filters: Filters = spec.filters
     drawable = replace(filters, include_flagged=False)   # totals and history: not drawn
-    totals = _totals(store, filters)
+    frame = spec.frame
+    grid = picture_grid(_frame_extent(frame), spec.width, spec.height,
+                        pad_px=0) if frame else None
+    boxed = None
+    if _boxed(filters) and not spec.view:
+        # The picture is the filters' box: its clusters, counted exactly inside the
+        # box, are the legend's totals too.
+        boxed = exact_clusters(store, drawable, grid.zoom)
+        totals = _totals(store, filters, boxed)
+    else:
+        totals = _totals(store, filters)
     unplaced = totals["matched"] - totals["flagged"] - totals["placed"]
     if totals["placed"] <= MAX_SINGLE_MARKS and unplaced <= 10 * MAX_SINGLE_MARKS:
         # Few enough to draw each one: every drawable event, placed or not.
         events = store.query(drawable, limit=totals["placed"] + unplaced)
         return replace(Marks.from_events(events), **totals)
 
-    frame = spec.frame
+    # A title names the days only when the filters do not: counting the days of a box
+    # would read every event in it, so a large box's title names none.
     summary = marks_summary(store, filters, totals, want_days=want_days and not (
-        filters.since or filters.until), fit=not frame)
+        spec.title or filters.since or filters.until or filters.bbox), fit=not frame)
     extent = _frame_extent(frame) if frame else summary.extent
-    zoom, box, _ = picture_grid(extent, spec.width, spec.height,
-                                pad_px=0 if frame else FIT_PAD_PX)
-    shown = _within(drawable, box)
-    if shown is None:   # the frame and the filters' box do not meet
-        return replace(summary, clusters=(), zoom=zoom, extent=extent)
-    clusters = store.clusters(shown, zoom)
+    zoom, box, _ = grid or picture_grid(extent, spec.width, spec.height)
+    if boxed is not None:
+        clusters = boxed
+    else:
+        shown = _within(drawable, box)
+        if shown is None:   # the frame and the filters' box do not meet
+            return replace(summary, clusters=(), zoom=zoom, extent=extent)
+        # Cells across the edge of the filters' own box count only what is inside it;
+        # with no such box the view's edge cuts nothing (whole cells, as maps show).
+        clusters = (exact_clusters(store, shown, zoom) if filters.bbox
+                    else store.clusters(shown, zoom))
     in_view = sum(c.count for c in clusters)
     if in_view <= MAX_SINGLE_MARKS:
+        shown = _within(drawable, box) or drawable
         events = [e for e in store.query(shown, limit=in_view) if e.latitude is not None]
         return replace(summary, events=tuple(events), extent=extent)
     return replace(summary, clusters=tuple(clusters), zoom=zoom, extent=extent)
@@ -117,7 +135,7 @@ def marks_summary(store, filters: Filters, totals: dict | None = None, *,
     totals = totals or _totals(store, filters)
     newest = store.query(drawable, limit=MAX_SINGLE_MARKS)
     return Marks(**totals, sources=tuple(ranked_sources(newest)), sources_complete=False,
-                 days=_store_days(store, drawable) if want_days else _days(newest),
+                 days=_store_days(store, drawable) if want_days else None,
                  extent=_cluster_extent(store, drawable) if fit else None)
 
 
@@ -175,24 +193,45 @@ def count_label(count: int) -> str:
 
 # -- pieces ---------------------------------------------------------------------------
 
-def _totals(store, filters: Filters) -> dict:
-    """The exact counts a legend prints, as Marks' fields."""
+def _totals(store, filters: Filters, boxed: list[Cluster] | None = None) -> dict:
+    """The exact counts a legend prints, as Marks' fields (``boxed``: the drawable
+    events' clusters counted exactly inside the filters' box, when at hand)."""
     drawable = replace(filters, include_flagged=False)
-    matched = store.count(filters)
-    flagged = matched - store.count(drawable) if filters.include_flagged else 0
-    by_type, placed = _placed_by_type(store, drawable)
+    by_type, placed = (_placed_by_type(store, drawable) if boxed is None
+                       else _sum_types(boxed))
+    if not filters.include_flagged:   # a box selects placed events only
+        matched, flagged = (placed if _boxed(filters) else store.count(filters)), 0
+    elif _boxed(filters):
+        matched = sum(box_by_type(store, filters).values())
+        flagged = matched - placed
+    else:
+        matched = store.count(filters)
+        flagged = matched - store.count(drawable)
     return {"by_type": by_type, "matched": matched, "placed": placed, "flagged": flagged}
+
+
+def _sum_types(clusters) -> tuple[dict, int]:
+    by_type: dict[str, int] = {}
+    for cluster in clusters:
+        for name, n in cluster.by_type.items():
+            by_type[name] = by_type.get(name, 0) + n
+    return by_type, sum(by_type.values())
+
+
+def _boxed(filters: Filters) -> bool:
+    """Whether the filters' box is counted by its cells (one not across the
+    antimeridian)."""
+    return bool(filters.bbox) and filters.bbox[0] <= filters.bbox[2]
 
 
 def _placed_by_type(store, drawable: Filters) -> tuple[dict, int]:
     """Exact counts per type of the drawable events that have a place."""
-    if drawable.bbox:   # a box selects placed events only
+    if _boxed(drawable):
+        by_type = box_by_type(store, drawable)
+    elif drawable.bbox:   # a box selects placed events only
         by_type = store.counts(drawable, by="event_type")
     else:   # over the world one cell holds them all (the unplaced sit outside it)
-        by_type = {}
-        for cluster in store.clusters(drawable, 0):
-            for name, n in cluster.by_type.items():
-                by_type[name] = by_type.get(name, 0) + n
+        by_type = _sum_types(store.clusters(drawable, 0))[0]
     by_type = {name: n for name, n in by_type.items() if n}
     return by_type, sum(by_type.values())
 
