@@ -78,14 +78,13 @@ def events():
     return Response(body, mimetype=GEOJSON)
 
 
-@bp.get("/events.<fmt>")
+@bp.get("/events.geojson", defaults={"fmt": "geojson"})
+@bp.get("/events.csv", defaults={"fmt": "csv"})
 def download(fmt: str):
     """Every filtered event as one file (GeoJSON or ACLED CSV), written while it is
     read: a million events never sit in the server's memory."""
     from webapp.interchange import acled_csv_parts, geojson_parts
 
-    if fmt not in ("geojson", "csv"):
-        return {"error": f"download as events.geojson or events.csv, not events.{fmt[:20]}"}, 404
     view = webfilters.parse(request.args)
     parts = (geojson_parts if fmt == "geojson" else acled_csv_parts)(
         get_store().iter_events(view))
@@ -118,14 +117,20 @@ def clusters():
     """The map's marks for one view: the filtered events in ``bbox`` gathered into the
     cells of a grid fitted to ``zoom``, as a GeoJSON FeatureCollection; every feature
     has ``count`` (1 for a single event, with its ``event_id``) and ``types``."""
+    from webapp.store.cells import fitting_zoom
+
     view = webfilters.parse(request.args)
-    zoom = webfilters.whole_number(request.args, "zoom", 0, MAX_ZOOM, required=True)
+    asked = webfilters.whole_number(request.args, "zoom", 0, MAX_ZOOM, required=True)
+    # A view wider than a few screens at a close zoom is answered at a coarser one:
+    # the marks still count every event, and the answer stays small.
+    zoom = fitting_zoom(view.bbox, asked, current_app.config["MAX_VIEW_CELLS"])
     found = get_store().clusters(view, zoom)
     features = [{"type": "Feature",
                  "geometry": {"type": "Point", "coordinates": [c.longitude, c.latitude]},
                  "properties": _cluster_properties(c)} for c in found]
-    return {"type": "FeatureCollection", "features": features, "zoom": zoom,
-            "total": sum(c.count for c in found)}
+    body = {"type": "FeatureCollection", "features": features, "zoom": zoom,
+            "asked_zoom": asked, "total": sum(c.count for c in found)}
+    return Response(json.dumps(body, separators=(",", ":")), mimetype=GEOJSON)
 
 
 def _cluster_properties(c) -> dict:
