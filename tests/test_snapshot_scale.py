@@ -48,7 +48,8 @@ def many_events() -> list[Event]:
         for i in range(n):
             lat, lon, spread = PLACES[i % len(PLACES)]
             made.append(Event(
-                event_id=f"{category}-{i}", event_date=date(2024, 1, 1) + timedelta(i % 300),
+                event_id=f"{category}-{i}",
+                event_date=date(2024, 1, 1) + timedelta(i % 300),
                 time_precision=1, event_type=event_type, sub_event_type=sub,
                 category=category, location="somewhere",
                 latitude=round(rng.gauss(lat, spread), 5),

@@ -32,7 +32,8 @@
     for (var k = 3; k < row.length; k += 2) {
       var share = row[k + 1] / row[2], colour = colours[row[k]];
       if (share >= 0.9999) {
-        parts.push('<circle cx="' + c + '" cy="' + c + '" r="' + r + '" fill="' + colour + '"/>');
+        parts.push('<circle cx="' + c + '" cy="' + c + '" r="' + r + '" fill="' + colour +
+                   '"/>');
         break;
       }
       var end = start + 2 * Math.PI * share;
@@ -76,7 +77,8 @@
     initialize: function (cfg) {
       L.LayerGroup.prototype.initialize.call(this, [], {attribution: cfg.attribution});
       this._cfg = cfg;
-      this._levels = Object.keys(cfg.zooms).map(Number).sort(function (a, b) { return a - b; });
+      this._levels = Object.keys(cfg.zooms).map(Number)
+        .sort(function (a, b) { return a - b; });
       this._largest = {};
       var self = this;
       this._levels.forEach(function (z) {

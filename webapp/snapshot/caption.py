@@ -96,7 +96,7 @@ def empty_text(marks) -> str:
 def marks_note(marks) -> str | None:
     """What the legend says when the marks are clusters, not single events."""
     marks = as_marks(marks)
-    if not marks.clustered:
+    if not marks.clusters:   # single events, or no cluster in the frame
         return None
     shown = sum(c.count for c in marks.clusters)
     return (f"{shown:,} events shown as {len(marks.clusters):,} clusters (circle size "

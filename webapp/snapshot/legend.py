@@ -43,7 +43,8 @@ _TEMPLATE = Environment(autoescape=True).from_string("""\
 {%- for label, colour in regions -%}
 <li><span class="bl-key" style="background:{{ colour }};opacity:.8"></span>{{ label }}</li>
 {%- endfor -%}
-</ul><p class="bl-note">Tick “Events per region” above to shade admin-1 areas.</p></details>
+</ul><p class="bl-note">Tick “Events per region” above to shade admin-1 areas.</p>
+</details>
 {%- endif -%}
 """)
 

@@ -26,7 +26,7 @@ from webapp import maps
 from webapp.assets import land_geojson
 from webapp.map_html import CATEGORY_SHAPES, glyph, type_colour
 from webapp.models import Event
-from webapp.snapshot.caption import NO_EVENTS_TEXT, attribution_text, made_text, title_text
+from webapp.snapshot.caption import attribution_text, empty_text, made_text, title_text
 from webapp.snapshot.legend import legend_html
 from webapp.snapshot.marks import (FIT_PAD_PX, Marks, as_marks, cluster_radius,
                                    count_label, picture_grid)
@@ -80,15 +80,11 @@ def snapshot_html(events: Marks | list[Event], spec: SnapshotSpec, *,
     title = title_text(spec, marks)
     maps._JsCall("title", title).add_to(fmap)
     if not marks.placed:
-        _Call("message", NO_EVENTS_TEXT if not marks.matched else
-              f"{marks.matched:,} event(s) match, but none can be drawn on the map"
-              ).add_to(fmap)
+        _Call("message", empty_text(marks)).add_to(fmap)
     _Call("caption", [attribution_text(marks), made_text(spec)]).add_to(fmap)
-    if marks.clustered:
-        pass   # already at the clusters' view
-    elif spec.frame:   # the frame a reader chose, edge to edge, however close
+    if spec.frame and not marks.clustered:   # the frame a reader chose, edge to edge
         fmap.fit_bounds([[south, west], [north, east]], max_zoom=maps.MAX_ZOOM)
-    else:
+    elif not marks.clustered:   # (clusters: the map is at their grid's view already)
         fmap.fit_bounds([[south, west], [north, east]], padding=(FIT_PAD_PX, FIT_PAD_PX),
                         max_zoom=maps.MAX_FIT_ZOOM)
     _Ready().add_to(fmap)   # last: after the view is fitted

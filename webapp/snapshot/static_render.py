@@ -72,8 +72,8 @@ def render_static(marks: Marks | list[Event], spec: SnapshotSpec,
     if marks.placed:
         draw_legend(ax, marks, points, box, scale)
     else:
-        ax.text(0.5, 0.5, empty_text(marks), transform=ax.transAxes, ha="center", va="center",
-                fontsize=12 * scale, color=INK, parse_math=False, zorder=20,
+        ax.text(0.5, 0.5, empty_text(marks), transform=ax.transAxes, ha="center",
+                va="center", fontsize=12 * scale, color=INK, parse_math=False, zorder=20,
                 bbox={"boxstyle": "round,pad=0.6", "facecolor": "white", "alpha": 0.9,
                       "edgecolor": BORDER})
     return _save(fig, fmt, title)
