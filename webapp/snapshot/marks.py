@@ -10,7 +10,8 @@ says so. Either way the legend's numbers are the store's exact totals (``count``
 
 :class:`Marks` is what both renderers draw: :func:`marks_for` fills it from a store,
 :meth:`Marks.from_events` from events already in hand (a caller's own small list).
-No rows are read into Python beyond :data:`MAX_SINGLE_MARKS` events.
+No more rows are read into Python than twice :data:`MAX_SINGLE_MARKS` (single events
+and, beside them, the unplaced ones the same query returns).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from datetime import date
 from typing import NamedTuple
 
 from webapp.maps import MAX_FIT_ZOOM, MIDDLE_EAST, drawn_events, ranked_sources, view_bounds
+from webapp.maps import MAX_ZOOM as MAX_MAP_ZOOM
 from webapp.models import Event
 from webapp.snapshot import basemap
 from webapp.snapshot.boxed import box_by_type, exact_clusters
@@ -87,8 +89,8 @@ def marks_for(store, spec, want_days: bool = True) -> Marks:
     filters: Filters = spec.filters
     drawable = replace(filters, include_flagged=False)   # totals and history: not drawn
     frame = spec.frame
-    grid = picture_grid(_frame_extent(frame), spec.width, spec.height,
-                        pad_px=0) if frame else None
+    grid = picture_grid(_frame_extent(frame), spec.width, spec.height, pad_px=0,
+                        max_zoom=MAX_MAP_ZOOM) if frame else None
     boxed = None
     if _boxed(filters) and not spec.view:
         # The picture is the filters' box: its clusters, counted exactly inside the
@@ -98,7 +100,7 @@ def marks_for(store, spec, want_days: bool = True) -> Marks:
     else:
         totals = _totals(store, filters)
     unplaced = totals["matched"] - totals["flagged"] - totals["placed"]
-    if totals["placed"] <= MAX_SINGLE_MARKS and unplaced <= 10 * MAX_SINGLE_MARKS:
+    if totals["placed"] <= MAX_SINGLE_MARKS and unplaced <= MAX_SINGLE_MARKS:
         # Few enough to draw each one: every drawable event, placed or not.
         events = store.query(drawable, limit=totals["placed"] + unplaced)
         return replace(Marks.from_events(events), **totals)

@@ -56,7 +56,8 @@ def snapshot_html(events: Marks | list[Event], spec: SnapshotSpec, *,
     centre, zoom = [(south + north) / 2, (west + east) / 2], 5   # until fitted below
     if marks.clustered:   # the view the clusters' grid was made for, as fitBounds picks it
         zoom, _, centre = picture_grid((south, west, north, east), spec.width, spec.height,
-                                       pad_px=0 if spec.frame else FIT_PAD_PX)
+                                       pad_px=0 if spec.frame else FIT_PAD_PX,
+                                       max_zoom=maps.MAX_ZOOM if spec.frame else None)
     fmap = folium.Map(location=list(centre), zoom_start=zoom,
                       tiles=None, control_scale=True, zoom_control=False,
                       attributionControl=False, minZoom=1, maxZoom=maps.MAX_ZOOM,
