@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from webapp.store.base import Cluster
+
 TOP_ZOOM = 10          # zooms 0..10 are tabled; closer views hold few enough events
 # Up to this zoom the counts are kept per month too (rows with month 202405; 0 for
 # undated events), so a wide view of some months is answered from the table as well
@@ -41,7 +43,8 @@ def cells_across(zoom: int) -> int:
     return 2 ** (zoom + 2)
 
 
-def cell_sql(zoom_cells: str, lon: str = "e.longitude", lat: str = "e.latitude") -> tuple[str, str]:
+def cell_sql(zoom_cells: str, lon: str = "e.longitude",
+             lat: str = "e.latitude") -> tuple[str, str]:
     """SQL for an event's cell column and row with ``zoom_cells`` cells across (an
     expression or a column). Longitude 180 and latitude 90 belong to the last cell; no
     coordinates give -1."""
@@ -92,7 +95,8 @@ TRIGGERS = {
 
 
 def create(conn: sqlite3.Connection) -> None:
-    """The table, its zooms and triggers, filled from the events already stored."""
+    """The table and its zooms, filled from the events already stored; the caller
+    adds the triggers (webapp.store.schema.set_count_triggers)."""
     conn.execute("""
         CREATE TABLE cell_zooms (zoom INTEGER PRIMARY KEY, cells INTEGER NOT NULL)""")
     conn.executemany("INSERT INTO cell_zooms VALUES (?, ?)",
@@ -110,14 +114,6 @@ def create(conn: sqlite3.Connection) -> None:
                          category, flagged)
         ) WITHOUT ROWID""")
     add_since(conn, 0)
-    set_triggers(conn, True)
-
-
-def set_triggers(conn: sqlite3.Connection, on: bool) -> None:
-    """Create the triggers, or drop them for a bulk insert (inside its transaction,
-    which restores them if it fails)."""
-    for name, sql in TRIGGERS.items():
-        conn.execute(sql if on else f"DROP TRIGGER IF EXISTS {name}")
 
 
 def add_since(conn: sqlite3.Connection, rowid: int) -> None:
@@ -171,6 +167,33 @@ def tabled(f, zoom: int = 0) -> bool:
     if f.region or f.q or f.article or zoom > TOP_ZOOM:
         return False
     return zoom <= MONTH_ZOOM or not (f.since or f.until)
+
+
+def by_point(f, zoom: int) -> bool:
+    """Whether the per-point counts answer a view closer than the cell table goes."""
+    return zoom > TOP_ZOOM and not (f.since or f.until or f.region or f.q or f.article)
+
+
+SHORT_RANGE_DAYS = 92
+
+
+def read_by_place(f, zoom: int) -> bool:
+    """Whether a view read from the events should find them through the place index
+    rather than the others. A wide view, or a few weeks' events, is better read through
+    the dates' (or the country's) index: the place index would walk most of the view's
+    events, in a dense place hundreds of thousands."""
+    return zoom > MONTH_ZOOM and short_range(f) is None
+
+
+def short_range(f) -> int | None:
+    """The number of days of ``f``'s dates when both ends are given and at most
+    :data:`SHORT_RANGE_DAYS` apart; else None."""
+    if not (f.since and f.until):
+        return None
+    from datetime import date
+
+    days = (date.fromisoformat(f.until) - date.fromisoformat(f.since)).days
+    return days if days <= SHORT_RANGE_DAYS else None
 
 
 def month_split(since: str | None, until: str | None):
@@ -252,3 +275,34 @@ def range_sql(columns, first_row: int, last_row: int, x: str = "cx", y: str = "c
     """A WHERE term keeping the cells in those columns and rows (all integers)."""
     spans = " OR ".join(f"{x} BETWEEN {int(a):d} AND {int(b):d}" for a, b in columns)
     return f"({spans}) AND {y} BETWEEN {int(first_row):d} AND {int(last_row):d}"
+
+
+def gather(rows, zoom: int) -> dict:
+    """Rows of (cx, cy, event_type, category, n, lat sum, lon sum, id, fatalities)
+    folded into one record per cell."""
+    found: dict = {}
+    for cx, cy, event_type, category, n, lat, lon, ident, dead in rows:
+        if not n:   # what deleted events leave in the table
+            continue
+        c = found.get((cx, cy))
+        if c is None:
+            c = found[(cx, cy)] = {"cell": (cx, cy, zoom), "count": 0, "lat": 0.0,
+                                   "lon": 0.0, "types": {}, "dead": 0, "id": ident,
+                                   "type": event_type, "category": category}
+        c["count"] += n
+        c["lat"] += lat
+        c["lon"] += lon
+        c["dead"] += dead or 0
+        c["types"][event_type] = c["types"].get(event_type, 0) + n
+    return found
+
+
+def to_cluster(c: dict) -> Cluster:
+    n = c["count"]
+    single = n == 1
+    return Cluster(latitude=round(c["lat"] / n, 6), longitude=round(c["lon"] / n, 6),
+                   count=n, by_type=dict(sorted(c["types"].items(), key=lambda kv: -kv[1])),
+                   bounds=cell_bounds(*c["cell"]), fatalities=c["dead"],
+                   event_id=str(c["id"]) if single else None,
+                   event_type=c["type"] if single else None,
+                   category=c["category"] if single else None)
