@@ -25,7 +25,8 @@ from conftest import run_cli
 from webapp.models import Event
 from webapp.snapshot import MAX_SINGLE_MARKS, make_spec, marks_for, render_snapshot
 from webapp.snapshot.caption import legend_rows
-from webapp.snapshot.marks import count_label, picture_grid
+from webapp.snapshot.grid import picture_grid
+from webapp.snapshot.marks import count_label
 from webapp.store import SQLiteStore
 from webapp.store.base import make_filters
 

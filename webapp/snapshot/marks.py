@@ -19,19 +19,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import NamedTuple
 
-from webapp.maps import MAX_FIT_ZOOM, MIDDLE_EAST, drawn_events, ranked_sources, view_bounds
+from webapp.maps import MIDDLE_EAST, drawn_events, ranked_sources, view_bounds
 from webapp.maps import MAX_ZOOM as MAX_MAP_ZOOM
 from webapp.models import Event
-from webapp.snapshot import basemap
 from webapp.snapshot.boxed import box_by_type, exact_clusters
-from webapp.store.base import MAX_ZOOM as GRID_MAX_ZOOM
+from webapp.snapshot.grid import picture_grid
 from webapp.store.base import Cluster, Filters
 
 MAX_SINGLE_MARKS = 2000   # placed events in a picture drawn one by one; more are clustered
+SOURCES_SAMPLE = 200      # newest events enough to rank a large selection's sources by
 EXTENT_ZOOM = 6           # grid zoom whose cells bound a large selection (1.4 degrees)
-FIT_PAD_PX = 40           # room around the fitted events, as the pages leave
 # Circle radii in px of the smallest and the largest cluster of a picture: the area
 # grows with the count, and the largest still fits its ~64 px cell.
 CLUSTER_MIN_RADIUS, CLUSTER_MAX_RADIUS = 9.0, 26.0
@@ -135,42 +133,10 @@ def marks_summary(store, filters: Filters, totals: dict | None = None, *,
     newest events, and (``fit``) the extent of the placed ones, from a coarse grid."""
     drawable = replace(filters, include_flagged=False)
     totals = totals or _totals(store, filters)
-    newest = store.query(drawable, limit=MAX_SINGLE_MARKS)
+    newest = _newest(store, drawable)
     return Marks(**totals, sources=tuple(ranked_sources(newest)), sources_complete=False,
                  days=_store_days(store, drawable) if want_days else None,
                  extent=_cluster_extent(store, drawable) if fit else None)
-
-
-class Grid(NamedTuple):
-    zoom: int                                   # whole map zoom (the grid's too)
-    box: tuple[float, float, float, float]      # west, south, east, north in view
-    centre: tuple[float, float]                 # latitude, longitude
-
-
-def picture_grid(extent, width: int, height: int, pad_px: float = FIT_PAD_PX,
-                 max_zoom: int | None = None) -> Grid:
-    """The view of a picture of ``width`` x ``height`` px fitted to ``extent`` (south,
-    west, north, east) the way Leaflet's fitBounds fits it: the zoom is a whole one, the
-    closest at which the extent fits, and that zoom's grid is the clusters'."""
-    south, west, north, east = extent
-    limit = MAX_FIT_ZOOM if max_zoom is None else max_zoom
-    view = basemap.fit_view(south, west, north, east, width, height, pad_px, limit)
-    exact = math.log2(basemap.ZOOM0_METRES_PER_PX / view.metres_per_px)
-    zoom = int(min(max(math.floor(exact + 1e-9), 0), GRID_MAX_ZOOM))
-    # The view at that whole zoom, about the same centre: a little larger than fitted.
-    per_px = basemap.ZOOM0_METRES_PER_PX / 2 ** zoom
-    cx, cy = (view.x0 + view.x1) / 2, (view.y0 + view.y1) / 2
-    (west_deg, east_deg), (south_deg, north_deg) = basemap.from_mercator(
-        [cx - per_px * width / 2, cx + per_px * width / 2],
-        [cy - per_px * height / 2, cy + per_px * height / 2])
-    if east_deg - west_deg >= 360:
-        box = (-180.0, float(south_deg), 180.0, float(north_deg))
-    else:
-        box = (_wrap(float(west_deg)), float(south_deg), _wrap(float(east_deg)),
-               float(north_deg))
-    lon, lat = basemap.from_mercator(cx, cy)
-    return Grid(zoom, (box[0], max(box[1], -90.0), box[2], min(box[3], 90.0)),
-                (float(lat), _wrap(float(lon))))
 
 
 def cluster_radius(count: int, largest: int, scale: float = 1.0) -> float:
@@ -238,6 +204,21 @@ def _placed_by_type(store, drawable: Filters) -> tuple[dict, int]:
     return by_type, sum(by_type.values())
 
 
+def _newest(store, drawable: Filters) -> list[Event]:
+    """The newest drawable events, whose sources the credits name. With a box they are
+    read newest first without it and kept when inside it, if enough are: the store
+    answers a box by sorting every event in it (9 s for a dense box of a million)."""
+    if _boxed(drawable):
+        west, south, east, north = drawable.bbox
+        inside = [e for e in store.query(replace(drawable, bbox=None),
+                                         limit=MAX_SINGLE_MARKS)
+                  if e.latitude is not None and south <= e.latitude <= north
+                  and west <= e.longitude <= east]
+        if len(inside) >= SOURCES_SAMPLE:
+            return inside
+    return store.query(drawable, limit=MAX_SINGLE_MARKS)
+
+
 def _days(events) -> tuple[date, date] | None:
     days = [e.event_date for e in events if isinstance(e.event_date, date)]
     return (min(days), max(days)) if days else None
@@ -279,7 +260,3 @@ def _within(filters: Filters, box) -> Filters | None:
     if west > east or south > north:
         return None
     return replace(filters, bbox=(west, south, east, north))
-
-
-def _wrap(lon: float) -> float:
-    return ((lon + 180.0) % 360.0) - 180.0 if not -180.0 <= lon <= 180.0 else lon

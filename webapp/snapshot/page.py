@@ -28,8 +28,8 @@ from webapp.map_html import CATEGORY_SHAPES, glyph, type_colour
 from webapp.models import Event
 from webapp.snapshot.caption import attribution_text, empty_text, made_text, title_text
 from webapp.snapshot.legend import legend_html
-from webapp.snapshot.marks import (FIT_PAD_PX, Marks, as_marks, cluster_radius,
-                                   count_label, picture_grid)
+from webapp.snapshot.grid import FIT_PAD_PX, picture_grid
+from webapp.snapshot.marks import Marks, as_marks, cluster_radius, count_label
 from webapp.snapshot.spec import SnapshotSpec
 
 SCRIPTS = [("leaflet", "leaflet.js"), ("briefing", "briefing-map.js"),
