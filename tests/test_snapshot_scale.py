@@ -274,14 +274,22 @@ def test_the_exported_clusters_work_from_disk_and_zoom_in_on_click(exported, bro
         assert 0 < drawn < 300
         before = page.evaluate("briefingMap.map.getZoom()")
         assert "events shown as clusters" in page.locator(".briefing-legend").inner_text()
-        # a real click at the centre of a cluster no other one covers
-        x, y = page.evaluate("""() => {
+        # a real click at the centre of a cluster no other one covers, once the map
+        # has settled (its opening fit redraws the marks: a click then hits nothing)
+        find = """() => {
             for (const icon of document.querySelectorAll('.briefing-cluster')) {
                 const box = icon.getBoundingClientRect();
                 const x = box.x + box.width / 2, y = box.y + box.height / 2;
                 if (icon.contains(document.elementFromPoint(x, y))) { return [x, y]; }
             }
-        }""")
+        }"""
+        seen, x, y = None, None, None
+        for _ in range(60):
+            x, y = page.evaluate(find)
+            if seen == (x, y):
+                break
+            seen = (x, y)
+            page.wait_for_timeout(250)
         page.mouse.click(x, y)
         wait_until(page, f"briefingMap.map.getZoom() > {before}")
         assert outside == [] and errors == []

@@ -97,7 +97,9 @@ def create(conn: sqlite3.Connection) -> None:
             flagged INTEGER NOT NULL,
             n INTEGER NOT NULL, lat_sum REAL NOT NULL, lon_sum REAL NOT NULL,
             id_sum INTEGER NOT NULL, fatalities INTEGER NOT NULL,
-            PRIMARY KEY (zoom, cx, cy, month, country_code, event_type, sub_event_type,
+            -- the month before the cell: a view reads all-time rows (or some months')
+            -- as one run of the key, not every month of every cell it touches
+            PRIMARY KEY (zoom, month, cx, cy, country_code, event_type, sub_event_type,
                          category, flagged)
         ) WITHOUT ROWID""")
     add_since(conn, 0)

@@ -118,8 +118,9 @@ class Tally:
         # In the table's key order: the B-tree then grows at its end instead of being
         # split all over (a third of the time, for a million events' cells).
         conn.executemany(sql, sorted(
-            (zoom, x, y, m, *names[k], n, la, lo, ident, dead)
-            for part in rows for zoom, x, y, m, k, n, la, lo, ident, dead in part))
+            ((zoom, x, y, m, *names[k], n, la, lo, ident, dead)
+             for part in rows for zoom, x, y, m, k, n, la, lo, ident, dead in part),
+            key=lambda row: (row[0], row[3], row[1], row[2], *row[4:9])))
         self._write_points(conn, placed, lat, lon, kind, values, names)
         self._write_days(conn, day, kind, names)
         self._write_regions(conn, kind, values[4], names)
