@@ -34,6 +34,7 @@ from webapp.interchange import (ACLED_COLUMNS, read_acled_csv, read_acled_rows, 
                                 write_acled_csv, write_geojson)
 from webapp.models import sub_event_types  # noqa: E402
 from webapp.store import SQLiteStore  # noqa: E402
+from webapp.store.base import make_filters
 
 COUNTRIES = [("275", "Palestine", "Middle East", 31.4, 34.4), ("376", "Israel", "Middle East",
              32.0, 34.9), ("422", "Lebanon", "Middle East", 33.8, 35.8),
@@ -135,7 +136,7 @@ def main() -> None:
         added = timed("import", n, lambda: import_file(csv_path, tmp / "events.sqlite"))
         assert added == n, (added, n)
         with SQLiteStore(tmp / "events.sqlite") as store:
-            events = timed("query", n, lambda: store.query(include_flagged=True))
+            events = timed("query", n, lambda: store.query(make_filters(include_flagged=True)))
             with (tmp / "out.csv").open("w", newline="", encoding="utf-8") as fh:
                 timed("csv out", n, lambda: write_acled_csv(events, fh))
             with (tmp / "out.geojson").open("w", encoding="utf-8") as fh:

@@ -22,6 +22,7 @@ from conftest import EDITOR, EDITOR_PASSWORD, ROOT, add_user, log_in, run_cli
 from webapp.store import SCHEMA_VERSION, SQLiteStore
 from webapp.store.accounts import Accounts
 from webapp.web import create_app
+from webapp.store.base import make_filters
 
 ARTICLE = {
     "title": "Strike in Khan Younis",
@@ -417,7 +418,7 @@ def test_every_write_is_in_the_audit_trail_with_who_when_and_what(app, db, token
 
     with SQLiteStore(db) as store:
         trail = store.audit_trail(limit=10)
-        events = len(store.query(include_flagged=True))
+        events = len(store.query(make_filters(include_flagged=True)))
     newest_first = [(e.who.split(":")[0], e.action) for e in trail]
     assert newest_first[:4] == [("cli", "user.remove"), ("cli", "events.import"),
                                 ("cli", "article.add"), (EDITOR, "article.add")]

@@ -16,6 +16,7 @@ import pytest
 from conftest import ROOT, make_event, run_cli
 
 from webapp.store import SQLiteStore
+from webapp.store.base import make_filters
 
 
 def _integrity(db) -> None:
@@ -57,7 +58,7 @@ def test_sigkill_during_an_import_loses_nothing_and_leaves_nothing_half_done(tmp
     assert importing.returncode == -signal.SIGKILL, "the import ended before the kill"
     _integrity(db)
     with SQLiteStore(db) as store:   # one transaction: all of it, or none of it
-        assert store.count_by_type(include_flagged=True) == {
+        assert store.counts(make_filters(include_flagged=True)) == {
             "Explosions/Remote violence": 100}
     again = run_cli("import", str(big), "--db", str(db))
     assert again.returncode == 0 and "150000 event(s) imported" in again.stdout

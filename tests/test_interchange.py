@@ -13,6 +13,7 @@ from webapp.interchange import (ACLED_COLUMNS, read_acled_csv, read_acled_rows, 
 from webapp.models import Event
 from webapp.store import SQLiteStore
 from webapp.store.base import event_rows
+from webapp.store.base import make_filters
 
 HEADER = ",".join(ACLED_COLUMNS)
 # Written for these tests in ACLED's layout; one row per date style ACLED files use.
@@ -146,7 +147,7 @@ def test_a_bad_row_refuses_the_whole_import_naming_its_line(tmp_path, problem, w
     with SQLiteStore(tmp_path / "events.sqlite") as store:
         with pytest.raises(ImportFormatError, match=problem) as caught:
             IMPORTS[way](store, path)
-        assert store.query(include_flagged=True) == []  # nothing of the file is stored
+        assert store.query(make_filters(include_flagged=True)) == []  # nothing of the file is stored
     assert caught.value.line == 5  # header, row, two-line row, then the bad one
     assert "bad.csv, line 5: " in str(caught.value)
 
@@ -196,7 +197,7 @@ def test_the_fast_import_stores_exactly_what_events_would(tmp_path):
     for way in IMPORTS:
         with SQLiteStore(tmp_path / f"{way}.sqlite") as store:
             assert IMPORTS[way](store, path) == len(events)
-            stored[way] = store.query(include_flagged=True)
+            stored[way] = store.query(make_filters(include_flagged=True))
     assert stored["rows"] == stored["events"]
     assert sorted(stored["rows"], key=lambda e: e.event_id) == sorted(
         events, key=lambda e: e.event_id)
@@ -212,7 +213,7 @@ def test_cli_import_refuses_a_bad_file_or_skips_its_bad_rows(acled_csv, tmp_path
     assert refused.stderr.strip().splitlines() == [
         f"error: {path}, line 5: latitude/longitude out of range: 136.2021, 37.1343"]
     with SQLiteStore(db) as store:  # the good rows before it were not stored either
-        assert sorted(e.event_id for e in store.query(include_flagged=True)) == [
+        assert sorted(e.event_id for e in store.query(make_filters(include_flagged=True))) == [
             "ISR202", "PSE1001", "SYR33", "XKX4"]
     skipped = run_cli("import", str(path), "--db", str(db), "--skip-bad")
     assert skipped.returncode == 0, skipped.stderr

@@ -1,4 +1,5 @@
-"""Schema version 3: indexes in the listings' order (newest first), by country too."""
+"""Schema versions 3 (indexes in the listings' order, newest first, by country too)
+and 4 (events counted per map cell; a place index)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import sqlite3
 from datetime import date
 
 from webapp.store import SCHEMA_VERSION, SQLiteStore
+from webapp.store.base import make_filters
 from conftest import make_event
 
 
@@ -22,6 +24,12 @@ def test_a_version_1_store_gains_the_newest_first_indexes_and_keeps_its_events(t
                                      day=date(2024, 4, 1))])
     with sqlite3.connect(path) as conn:   # back to the file version 1 wrote
         conn.executescript("""
+            DROP TRIGGER events_cells_insert;
+            DROP TRIGGER events_cells_delete;
+            DROP TRIGGER events_cells_update;
+            DROP TABLE event_cells;
+            DROP TABLE cell_zooms;
+            DROP INDEX events_place;
             DROP TABLE audit;
             DROP TABLE api_tokens;
             DROP TABLE users;
@@ -32,9 +40,9 @@ def test_a_version_1_store_gains_the_newest_first_indexes_and_keeps_its_events(t
             PRAGMA user_version = 1;
         """)
     with SQLiteStore(path) as store:
-        assert [e.event_id for e in store.query(country="LB")] == ["old-2"]
+        assert [e.event_id for e in store.query(make_filters(country="LB"))] == ["old-2"]
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         names = {row[0] for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"events_newest", "events_country_newest"} <= names
@@ -47,3 +55,25 @@ def test_a_version_1_store_gains_the_newest_first_indexes_and_keeps_its_events(t
     assert "TEMP B-TREE" not in found   # no sorting: read in order, stopped at the page
     assert "TEMP B-TREE" not in plan(path, "SELECT event_id FROM events ORDER BY "
                                            "event_date DESC, event_id LIMIT 1")
+
+
+def test_a_version_3_store_counts_its_events_per_map_cell_once_opened(tmp_path):
+    path = tmp_path / "events.sqlite"
+    with SQLiteStore(path) as store:
+        store.add_events([make_event(f"e{i}", 31.3 + i / 100, 34.3, country_code="PS")
+                          for i in range(30)] + [make_event("far", 33.3, 35.4)])
+    with sqlite3.connect(path) as conn:   # back to the file version 3 wrote
+        conn.executescript("""
+            DROP TRIGGER events_cells_insert;
+            DROP TRIGGER events_cells_delete;
+            DROP TRIGGER events_cells_update;
+            DROP TABLE event_cells;
+            DROP TABLE cell_zooms;
+            DROP INDEX events_place;
+            PRAGMA user_version = 3;
+        """)
+    with SQLiteStore(path) as store:
+        world = store.clusters(make_filters(), 2)
+        assert sum(c.count for c in world) == 31
+        store.add_events([make_event("new", 31.5, 34.4)])   # the triggers count it
+        assert sum(c.count for c in store.clusters(make_filters(), 2)) == 32

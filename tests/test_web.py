@@ -408,7 +408,7 @@ def test_unexpected_exceptions_are_a_generic_500(app, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(api, "matching_events", broken)
+    monkeypatch.setattr(api.paging, "read_cursor", broken)
     response = app.test_client().get("/api/events")
     assert response.status_code == 500
     assert "secret" not in response.json["error"] and "Traceback" not in response.json["error"]

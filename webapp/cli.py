@@ -266,18 +266,20 @@ def export(db, fmt, types, since, until, country, region, text, exclude_flagged,
     one HTML file (scripts, styles, land and events inside; opens with no internet)."""
     from webapp.interchange import write_acled_csv, write_geojson
     from webapp.store import SQLiteStore
+    from webapp.store.base import make_filters
 
-    filters = {"types": types, "since": since, "until": until, "country": country,
-               "region": region, "q": text, "include_flagged": not exclude_flagged}
+    filters = make_filters(types=types, since=since, until=until, country=country,
+                           region=region, q=text, include_flagged=not exclude_flagged)
     with SQLiteStore(db) as store:
-        events = store.query(**filters)
-    if fmt == "html":
-        from webapp.standalone import export_html
+        if fmt == "html":
+            from webapp.standalone import export_html
 
-        output.write(export_html(events, title=title, filters=filters))
-        count = len(events)
-    else:
-        count = (write_geojson if fmt == "geojson" else write_acled_csv)(events, output)
+            events = store.query(filters)
+            output.write(export_html(events, title=title, filters=filters))
+            count = len(events)
+        else:   # streamed: a million events are never all in memory
+            writer = write_geojson if fmt == "geojson" else write_acled_csv
+            count = writer(store.iter_events(filters), output)
     if output.name != "<stdout>":
         click.echo(f"{count} event(s) written to {output.name}", err=True)
 
@@ -360,7 +362,7 @@ def snapshot(db, types, since, until, country, region, text, bbox, title, frame,
         raise click.ClickException(f"no event store at {db} (ingest or import first, "
                                    "or give --db)")
     with SQLiteStore(db) as store:
-        events = store.query(**vars(filters))
+        events = store.query(filters)
     if renderer == "chromium" and fmt != "png":
         raise _BadOutput(f"-o {output}: Chromium draws PNG only; SVG and PDF come from "
                          "--renderer matplotlib")

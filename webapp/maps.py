@@ -42,7 +42,8 @@ from webapp.assets import (ADMIN1_MIN_ZOOM, admin1_lines_geojson, admin1_lines_u
 from webapp.map_html import CATEGORY_SHAPES, glyph, legend_html, popup_html, type_colour
 from webapp.models import Event
 
-__all__ = ["asset_folders", "build_map", "drawn_events", "map_parts", "ranked_sources",
+__all__ = ["asset_folders", "build_map", "drawn_events", "map_parts", "outline_geojson",
+           "ranked_sources",
            "source_label", "sources_attribution", "standalone_html", "view_bounds"]
 
 ATTRIBUTION = "Natural Earth, GeoNames"
@@ -262,6 +263,12 @@ def _marker_payload(drawn: list[Event]) -> dict:
             "icons": [glyph(shape, colour) for colour, shape in icons],
             "colours": [colour for colour, _ in icons],
             "shapes": [json.loads(text) for text in shapes], "events": rows}
+
+
+def outline_geojson(geometry) -> dict | None:
+    """The event's line or area simplified for the map, or None for a point or junk."""
+    text = _outline(geometry)
+    return json.loads(text) if text else None
 
 
 def _outline(geometry) -> str | None:

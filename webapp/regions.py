@@ -167,14 +167,21 @@ class Regions:
         other reports already counted. Events with no admin1 have no area to colour.
         With ``by_type=False`` there is one row per area, all types together.
         """
-        keys = ["country_code", "admin1"] + (["event_type"] if by_type else [])
-        rows = [(e.country_code, self.canonical(e.country_code, e.admin1) or e.admin1,
-                 e.event_type, int(e.fatalities or 0))
+        rows = [(e.country_code, e.admin1, *([e.event_type] if by_type else []), 1,
+                 int(e.fatalities or 0))
                 for e in events if e.admin1 and not (e.is_total or e.is_historical)]
-        frame = pd.DataFrame(rows, columns=["country_code", "admin1", "event_type",
-                                            "fatalities"])
+        return self.totals_table(rows, by_type)
+
+    def totals_table(self, rows, by_type: bool = True) -> gpd.GeoDataFrame:
+        """:meth:`aggregate`'s table from counts made elsewhere (the store's
+        ``region_totals``): rows of (country_code, admin1, [event_type,] events,
+        fatalities). Areas named in other spellings are counted under their own name."""
+        keys = ["country_code", "admin1"] + (["event_type"] if by_type else [])
+        frame = pd.DataFrame(list(rows), columns=keys + ["events", "fatalities"])
+        frame["admin1"] = [self.canonical(code, name) or name
+                           for code, name in zip(frame["country_code"], frame["admin1"])]
         table = (frame.groupby(keys, as_index=False, sort=True)
-                 .agg(events=("fatalities", "size"), fatalities=("fatalities", "sum"))
+                 .agg(events=("events", "sum"), fatalities=("fatalities", "sum"))
                  .astype({"events": "int64", "fatalities": "int64"}))
         shapes = self._region_shapes()
         outline = [shapes.get(key) for key in zip(table["country_code"], table["admin1"])]

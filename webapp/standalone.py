@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import mimetypes
 import re
-from collections.abc import Mapping
 from datetime import datetime, timezone
 from functools import lru_cache
 from html import escape
@@ -33,6 +32,7 @@ from webapp import maps
 from webapp.assets import MAP_SCRIPTS, MAP_STYLES, asset_folders
 from webapp.errors import DataError
 from webapp.models import Event
+from webapp.store.base import Filters
 
 DEFAULT_TITLE = "Briefing map"
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]*)\1\s*\)""")
@@ -50,7 +50,7 @@ body { display: flex; flex-direction: column; }
 
 
 def export_html(events: list[Event], *, title: str = DEFAULT_TITLE,
-                filters: Mapping | None = None, exported: datetime | None = None) -> str:
+                filters: Filters | None = None, exported: datetime | None = None) -> str:
     """The whole page, as text, for ``events``; ``filters`` (the keyword arguments
     given to ``EventStore.query``) are described in the caption under the map, with
     ``exported`` (now, by default) as the time the file was made."""
@@ -61,7 +61,7 @@ def export_html(events: list[Event], *, title: str = DEFAULT_TITLE,
                           title=title, inline_admin1=True)   # no server to fetch from
     fmap.default_js, fmap.default_css = [], []   # written into the page below instead
     parts = maps.map_parts(fmap)
-    line = caption(len(events), filters or {}, exported or datetime.now(timezone.utc))
+    line = caption(len(events), filters or Filters(), exported or datetime.now(timezone.utc))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         f'<meta http-equiv="Content-Security-Policy" content="{page_policy()}">\n'
@@ -83,15 +83,13 @@ def page_policy() -> str:
 
 # -- the caption --------------------------------------------------------------------
 
-def caption(count: int, filters: Mapping, exported: datetime) -> str:
+def caption(count: int, filters: Filters, exported: datetime) -> str:
     """One escaped line: how many events, chosen how (the words a snapshot's title
     uses), exported when."""
     from webapp.snapshot.caption import filters_text
-    from webapp.store.base import make_filters
-
     noun = "event" if count == 1 else "events"
-    chosen = make_filters(**filters)
-    if chosen == make_filters():
+    chosen = filters
+    if chosen == Filters():
         what = f"All {count} stored {noun}"
     elif chosen.types:
         what = f"{count} {noun}: {filters_text(chosen)}"

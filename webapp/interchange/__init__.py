@@ -10,11 +10,11 @@ of the file is stored. Pass ``skipped=[]`` to import the good rows instead; the 
 then holds one ImportFormatError per row left out, for the caller to count and show.
 """
 
-from webapp.interchange.acled import (ACLED_COLUMNS, read_acled_csv, read_acled_rows,
-                                      write_acled_csv)
+from webapp.interchange.acled import (ACLED_COLUMNS, acled_csv_parts, read_acled_csv,
+                                      read_acled_rows, write_acled_csv)
 from webapp.interchange.codes import alpha2_from_numeric, category_for, parse_date
-from webapp.interchange.geojson import read_geojson, write_geojson
+from webapp.interchange.geojson import geojson_parts, read_geojson, write_geojson
 
-__all__ = ["ACLED_COLUMNS", "alpha2_from_numeric", "category_for", "parse_date",
+__all__ = ["ACLED_COLUMNS", "acled_csv_parts", "alpha2_from_numeric", "geojson_parts", "category_for", "parse_date",
            "read_acled_csv", "read_acled_rows", "read_geojson", "write_acled_csv",
            "write_geojson"]

@@ -17,11 +17,12 @@ file is stored. A caller that would rather import the good rows passes a list as
 from __future__ import annotations
 
 import csv
+import io
 import time
 from collections.abc import Iterable, Iterator
 
 from webapp.errors import ImportFormatError
-from webapp.interchange.codes import (PRECISIONS_BY_TEXT, Memo, alpha2_from_numeric,
+from webapp.interchange.codes import (PRECISIONS_BY_TEXT, Counted, Memo, alpha2_from_numeric,
                                       category_for, cell_coordinates, cell_count,
                                       cell_day, cell_iso_day, cell_precision, countries)
 from webapp.models import Event, sub_event_types, vocabulary
@@ -238,12 +239,21 @@ def write_acled_csv(events: Iterable[Event], fh) -> int:
     ACLED-only columns come from ``extra`` (``timestamp`` defaults to now). Category
     and flags go into ``tags`` (see the module docstring); shapes are not written.
     """
+    counted = Counted(events)
+    for part in acled_csv_parts(counted):
+        fh.write(part)
+    return counted.count
+
+
+def acled_csv_parts(events: Iterable[Event], rows_per_part: int = 500) -> Iterator[str]:
+    """The CSV :func:`write_acled_csv` writes, as pieces of text made as the events
+    come (a streamed download holds one piece at a time)."""
     _, numbers, names = countries()
     now = str(int(time.time()))
-    writer = csv.writer(fh)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
     writer.writerow(ACLED_COLUMNS)
-    count = 0
-    for ev in events:
+    for count, ev in enumerate(events, 1):
         x = ev.extra or {}
         code = ev.country_code
         iso = str(numbers[code]) if code in numbers else x.get("iso", "")
@@ -261,5 +271,8 @@ def write_acled_csv(events: Iterable[Event], fh) -> int:
             ev.geo_precision, ev.source, x.get("source_scale", ""), ev.notes,
             ev.fatalities, "; ".join(filter(None, (x.get("tags", ""), *_briefing_tags(ev)))),
             x.get("timestamp") or now))
-        count += 1
-    return count
+        if count % rows_per_part == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

@@ -160,3 +160,17 @@ def cell_count(text: str) -> int:
     if not text.isdigit():
         raise ValueError(f"fatalities must be a whole number >= 0, not {text!r}")
     return int(text)
+
+
+class Counted:
+    """An iterable passed through, counting the items taken from it (what a writer
+    returns when it writes from a generator of pieces)."""
+
+    def __init__(self, items):
+        self._items = items
+        self.count = 0
+
+    def __iter__(self):
+        for item in self._items:
+            self.count += 1
+            yield item

@@ -17,7 +17,7 @@ import math
 from collections.abc import Iterable, Iterator
 
 from webapp.errors import ImportFormatError
-from webapp.interchange.codes import category_for, parse_date
+from webapp.interchange.codes import Counted, category_for, parse_date
 from webapp.models import Event
 from webapp.store.base import event_problem
 
@@ -42,27 +42,33 @@ _CHUNK = 256   # features encoded and escaped together: one translate() per chun
 def write_geojson(events: Iterable[Event], fh) -> int:
     """Write ``events`` to the text file ``fh`` as a FeatureCollection, one feature
     per line (streamed in chunks, so large exports need no memory). Returns the count."""
-    fh.write('{"type": "FeatureCollection", "features": [')
-    count = 0
+    counted = Counted(events)
+    for part in geojson_parts(counted):
+        fh.write(part)
+    return counted.count
+
+
+def geojson_parts(events: Iterable[Event]) -> Iterator[str]:
+    """The text :func:`write_geojson` writes, in pieces made as the events come."""
+    yield '{"type": "FeatureCollection", "features": ['
+    first = True
     chunk: list[str] = []
     for ev in events:
-        chunk.append(_ENCODE(_feature(ev)))
-        count += 1
+        chunk.append(_ENCODE(feature(ev)))
         if len(chunk) == _CHUNK:
-            _write_chunk(fh, chunk, first=count == len(chunk))
-            chunk = []
+            yield _chunk_text(chunk, first)
+            first, chunk = False, []
     if chunk:
-        _write_chunk(fh, chunk, first=count == len(chunk))
-    fh.write("\n]}\n")
-    return count
+        yield _chunk_text(chunk, first)
+    yield "\n]}\n"
 
 
-def _write_chunk(fh, features: list[str], first: bool) -> None:
+def _chunk_text(features: list[str], first: bool) -> str:
     # str.translate over one long string costs about what it costs over one feature
-    fh.write(("\n" if first else ",\n") + ",\n".join(features).translate(_UNSAFE_TABLE))
+    return ("\n" if first else ",\n") + ",\n".join(features).translate(_UNSAFE_TABLE)
 
 
-def _feature(ev: Event) -> dict:
+def feature(ev: Event) -> dict:
     props = {
         "event_id": ev.event_id,
         "event_date": ev.event_date.isoformat() if ev.event_date else None,

@@ -8,7 +8,9 @@ which events may be stored at all lives here too (:func:`event_problem`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -20,11 +22,15 @@ from webapp.errors import FilterError, StoreError
 from webapp.models import Article, Event, sub_event_types, vocabulary
 
 PRECISIONS = (1, 2, 3)  # ACLED's time and geo precision codes
+MAX_ZOOM = 18           # the closest map zoom a view may ask clusters for
+_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
 class Filters:
-    """Validated query filters; see :meth:`EventStore.query` for their meaning."""
+    """Validated query filters, made by :func:`make_filters` (or parsed from a URL by
+    the web layer) and passed whole to the store; ``None`` and ``()`` mean "not
+    filtered". See :meth:`EventStore.query` for their meaning."""
 
     types: tuple[str, ...] = ()
     since: str | None = None          # ISO dates: they compare correctly as text
@@ -33,15 +39,74 @@ class Filters:
     region: str | None = None
     q: str | None = None
     bbox: tuple[float, float, float, float] | None = None
+    article: str | None = None        # an article's content hash: its events only
     include_flagged: bool = False
+
+    def args(self) -> list[tuple[str, str]]:
+        """The filters as URL parameters, in a stable order, blanks left out; the web
+        layer parses ``urlencode(args)`` back to an equal value."""
+        out = [("type", t) for t in self.types]
+        for name in ("since", "until", "country", "region", "q"):
+            value = getattr(self, name)
+            if value:
+                out.append((name, value))
+        if self.bbox:
+            out.append(("bbox", self.bbox_text))
+        if self.article:
+            out.append(("article", self.article))
+        if self.include_flagged:
+            out.append(("include_flagged", "1"))
+        return out
+
+    @property
+    def bbox_text(self) -> str:
+        return ",".join(_number(v) for v in self.bbox) if self.bbox else ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.args())
+
+    def replace(self, **changes) -> Filters:
+        """The same filters with ``changes``, checked again."""
+        return make_filters(**{**self.__dict__, **changes})
+
+    def without_types(self) -> Filters:
+        """The same view with every type: for counts next to each type's checkbox."""
+        return dataclasses.replace(self, types=())
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One mark of a map view: the events of one grid cell (see
+    :meth:`EventStore.clusters`), or a single event when ``count`` is 1."""
+
+    latitude: float                   # the mean position of its events
+    longitude: float
+    count: int
+    by_type: dict                     # event_type -> number of its events
+    bounds: tuple[float, float, float, float]   # the cell: west, south, east, north
+    fatalities: int = 0               # of all its events
+    event_id: str | None = None       # these three for a single event only
+    event_type: str | None = None
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing: its events, how many match in all, and where the next
+    page starts (None after the last)."""
+
+    events: list
+    total: int
+    next_after: tuple | None
 
 
 def make_filters(types=(), since=None, until=None, country=None, region=None, q=None,
-                 bbox=None, include_flagged=False) -> Filters:
+                 bbox=None, include_flagged=False, article=None) -> Filters:
     """Check the filter arguments once, so each backend only has to translate them."""
     if isinstance(types, str):  # a lone "Battles" would otherwise become letters
         types = (types,)
-    types = tuple(t for t in types if t)
+    types = tuple(dict.fromkeys(t for t in types if t))
     if bbox is not None:
         try:
             west, south, east, north = (float(v) for v in bbox)
@@ -52,10 +117,24 @@ def make_filters(types=(), since=None, until=None, country=None, region=None, q=
             raise FilterError(f"bbox out of range or south > north: {bbox!r}")
         bbox = (west, south, east, north)
     country = _blank_to_none(country)
-    return Filters(types=types, since=_iso_day(since, "since"), until=_iso_day(until, "until"),
+    article = _blank_to_none(article)
+    if article is not None:
+        article = article.lower()
+        if not _HASH.fullmatch(article):
+            raise FilterError(f"article must be an article's content hash (64 hexadecimal "
+                              f"digits), not {article[:70]!r}")
+    since, until = _iso_day(since, "since"), _iso_day(until, "until")
+    if since and until and since > until:
+        raise FilterError(f"since ({since}) is after until ({until})")
+    return Filters(types=types, since=since, until=until,
                    country=country.upper() if country else None,
                    region=_blank_to_none(region), q=_blank_to_none(q), bbox=bbox,
-                   include_flagged=bool(include_flagged))
+                   article=article, include_flagged=bool(include_flagged))
+
+
+def _number(value: float) -> str:
+    """Shortest text that reads back as the same float ("34.5", "-180")."""
+    return repr(float(value)).removesuffix(".0")
 
 
 def _blank_to_none(value: str | None) -> str | None:
@@ -220,24 +299,56 @@ class EventStore(ABC):
                                by=by, about=about)
 
     @abstractmethod
-    def query(self, types=(), since=None, until=None, country=None, region=None, q=None,
-              bbox=None, include_flagged=False, limit=None) -> list[Event]:
-        """Events matching every filter given, newest first.
+    def query(self, filters: Filters = Filters(), limit: int | None = None) -> list[Event]:
+        """Events matching every filter, newest first (undated last), at most ``limit``:
+        for small answers; listings page through :meth:`page`, dumps use
+        :meth:`iter_events`.
 
         ``types`` matches event_type, sub_event_type or category; ``since``/``until``
         are inclusive dates; ``country`` an alpha-2 code; ``region`` the admin-1 name
         (case-insensitive); ``q`` a case-insensitive substring of notes, location,
         actor1 or actor2; ``bbox`` (west, south, east, north) in degrees, west > east
-        crossing the antimeridian. Running totals and recalled history are left out
-        unless ``include_flagged``."""
+        crossing the antimeridian; ``article`` one article's events. Running totals and
+        recalled history are left out unless ``include_flagged``."""
 
     @abstractmethod
-    def count_by_type(self, types=(), since=None, until=None, country=None, region=None,
-                      q=None, bbox=None, include_flagged=False,
-                      by: str = "event_type") -> dict[str, int]:
+    def iter_events(self, filters: Filters = Filters()) -> Iterator[Event]:
+        """Every matching event, newest first, read a batch at a time: a dump of a
+        million events never holds them all in memory."""
+
+    @abstractmethod
+    def page(self, filters: Filters, limit: int, after: tuple | None = None) -> Page:
+        """The next ``limit`` matching events after the position ``after`` (a page's
+        ``next_after``; None for the first page), newest first, with the total that
+        match. Each event is on exactly one page however the pages are walked."""
+
+    @abstractmethod
+    def get_event(self, event_id: str) -> Event | None:
+        """The event with that id, or None."""
+
+    @abstractmethod
+    def count(self, filters: Filters = Filters()) -> int:
+        """How many events match."""
+
+    @abstractmethod
+    def counts(self, filters: Filters = Filters(), by: str = "event_type") -> dict[str, int]:
         """Number of matching events per event_type (or per ``by``: sub_event_type,
         category, or event_date for a timeline: ISO days, None for undated), largest
         first."""
+
+    @abstractmethod
+    def region_totals(self, filters: Filters = Filters(), by_type: bool = False) -> list[tuple]:
+        """(country_code, admin1, events, fatalities) of the matching events per admin-1
+        area (with ``by_type``, (country_code, admin1, event_type, events, fatalities)
+        per area and type), most events first; events with no area are left out."""
+
+    @abstractmethod
+    def clusters(self, filters: Filters, zoom: int) -> list[Cluster]:
+        """The matching placed events inside ``filters.bbox`` (the whole world when
+        None) gathered into the cells of a grid fitting map zoom ``zoom`` (Leaflet's
+        0-18; a cell is 360 / 2**(zoom + 2) degrees on a side, about 64 pixels): one
+        :class:`Cluster` per cell holding events. Over the whole world the counts add
+        up to the placed matching events at every zoom."""
 
     @abstractmethod
     def articles_count(self) -> int:

@@ -71,6 +71,8 @@ DEFAULTS = {  # and DB, INSTANCE_PATH: see create_app()
     "GEOCODER": None,
     "GEOCODER_FALLBACK": None,
     "MAP_LIMIT": 2000,
+    "PAGE_SIZE": 1000,           # events per page of /api/events when no limit is given
+    "MAX_PAGE": 10_000,          # the largest limit a page may ask for
     # Extraction takes ~15 ms per kB and grows faster past 512 kB (bench/article_size.py):
     # 256 kB is a long report's worth, about 4 s of CPU.
     "MAX_ARTICLE_BYTES": 256 * 1024,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections import Counter
 from datetime import date
 from urllib.parse import urlencode, urlsplit
 
@@ -21,6 +20,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 
@@ -28,7 +28,9 @@ from webapp.errors import BadQueryError, FilterError
 from webapp.extract.budget import UnreadableTextError, check_text
 from webapp.models import Article, vocabulary
 from webapp.web import FORM_TYPES, auth, csrf, error_response, get_store, jobs, services
+from webapp.store.base import MAX_ZOOM, Filters
 from webapp.web import filters as webfilters
+from webapp.web import paging
 
 bp = Blueprint("api", __name__)
 
@@ -43,21 +45,10 @@ class ArticleError(ValueError):
 
 # -- reading ------------------------------------------------------------------------
 
-def matching_events(store, view: webfilters.ViewFilters, limit: int | None = None) -> list:
-    """The events of a view, newest first (at most ``limit``)."""
-    if view.article:  # not a store filter: the article's events are picked out here
-        return webfilters.apply_article(store.query(**view.store_kwargs()), view)[:limit]
-    return store.query(**view.store_kwargs(), limit=limit)
-
-
-def type_counts(store, view: webfilters.ViewFilters) -> dict[str, dict[str, int]]:
+def type_counts(store, view: Filters) -> dict[str, dict[str, int]]:
     """{"event_type": {...}, "sub_event_type": {...}, "category": {...}} for a view."""
-    levels = ("event_type", "sub_event_type", "category")
-    if view.article:
-        events = matching_events(store, view)
-        return {by: dict(Counter(getattr(e, by) for e in events).most_common())
-                for by in levels}
-    return {by: store.count_by_type(**view.store_kwargs(), by=by) for by in levels}
+    return {by: store.counts(view, by=by)
+            for by in ("event_type", "sub_event_type", "category")}
 
 
 def geojson_text(events) -> str:
@@ -70,11 +61,86 @@ def geojson_text(events) -> str:
 
 @bp.get("/events")
 def events():
-    """The filtered events as the export's GeoJSON FeatureCollection."""
+    """One page of the filtered events, newest first, as the export's GeoJSON
+    FeatureCollection with the number that match in all (``total``) and the URL of the
+    next page (``next``, null after the last)."""
     view = webfilters.parse(request.args)
-    limit = webfilters.positive_int(request.args, "limit")
-    found = matching_events(get_store(), view, limit)
-    return Response(geojson_text(found), mimetype=GEOJSON)
+    limit = webfilters.positive_int(request.args, "limit", current_app.config["MAX_PAGE"])
+    limit = limit or current_app.config["PAGE_SIZE"]
+    after = paging.read_cursor(webfilters.single(request.args, "after"), view)
+    page = get_store().page(view, limit, after)
+    following = None
+    if page.next_after is not None:
+        following = url_for("api.events", **_args_dict(view.args()), limit=limit,
+                            after=paging.make_cursor(page.next_after, view))
+    body = geojson_text(page.events).rstrip()[:-1] + (
+        f', "total": {page.total:d}, "next": {json.dumps(following)}}}\n')
+    return Response(body, mimetype=GEOJSON)
+
+
+@bp.get("/events.<fmt>")
+def download(fmt: str):
+    """Every filtered event as one file (GeoJSON or ACLED CSV), written while it is
+    read: a million events never sit in the server's memory."""
+    from webapp.interchange import acled_csv_parts, geojson_parts
+
+    if fmt not in ("geojson", "csv"):
+        return {"error": f"download as events.geojson or events.csv, not events.{fmt[:20]}"}, 404
+    view = webfilters.parse(request.args)
+    parts = (geojson_parts if fmt == "geojson" else acled_csv_parts)(
+        get_store().iter_events(view))
+    mimetype = GEOJSON if fmt == "geojson" else "text/csv"
+    response = Response(stream_with_context(parts), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="events.{fmt}"'
+    return response
+
+
+@bp.get("/events/<event_id>")
+def event(event_id: str):
+    """One event as a GeoJSON Feature, with its popup's (escaped) HTML and the outline
+    of its line or area, for the map to show when it is clicked."""
+    from webapp.interchange.geojson import feature
+    from webapp.map_html import popup_html
+    from webapp.assets import country_names
+    from webapp.maps import outline_geojson
+
+    found = get_store().get_event(event_id[:200])
+    if found is None:
+        return {"error": f"no event {event_id[:80]!r}"}, 404
+    body = feature(found)
+    body["popup"] = popup_html(found, country_names())
+    body["outline"] = outline_geojson(found.geometry)
+    return body
+
+
+@bp.get("/clusters")
+def clusters():
+    """The map's marks for one view: the filtered events in ``bbox`` gathered into the
+    cells of a grid fitted to ``zoom``, as a GeoJSON FeatureCollection; every feature
+    has ``count`` (1 for a single event, with its ``event_id``) and ``types``."""
+    view = webfilters.parse(request.args)
+    zoom = webfilters.whole_number(request.args, "zoom", 0, MAX_ZOOM, required=True)
+    found = get_store().clusters(view, zoom)
+    features = [{"type": "Feature",
+                 "geometry": {"type": "Point", "coordinates": [c.longitude, c.latitude]},
+                 "properties": _cluster_properties(c)} for c in found]
+    return {"type": "FeatureCollection", "features": features, "zoom": zoom,
+            "total": sum(c.count for c in found)}
+
+
+def _cluster_properties(c) -> dict:
+    props = {"count": c.count, "types": c.by_type, "bbox": list(c.bounds),
+             "fatalities": c.fatalities}
+    if c.count == 1:
+        props.update(event_id=c.event_id, event_type=c.event_type, category=c.category)
+    return props
+
+
+def _args_dict(args: list[tuple[str, str]]) -> dict:
+    out: dict = {}
+    for name, value in args:
+        out.setdefault(name, []).append(value)
+    return out
 
 
 @bp.get("/regions")
@@ -88,7 +154,8 @@ def regions():
     fmt = (request.args.get("format") or "json").strip().lower()
     if fmt not in ("json", "geojson"):
         raise FilterError(f"format must be json or geojson, not {fmt[:20]!r}")
-    table = Regions.load().aggregate(matching_events(get_store(), view), by_type=by_type)
+    table = Regions.load().totals_table(get_store().region_totals(view, by_type=by_type),
+                                        by_type=by_type)
     if fmt == "geojson":
         # GeoDataFrame.to_json writes NaN-free JSON with null for missing outlines
         return Response(table.to_json(drop_id=True), mimetype=GEOJSON)

@@ -1,7 +1,8 @@
 """The query parameters the map page and the JSON API share, parsed and checked once.
 
-The URL is the state of a view: :func:`parse` reads ``request.args`` into a
-:class:`ViewFilters`, and :meth:`ViewFilters.args` writes the same filters back as URL
+The URL is the state of a view: :func:`parse` reads ``request.args`` into the one
+:class:`~webapp.store.base.Filters` value that travels to the store, and
+:meth:`~webapp.store.base.Filters.args` writes the same filters back as URL
 parameters (blank ones left out), so a filtered map can be bookmarked, shared and
 reloaded, and its "Download GeoJSON" link asks the API for exactly what is shown.
 
@@ -33,12 +34,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from webapp.errors import FilterError
 from webapp.models import vocabulary
-from webapp.store.base import make_filters
+from webapp.store.base import Filters, make_filters
 
 MAX_TEXT = 200  # characters of q and region
 # The largest whole-number parameter (``limit``) anyone may give: far above any store
@@ -47,7 +47,6 @@ MAX_WHOLE_NUMBER = 1_000_000_000
 _WHOLE = re.compile(r"[0-9]+", re.ASCII)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
-_HASH = re.compile(r"[0-9a-f]{64}")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 # The parameters this module owns; a view may read others (limit, format) itself.
@@ -65,59 +64,9 @@ def type_names() -> frozenset[str]:
     return frozenset(names)
 
 
-@dataclass(frozen=True)
-class ViewFilters:
-    """Checked filters of one view. ``since``/``until`` are ISO days, ``country`` is
-    upper case, ``bbox`` is four floats; ``None`` and ``()`` mean "not filtered"."""
-
-    types: tuple[str, ...] = ()
-    since: str | None = None
-    until: str | None = None
-    country: str | None = None
-    region: str | None = None
-    q: str | None = None
-    bbox: tuple[float, float, float, float] | None = None
-    article: str | None = None
-    include_flagged: bool = False
-
-    def store_kwargs(self) -> dict:
-        """Keyword arguments for ``EventStore.query`` and ``count_by_type`` (the
-        article filter is not the store's: see :func:`apply_article`)."""
-        return {"types": self.types, "since": self.since, "until": self.until,
-                "country": self.country, "region": self.region, "q": self.q,
-                "bbox": self.bbox, "include_flagged": self.include_flagged}
-
-    def args(self) -> list[tuple[str, str]]:
-        """The filters as URL parameters, in a stable order, blanks left out;
-        ``urlencode(args)`` parses back to an equal :class:`ViewFilters`."""
-        out = [("type", t) for t in self.types]
-        for name in ("since", "until", "country", "region", "q"):
-            value = getattr(self, name)
-            if value:
-                out.append((name, value))
-        if self.bbox:
-            out.append(("bbox", self.bbox_text))
-        if self.article:
-            out.append(("article", self.article))
-        if self.include_flagged:
-            out.append(("include_flagged", "1"))
-        return out
-
-    @property
-    def bbox_text(self) -> str:
-        return ",".join(_number(v) for v in self.bbox) if self.bbox else ""
-
-    @property
-    def active(self) -> bool:
-        return bool(self.args())
-
-    def without_types(self) -> ViewFilters:
-        """The same view with every type: for counts next to each type's checkbox."""
-        return replace(self, types=())
-
-
-def parse(args) -> ViewFilters:
-    """Filters from a ``MultiDict`` of URL parameters (``request.args``)."""
+def parse(args) -> Filters:
+    """The one :class:`~webapp.store.base.Filters` value of a request, from its
+    ``MultiDict`` of URL parameters (``request.args``)."""
     types = []
     for value in args.getlist("type"):
         value = value.strip()
@@ -130,8 +79,6 @@ def parse(args) -> ViewFilters:
             types.append(value)
     since = _day(args, "since")
     until = _day(args, "until")
-    if since and until and since > until:
-        raise FilterError(f"since ({since}) is after until ({until})")
     country = single(args, "country")
     if country and not _COUNTRY.fullmatch(country):
         raise FilterError(f"country must be a two-letter ISO code such as PS or LB, "
@@ -140,19 +87,11 @@ def parse(args) -> ViewFilters:
     q = _text(args, "q")
     bbox = _bbox(single(args, "bbox"))
     article = single(args, "article")
-    if article:
-        article = article.lower()
-        if not _HASH.fullmatch(article):
-            raise FilterError(f"article must be an article's content hash (64 hexadecimal "
-                              f"digits), not {_show(article)}")
     include_flagged = flag(args, "include_flagged")
-    # The store checks the same values again; running them through its own check here
-    # keeps the page, the API and the store agreeing on what is valid.
-    checked = make_filters(types, since, until, country, region, q, bbox, include_flagged)
-    return ViewFilters(types=checked.types, since=checked.since, until=checked.until,
-                       country=checked.country, region=checked.region, q=checked.q,
-                       bbox=checked.bbox, article=article or None,
-                       include_flagged=checked.include_flagged)
+    # make_filters checks the rest (real days, the article's hash) with the messages
+    # the CLI gives too, so the page, the API and the store agree on what is valid.
+    return make_filters(types, since, until, country, region, q, bbox, include_flagged,
+                        article)
 
 
 def flag(args, name: str) -> bool:
@@ -186,11 +125,21 @@ def positive_int(args, name: str, maximum: int = MAX_WHOLE_NUMBER) -> int | None
     return number
 
 
-def apply_article(events: list, filters: ViewFilters) -> list:
-    """The events of ``filters.article`` only (all of them when no article is given)."""
-    if not filters.article:
-        return events
-    return [e for e in events if e.article_hash == filters.article]
+def whole_number(args, name: str, lowest: int, highest: int,
+                 required: bool = False) -> int | None:
+    """A whole number from ``lowest`` to ``highest`` (0 allowed, unlike
+    :func:`positive_int`), ASCII digits only."""
+    value = single(args, name)
+    if value is None:
+        if required:
+            raise FilterError(f"{name} is missing: give a whole number from {lowest} "
+                              f"to {highest}")
+        return None
+    if not (_WHOLE.fullmatch(value) and len(value) <= 6 and
+            lowest <= int(value) <= highest):
+        raise FilterError(f"{name} must be a whole number from {lowest} to {highest}, "
+                          f"not {_show(value)}")
+    return int(value)
 
 
 def has_blanks(args) -> bool:
@@ -248,12 +197,6 @@ def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
     if south > north:
         raise FilterError(f"bbox: south ({south:g}) is north of north ({north:g})")
     return numbers
-
-
-def _number(value: float) -> str:
-    """Shortest text that reads back as the same float ("34.5", "-180")."""
-    text = repr(float(value))
-    return text.removesuffix(".0")
 
 
 def _show(value: str) -> str:

@@ -18,7 +18,6 @@ from flask import Blueprint, Response, current_app, request
 from webapp.errors import FilterError, SnapshotError
 from webapp.web import filters as webfilters
 from webapp.web import get_store, services
-from webapp.web.api import matching_events
 
 bp = Blueprint("snapshots", __name__)
 
@@ -36,11 +35,11 @@ def png():
                           f"known: {', '.join(sorted(KNOWN))}")
     chosen = webfilters.parse(request.args)
     try:   # make_spec owns the limits on sizes, title and view, and their messages
-        spec = make_spec(_store_filters(chosen), **{
+        spec = make_spec(chosen, **{
             name: webfilters.single(request.args, name) for name in PICTURE_NAMES})
     except SnapshotError as err:   # the caller's sizes or title: a 400, not a failure
         raise FilterError(str(err)) from err
-    events = matching_events(get_store(), chosen, current_app.config["SNAPSHOT_LIMIT"])
+    events = get_store().query(chosen, current_app.config["SNAPSHOT_LIMIT"])
     picture, renderer = render_snapshot(events, spec, "png",
                                         browser=services().snapshot_browser)
     made = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
@@ -49,9 +48,3 @@ def png():
     response.headers["Content-Disposition"] = f'inline; filename="briefing-map-{made}.png"'
     response.headers["Cache-Control"] = "no-store"   # the store changes under the same URL
     return response
-
-
-def _store_filters(view: webfilters.ViewFilters):
-    from webapp.store.base import make_filters
-
-    return make_filters(**view.store_kwargs())

@@ -5,7 +5,6 @@ the page needs nothing from another server."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import date
 from html import escape
 from urllib.parse import urlencode
@@ -25,7 +24,8 @@ from webapp.models import vocabulary
 from webapp.web import filters as webfilters
 from webapp.web import get_store
 from webapp.web.auth import requires
-from webapp.web.api import matching_events, type_counts, vocabulary_with_counts
+from webapp.store.base import Filters
+from webapp.web.api import type_counts, vocabulary_with_counts
 
 bp = Blueprint("views", __name__)
 
@@ -46,9 +46,9 @@ def index():
         return redirect(_url(view.args() + _kept_args()))
     store = get_store()
     limit = current_app.config["MAP_LIMIT"]
-    events = matching_events(store, view, limit)
+    events = store.query(view, limit)
     counts = type_counts(store, view)
-    total = sum(counts["event_type"].values())
+    total = store.count(view)
     facets = vocabulary_with_counts(type_counts(store, view.without_types()))
     title = current_app.config["TITLE"]
     query = urlencode(view.args())
@@ -64,7 +64,7 @@ def index():
         type_labels=_type_labels(), timeline=_timeline(store, view))
 
 
-def _timeline(store, view: webfilters.ViewFilters):
+def _timeline(store, view: Filters):
     """Bars of events per day (week, month) for the view with its dates left open, each
     linked to the view narrowed to that time."""
     from dataclasses import replace
@@ -72,10 +72,7 @@ def _timeline(store, view: webfilters.ViewFilters):
     from webapp.web import timeline
 
     open_view = replace(view, since=None, until=None)
-    if view.article:
-        days = Counter(e.event_date for e in matching_events(store, open_view))
-    else:
-        days = store.count_by_type(**open_view.store_kwargs(), by="event_date")
+    days = store.counts(open_view, by="event_date")
     built = timeline.build(days, view.since, view.until)
     if built is None:
         return None
@@ -89,7 +86,7 @@ def embed():
     """The map of the same view as ``/`` and nothing else, to show in an <iframe> on
     another site (the security headers let any site frame this page alone)."""
     view = webfilters.parse(request.args)
-    events = matching_events(get_store(), view, current_app.config["MAP_LIMIT"])
+    events = get_store().query(view, current_app.config["MAP_LIMIT"])
     return render_template("embed.html", title=current_app.config["TITLE"],
                            parts=_map_parts(view, events),
                            full_url=_url(view.args()))
@@ -126,7 +123,7 @@ def favicon():
     return "", 204
 
 
-def _map_parts(view: webfilters.ViewFilters, events: list) -> dict[str, str]:
+def _map_parts(view: Filters, events: list) -> dict[str, str]:
     """The map of a view's events (with the regions layer), in maps.map_parts' pieces."""
     from webapp import maps
     from webapp.regions import Regions
@@ -141,7 +138,7 @@ def _map_parts(view: webfilters.ViewFilters, events: list) -> dict[str, str]:
     return maps.map_parts(fmap)
 
 
-def _embed_code(view: webfilters.ViewFilters, title: str) -> str:
+def _embed_code(view: Filters, title: str) -> str:
     """The <iframe> snippet that shows this view on another page (as text: the page
     escapes it again to show it)."""
     query = urlencode(view.args())
@@ -169,7 +166,7 @@ def _kept_args() -> list[tuple[str, str]]:
     return [("notice", notice)] if notice else []
 
 
-def _notice(value: str, view: webfilters.ViewFilters) -> str | None:
+def _notice(value: str, view: Filters) -> str | None:
     """The banner after a paste: how many events the new article gave, or that it was
     already stored. Only meaningful on an article's view."""
     if not view.article or not value:

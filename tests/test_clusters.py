@@ -1,0 +1,143 @@
+"""The map's marks at any size: every placed event under the filters is counted in
+exactly one cluster at every zoom, whichever way the store answers (its per-cell counts
+or the rows), and the counts stay right as events come, change and go."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import sqlite3
+from datetime import date, timedelta
+
+import pytest
+
+from webapp.errors import FilterError
+from webapp.store import SQLiteStore
+from webapp.store.base import make_filters
+from conftest import make_event
+
+KINDS = [("Explosions/Remote violence", "Air/drone strike", "strike"),
+         ("Battles", "Armed clash", "armed clash"),
+         ("Protests", "Peaceful protest", "protest"),
+         ("Violence against civilians", "Attack", "attack on civilians")]
+SPOTS = [(31.52, 34.45, "PS", "Gaza"), (31.29, 34.25, "PS", "Rafah"),
+         (33.27, 35.20, "LB", "South"), (36.20, 37.15, "SY", "Aleppo"),
+         (15.35, 44.20, "YE", "Amanat al Asimah"), (-17.8, 178.0, "FJ", "Central"),
+         (-16.5, -179.9, "FJ", "Northern")]
+
+
+def random_events(n: int, seed: int = 3) -> list:
+    rng = random.Random(seed)
+    events = []
+    for i in range(n):
+        lat, lon, country, admin1 = rng.choice(SPOTS)
+        event_type, sub, category = rng.choice(KINDS)
+        same_spot = rng.random() < 0.3   # many reports place events on a town's point
+        events.append(make_event(
+            f"r{i}", lat if same_spot else lat + rng.gauss(0, 0.05),
+            lon if same_spot else max(-180.0, min(180.0, lon + rng.gauss(0, 0.05))),
+            event_type=event_type, sub=sub, category=category, country_code=country,
+            admin1=admin1, day=date(2024, 1, 1) + timedelta(days=rng.randrange(120)),
+            fatalities=rng.choice((0, 0, 1, 3)), is_total=rng.random() < 0.05))
+    # and some without a place: counted in totals, in no mark
+    events += [make_event(f"u{i}", None, None, country_code="PS") for i in range(7)]
+    return events
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("clusters") / "events.sqlite"
+    with SQLiteStore(path) as opened:
+        opened.add_events(random_events(3000))
+        yield opened
+
+
+def placed(store, filters) -> int:
+    return sum(1 for e in store.query(filters) if e.latitude is not None)
+
+
+FILTERS = [{}, {"types": ["Battles"]}, {"types": ["strike", "Peaceful protest"]},
+           {"country": "PS"}, {"include_flagged": True},
+           {"since": "2024-02-01", "until": "2024-03-15"},          # answered from rows
+           {"region": "Aleppo"}, {"q": "nothing like this"}]
+
+
+@pytest.mark.parametrize("given", FILTERS)
+@pytest.mark.parametrize("zoom", [0, 3, 8, 12, 13, 17])
+def test_over_the_world_the_counts_add_up_to_the_filtered_total(store, given, zoom):
+    filters = make_filters(**given)
+    found = store.clusters(filters, zoom)
+    assert sum(c.count for c in found) == placed(store, filters)
+    for c in found:   # each mark is in its own cell (positions are rounded to 1e-6
+        west, south, east, north = c.bounds   # degrees), and a single names its event
+        assert west - 1e-6 <= c.longitude <= east + 1e-6
+        assert south - 1e-6 <= c.latitude <= north + 1e-6
+        assert sum(c.by_type.values()) == c.count
+        assert (c.event_id is not None) == (c.count == 1)
+
+
+@pytest.mark.parametrize("zoom", [2, 6, 10, 12])
+def test_the_tabled_counts_and_the_rows_give_the_same_marks(store, zoom):
+    tabled = store.clusters(make_filters(types=["Battles"]), zoom)
+    # a date range that holds every event makes the store group the rows instead
+    from_rows = store.clusters(make_filters(types=["Battles"], since="2000-01-01"), zoom)
+    assert marks(tabled) == marks(from_rows)
+
+
+def marks(found):
+    return sorted((c.bounds, c.count, c.event_id, tuple(sorted(c.by_type.items())),
+                   round(c.latitude, 5), round(c.longitude, 5)) for c in found)
+
+
+def test_a_view_holds_the_cells_it_touches_and_a_box_may_cross_the_antimeridian(store):
+    gaza = make_filters(bbox=(34.2, 31.2, 34.6, 31.6))
+    found = store.clusters(gaza, 9)
+    assert found and all(c.bounds[2] > 34.2 and c.bounds[0] < 34.6 for c in found)
+    assert sum(c.count for c in found) >= placed(store, gaza)
+    fiji = store.clusters(make_filters(bbox=(177.0, -19.0, -179.0, -15.0)), 6)
+    assert sum(c.count for c in fiji) == placed(store, make_filters(country="FJ"))
+
+
+def test_counts_follow_events_that_are_added_changed_and_deleted(tmp_path):
+    with SQLiteStore(tmp_path / "events.sqlite") as store:
+        store.add_events([make_event("a", 31.5, 34.45), make_event("b", 31.5, 34.45)])
+        assert [c.count for c in store.clusters(make_filters(), 5)] == [2]
+        store.add_events([make_event("a", 33.3, 35.4, event_type="Battles",
+                                     sub="Armed clash", category="armed clash")],
+                         replace=True)   # moved to Lebanon, and another type
+        marks = {c.event_id: c for c in store.clusters(make_filters(), 8)}
+        assert set(marks) == {"a", "b"} and marks["a"].by_type == {"Battles": 1}
+        with sqlite3.connect(store.path) as conn:   # deleting rows (as a cascade does)
+            conn.execute("DELETE FROM events WHERE event_id = 'b'")
+        assert [(c.event_id, c.latitude) for c in store.clusters(make_filters(), 8)] == [
+            ("a", 33.3)]
+        assert store.counts(make_filters()) == {"Battles": 1}
+
+
+def test_a_bulk_import_into_a_full_store_counts_new_and_overwritten_rows(tmp_path):
+    with SQLiteStore(tmp_path / "events.sqlite") as fresh:
+        # each batch above BULK_ROWS: the grouped pass instead of the triggers
+        events = random_events(25_000, seed=5)
+        fresh.add_events(events[:12_000])
+        fresh.add_events(events[8000:])           # 4,000 already there, kept
+        fresh.add_events([dataclasses.replace(e, latitude=e.latitude and -e.latitude)
+                          for e in events[:11_000]], replace=True)   # overwritten
+        for zoom in (1, 7, 12, 15):
+            assert sum(c.count for c in fresh.clusters(make_filters(), zoom)) == \
+                placed(fresh, make_filters())
+        assert fresh.counts(make_filters()) == fresh.counts(make_filters(since="1990-01-01"))
+        assert marks(fresh.clusters(make_filters(), 6)) == \
+            marks(fresh.clusters(make_filters(since="1990-01-01"), 6))
+
+
+def test_counts_by_type_match_whichever_way_they_are_made(store):
+    for by in ("event_type", "sub_event_type", "category"):
+        assert store.counts(make_filters(country="PS"), by) == \
+            store.counts(make_filters(country="PS", since="1990-01-01"), by)
+    assert store.count(make_filters()) == len(store.query(make_filters()))
+
+
+def test_zoom_out_of_range_is_refused(store):
+    for zoom in (-1, 19, 2.5, True):
+        with pytest.raises(FilterError):
+            store.clusters(make_filters(), zoom)

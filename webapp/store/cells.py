@@ -1,0 +1,182 @@
+"""Events counted per grid cell at every map zoom, so a map view of a million events
+is answered from a few thousand rows.
+
+The grid: at map zoom ``z`` a cell is ``360 / 2**(z + 2)`` degrees on a side (about 64
+screen pixels at the equator), numbered from the south-west corner of the world. The
+table ``event_cells`` holds, for every zoom up to :data:`TOP_ZOOM`, the events of each
+cell per country, type, sub-event type, category and flag, with their coordinate sums
+(for the cluster's mean position), rowid sum (a cell of one event names it) and
+fatalities. Triggers keep it exact as single events come and go; a bulk import sets the
+triggers aside and adds its rows to the table in one grouped pass (:func:`add_since`).
+Events without coordinates sit in cell (-1, -1) of every zoom, so zoom 0 alone answers
+the legend's counts.
+
+What the table cannot answer (a date range, a region, a text search, one article, or a
+zoom closer than :data:`TOP_ZOOM`) is grouped from the events themselves with the same
+cell arithmetic: see :func:`cell_sql`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+TOP_ZOOM = 12          # zooms 0..12 are tabled; closer views hold few enough events
+_LEVELS = tuple(range(TOP_ZOOM + 1))
+# The columns a tabled answer may filter on (the rest of the Filters need the events).
+KEYS = ("country_code", "event_type", "sub_event_type", "category", "flagged")
+
+
+def cells_across(zoom: int) -> int:
+    """How many cells span the 360 degrees of longitude at ``zoom``."""
+    return 2 ** (zoom + 2)
+
+
+def cell_sql(zoom_cells: str, lon: str = "e.longitude", lat: str = "e.latitude") -> tuple[str, str]:
+    """SQL for an event's cell column and row with ``zoom_cells`` cells across (an
+    expression or a column). Longitude 180 and latitude 90 belong to the last cell; no
+    coordinates give -1."""
+    cx = (f"coalesce(min(CAST(({lon} + 180.0) * {zoom_cells} / 360.0 AS INTEGER), "
+          f"{zoom_cells} - 1), -1)")
+    cy = (f"coalesce(min(CAST(({lat} + 90.0) * {zoom_cells} / 360.0 AS INTEGER), "
+          f"{zoom_cells} / 2 - 1), -1)")
+    return cx, cy
+
+
+def _row_sql(prefix: str) -> str:
+    """The values an event adds to event_cells (one row per tabled zoom)."""
+    cx, cy = cell_sql("z.cells", f"{prefix}.longitude", f"{prefix}.latitude")
+    return (f"SELECT z.zoom, {cx}, {cy}, {prefix}.country_code, {prefix}.event_type, "
+            f"{prefix}.sub_event_type, {prefix}.category, "
+            f"({prefix}.is_total OR {prefix}.is_historical), {{sign}}1, "
+            f"{{sign}}coalesce({prefix}.latitude, 0), {{sign}}coalesce({prefix}.longitude, 0), "
+            f"{{sign}}{prefix}.rowid, {{sign}}{prefix}.fatalities FROM cell_zooms z WHERE true")
+
+
+_UPSERT = ("INSERT INTO event_cells (zoom, cx, cy, country_code, event_type, "
+           "sub_event_type, category, flagged, n, lat_sum, lon_sum, id_sum, fatalities) "
+           "{select} ON CONFLICT DO UPDATE SET n = n + excluded.n, "
+           "lat_sum = lat_sum + excluded.lat_sum, lon_sum = lon_sum + excluded.lon_sum, "
+           "id_sum = id_sum + excluded.id_sum, fatalities = fatalities + excluded.fatalities")
+
+_WATCHED = ("latitude, longitude, country_code, event_type, sub_event_type, category, "
+            "is_total, is_historical, fatalities")
+TRIGGERS = {
+    "events_cells_insert": f"""
+        CREATE TRIGGER events_cells_insert AFTER INSERT ON events BEGIN
+            {_UPSERT.format(select=_row_sql("NEW").format(sign=""))};
+        END""",
+    "events_cells_delete": f"""
+        CREATE TRIGGER events_cells_delete AFTER DELETE ON events BEGIN
+            {_UPSERT.format(select=_row_sql("OLD").format(sign="-"))};
+        END""",
+    "events_cells_update": f"""
+        CREATE TRIGGER events_cells_update AFTER UPDATE OF {_WATCHED} ON events BEGIN
+            {_UPSERT.format(select=_row_sql("OLD").format(sign="-"))};
+            {_UPSERT.format(select=_row_sql("NEW").format(sign=""))};
+        END""",
+}
+
+
+def create(conn: sqlite3.Connection) -> None:
+    """The table, its zooms and triggers, filled from the events already stored."""
+    conn.execute("""
+        CREATE TABLE cell_zooms (zoom INTEGER PRIMARY KEY, cells INTEGER NOT NULL)""")
+    conn.executemany("INSERT INTO cell_zooms VALUES (?, ?)",
+                     [(z, cells_across(z)) for z in _LEVELS])
+    conn.execute("""
+        CREATE TABLE event_cells (
+            zoom INTEGER NOT NULL, cx INTEGER NOT NULL, cy INTEGER NOT NULL,
+            country_code TEXT NOT NULL, event_type TEXT NOT NULL,
+            sub_event_type TEXT NOT NULL, category TEXT NOT NULL,
+            flagged INTEGER NOT NULL,
+            n INTEGER NOT NULL, lat_sum REAL NOT NULL, lon_sum REAL NOT NULL,
+            id_sum INTEGER NOT NULL, fatalities INTEGER NOT NULL,
+            PRIMARY KEY (zoom, cx, cy, country_code, event_type, sub_event_type,
+                         category, flagged)
+        ) WITHOUT ROWID""")
+    add_since(conn, 0)
+    set_triggers(conn, True)
+
+
+def set_triggers(conn: sqlite3.Connection, on: bool) -> None:
+    """Create the triggers, or drop them for a bulk insert (inside its transaction,
+    which restores them if it fails)."""
+    for name, sql in TRIGGERS.items():
+        conn.execute(sql if on else f"DROP TRIGGER IF EXISTS {name}")
+
+
+def add_since(conn: sqlite3.Connection, rowid: int) -> None:
+    """Add the events with a rowid above ``rowid`` (those a bulk insert just made) to
+    the table, one grouped pass per zoom, finest first: each coarser zoom is then
+    summed from the finer one's rows rather than from the events again."""
+    cx, cy = cell_sql(str(cells_across(TOP_ZOOM)))
+    finest = (f"SELECT {TOP_ZOOM}, {cx} AS x, {cy} AS y, e.country_code, e.event_type, "
+              "e.sub_event_type, e.category, (e.is_total OR e.is_historical) AS f, "
+              "count(*), total(coalesce(e.latitude, 0)), total(coalesce(e.longitude, 0)), "
+              "sum(e.rowid), sum(e.fatalities) "
+              f"FROM events e WHERE e.rowid > {int(rowid):d} "
+              "GROUP BY x, y, e.country_code, e.event_type, e.sub_event_type, e.category, f")
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS cells_new AS SELECT * FROM event_cells "
+                 "WHERE 0")
+    conn.execute("DELETE FROM temp.cells_new")
+    conn.execute(f"INSERT INTO temp.cells_new {finest}")
+    columns = ("zoom, cx, cy, country_code, event_type, sub_event_type, category, "
+               "flagged, n, lat_sum, lon_sum, id_sum, fatalities")
+    for zoom in reversed(_LEVELS):
+        if zoom < TOP_ZOOM:   # halve the finer cells (unplaced stay at -1)
+            conn.execute(
+                f"INSERT INTO temp.cells_new ({columns}) SELECT {zoom}, "
+                "CASE WHEN cx < 0 THEN -1 ELSE cx / 2 END AS x, "
+                "CASE WHEN cy < 0 THEN -1 ELSE cy / 2 END AS y, country_code, event_type, "
+                "sub_event_type, category, flagged, sum(n), total(lat_sum), total(lon_sum), "
+                f"sum(id_sum), sum(fatalities) FROM temp.cells_new WHERE zoom = {zoom + 1} "
+                "GROUP BY x, y, country_code, event_type, sub_event_type, category, flagged")
+    conn.execute(_UPSERT.format(select=f"SELECT {columns} FROM temp.cells_new WHERE true"))
+    conn.execute("DELETE FROM temp.cells_new")
+
+
+def rebuild(conn: sqlite3.Connection) -> None:
+    """Count every event again (after a bulk overwrite of stored rows)."""
+    conn.execute("DELETE FROM event_cells")
+    add_since(conn, 0)
+
+
+# -- reading ---------------------------------------------------------------------------
+
+def tabled(f) -> bool:
+    """Whether the table answers for filters ``f`` (bbox aside, which is cells)."""
+    return not (f.since or f.until or f.region or f.q or f.article)
+
+
+def cell_ranges(bbox, zoom: int) -> tuple[list[tuple[int, int]], int, int]:
+    """The columns (one or two ranges: a box crossing the antimeridian has two) and
+    the first and last row of the cells that ``bbox`` touches at ``zoom``."""
+    across = cells_across(zoom)
+    if bbox is None:
+        return [(0, across - 1)], 0, across // 2 - 1
+    west, south, east, north = bbox
+
+    def column(lon: float) -> int:
+        return min(int((lon + 180.0) * across / 360.0), across - 1)
+
+    def row(lat: float) -> int:
+        return min(int((lat + 90.0) * across / 360.0), across // 2 - 1)
+
+    if west <= east:
+        columns = [(column(west), column(east))]
+    else:
+        columns = [(column(west), across - 1), (0, column(east))]
+    return columns, row(south), row(north)
+
+
+def cell_bounds(cx: int, cy: int, zoom: int) -> tuple[float, float, float, float]:
+    """A cell's (west, south, east, north) in degrees."""
+    side = 360.0 / cells_across(zoom)
+    return (round(-180.0 + cx * side, 9), round(max(-90.0, -90.0 + cy * side), 9),
+            round(-180.0 + (cx + 1) * side, 9), round(min(90.0, -90.0 + (cy + 1) * side), 9))
+
+
+def range_sql(columns, first_row: int, last_row: int, x: str = "cx", y: str = "cy") -> str:
+    """A WHERE term keeping the cells in those columns and rows (all integers)."""
+    spans = " OR ".join(f"{x} BETWEEN {int(a):d} AND {int(b):d}" for a, b in columns)
+    return f"({spans}) AND {y} BETWEEN {int(first_row):d} AND {int(last_row):d}"
