@@ -28,13 +28,8 @@ The store lives in a temporary folder, removed at the end. A Markdown table clos
 from __future__ import annotations
 
 import argparse
-import http.client
-import math
 import os
 import random
-import re
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -51,29 +46,13 @@ from load import start_server  # noqa: E402
 from scale_pages import (CHROMIUM, Browser, fast_marker_cluster_page,  # noqa: E402
                          serve_folder)
 from scale_rows import DAYS, FIRST_DAY, scale_rows  # noqa: E402
+from scale_server import (Client, bbox_text, memory, run_wrk, timed_requests,  # noqa: E402
+                          viewport)
 
 ZOOMS = (4, 8, 12, 16)
-VIEW = (1280, 800)                    # pixels, the browser's window in every measure
 REGION = (25.0, 12.0, 63.0, 42.0)     # west, south, east, north: "random places"
 TYPES = ("Battles", "Explosions/Remote violence", "Violence against civilians",
          "Protests", "Riots", "Strategic developments")
-WRK = "/usr/bin/wrk"
-
-
-def viewport(lat: float, lon: float, zoom: int) -> tuple[float, float, float, float]:
-    """(west, south, east, north) of a VIEW-sized Web Mercator view centred there."""
-    world = 256 * 2 ** zoom
-    half_lon = VIEW[0] / 2 / world * 360
-    y = (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2 * world
-
-    def lat_at(py):
-        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * py / world))))
-    south, north = lat_at(min(world, y + VIEW[1] / 2)), lat_at(max(0, y - VIEW[1] / 2))
-    return (max(-180, lon - half_lon), south, min(180, lon + half_lon), north)
-
-
-def bbox_text(box) -> str:
-    return ",".join(f"{v:.5f}" for v in box)
 
 
 def view_centres(points, count: int, rng: random.Random) -> list[tuple[float, float]]:
@@ -82,67 +61,6 @@ def view_centres(points, count: int, rng: random.Random) -> list[tuple[float, fl
     anywhere = [(rng.uniform(south, north), rng.uniform(west, east))
                 for _ in range(count // 2)]
     return hot + anywhere
-
-
-class Client:
-    """One kept-alive connection to the server."""
-
-    def __init__(self, port: int):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-
-    def get(self, path: str, headers=None) -> tuple[int, bytes, float]:
-        started = time.perf_counter()
-        self.conn.request("GET", path, headers=headers or {})
-        response = self.conn.getresponse()
-        body = response.read()
-        return response.status, body, time.perf_counter() - started
-
-
-def spread(times: list[float]) -> dict:
-    ordered = sorted(times)
-    return {"median": statistics.median(ordered),
-            "p95": ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)],
-            "max": ordered[-1]}
-
-
-def timed_requests(client: Client, paths: list[str]) -> dict:
-    times, sizes, features = [], [], []
-    for path in paths:
-        status, body, took = client.get(path)
-        if status != 200:
-            raise RuntimeError(f"{path}: HTTP {status}: {body[:200]!r}")
-        times.append(took)
-        sizes.append(len(body))
-        features.append(body.count(b'"Feature"'))
-    return {**spread(times), "bytes": statistics.median(sizes), "max_bytes": max(sizes),
-            "features": statistics.median(features)}
-
-
-def memory(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM of a process, in bytes (Linux)."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            fields[name] = int(value.split()[0]) * 1024
-    return fields
-
-
-def run_wrk(port: int, paths: list[str], seconds: int, folder: Path) -> dict:
-    script = folder / "viewports.lua"
-    quoted = ",\n".join('"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in paths)
-    script.write_text("local paths = {\n" + quoted + "\n}\nlocal i = 0\n"
-                      "request = function()\n  i = i % #paths + 1\n"
-                      "  return wrk.format(\"GET\", paths[i])\nend\n")
-    out = subprocess.run([WRK, "-t2", "-c8", f"-d{seconds}s", "--latency", "-s", str(script),
-                          f"http://127.0.0.1:{port}"], capture_output=True, text=True,
-                         timeout=seconds + 60, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    p50 = re.search(r"50%\s+(\S+)", out).group(1)
-    p99 = re.search(r"99%\s+(\S+)", out).group(1)
-    return {"rate": rate, "errors": int(errors.group(1)) if errors else 0, "p50": p50,
-            "p99": p99}
 
 
 def generate(n: int, csv_path: Path) -> list[list[float]]:
@@ -197,14 +115,18 @@ def main() -> None:
 
         process, port = start_server(tmp / "events.sqlite", threads=6)
         try:
-            results["rss_start"] = memory(process.pid)["VmRSS"]
-            measure_server(Client(port), centres, rng, results)
+            steps = results["rss"] = {"start": memory(process.pid)}
+            measure_server(Client(port), centres, rng, results, process.pid)
             if not args.no_browser and CHROMIUM.exists():
                 measure_browser(port, folium_dir, results, n)
+                steps["browser"] = memory(process.pid)
             if results.get("viewport_paths"):
                 results["wrk"] = run_wrk(port, results["viewport_paths"], args.seconds, tmp)
                 print(f"wrk: {results['wrk']}", flush=True)
-            results.update(memory(process.pid))
+                steps["wrk"] = memory(process.pid)
+            print("server memory after each step (MB, VmRSS/VmHWM): " + ", ".join(
+                f"{step} {m['VmRSS'] / 1e6:.0f}/{m['VmHWM'] / 1e6:.0f}"
+                for step, m in steps.items()), flush=True)
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -212,7 +134,8 @@ def main() -> None:
     print_table(results)
 
 
-def measure_server(client: Client, centres, rng: random.Random, results: dict) -> None:
+def measure_server(client: Client, centres, rng: random.Random, results: dict,
+                   pid: int) -> None:
     status, page, took = client.get("/")
     assert status == 200, status
     results["page_bytes"] = len(page)
@@ -221,6 +144,7 @@ def measure_server(client: Client, centres, rng: random.Random, results: dict) -
     results["page_time"] = min(client.get("/")[2] for _ in range(3))
     print(f"our page: {size(len(page))} ({size(len(gzipped))} gzipped), served in "
           f"{ms(results['page_time'])}", flush=True)
+    results["rss"]["page"] = memory(pid)
 
     status, body, _ = client.get("/api/clusters?" + urlencode(
         {"bbox": bbox_text(viewport(*centres[0], 8)), "zoom": 8}))
@@ -236,6 +160,7 @@ def measure_server(client: Client, centres, rng: random.Random, results: dict) -
             results["viewport"][zoom] = timed_requests(client, paths)
             results["viewport_paths"] += paths
             print(f"viewport z{zoom}: {results['viewport'][zoom]}", flush=True)
+        results["rss"]["viewports"] = memory(pid)
 
     paths = []
     for lat, lon in centres[:len(centres) - len(centres) // 2]:
@@ -247,6 +172,7 @@ def measure_server(client: Client, centres, rng: random.Random, results: dict) -
     client.get(paths[0])
     results["query"] = timed_requests(client, paths)
     print(f"bbox + date + type query: {results['query']}", flush=True)
+    results["rss"]["query"] = memory(pid)
 
     shots = []
     for _ in range(3):
@@ -256,6 +182,7 @@ def measure_server(client: Client, centres, rng: random.Random, results: dict) -
         shots.append(took)
     results["snapshot"] = {"first": shots[0], "warm": min(shots[1:]), "bytes": len(body)}
     print(f"snapshot: {results['snapshot']}", flush=True)
+    results["rss"]["snapshot"] = memory(pid)
 
 
 def measure_browser(port: int, folium_dir: Path, results: dict, n: int) -> None:
@@ -287,7 +214,8 @@ def print_table(r: dict) -> None:
         rows.append(("first view drawn in Chromium, best / median", "≤ 1.5 s",
                      f"{d['best']:.2f} / {d['median']:.2f} s",
                      f"{f['best']:.2f} / {f['median']:.2f} s"))
-        rows.append(("marks on screen then", "≤ ~2,000", f"{d['marks']:,}", f"{f['marks']:,}"))
+        rows.append(("marks on screen then (`/api/` requests the page made)", "≤ ~2,000",
+                     f"{d['marks']:,} ({len(d['calls'])})", f"{f['marks']:,}"))
     if "viewport" in r:
         for zoom, v in r["viewport"].items():
             rows.append((f"`/api/clusters` zoom {zoom}: median / p95 (bytes median, max; "
@@ -301,14 +229,15 @@ def print_table(r: dict) -> None:
     else:
         rows.append(("`/api/clusters` (viewport) and wrk", "≤ 100 ms, ≥ 200/s",
                      "skipped: no /api/clusters on this server", "—"))
-    q, s = r["query"], r["snapshot"]
+    q, s, last = r["query"], r["snapshot"], list(r["rss"].values())[-1]
     rows += [("bbox + date + type query, limit 100: median / p95", "≤ 50 ms",
               f"{ms(q['median'])} / {ms(q['p95'])} ({q['features']:,.0f} events, "
               f"{size(q['bytes'])})", "—"),
              ("snapshot.png, default view: first / warm", "≤ 3 s",
               f"{s['first']:.2f} / {s['warm']:.2f} s", "—"),
              ("server RSS: after start / end (peak VmHWM)", "≤ 1 GB",
-              f"{size(r['rss_start'])} / {size(r['VmRSS'])} ({size(r['VmHWM'])})", "—")]
+              f"{size(r['rss']['start']['VmRSS'])} / {size(last['VmRSS'])} "
+              f"({size(last['VmHWM'])})", "—")]
     print(f"\n{n:,} events; load average before {r['load_before'][0]:.1f}, after "
           f"{r['load_after'][0]:.1f}; {os.cpu_count()} cores; {date.today()}\n")
     print(f"| measure ({n:,} events) | target | ours | folium FastMarkerCluster |")

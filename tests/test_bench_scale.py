@@ -11,7 +11,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 # bench/ is a script folder, not a package
 from import_rows import write_rows  # noqa: E402
-from scale import viewport  # noqa: E402
+from scale_server import viewport  # noqa: E402
 from scale_pages import CDN_TO_LOCAL, fast_marker_cluster_page, serve_folder  # noqa: E402
 from scale_rows import JITTER, load_places, scale_rows  # noqa: E402
 
