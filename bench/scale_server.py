@@ -52,7 +52,12 @@ def spread(times: list[float]) -> dict:
             "max": ordered[-1]}
 
 
-def timed_requests(client: Client, paths: list[str]) -> dict:
+def timed_requests(client: Client, paths: list[str], pid: int) -> dict:
+    """Answer times, the server's CPU per request (less swayed than the times by other
+    work on a shared machine), bytes and features of GET each path, one by one."""
+    from load import server_cpu
+
+    cpu = server_cpu(pid)
     times, sizes, features = [], [], []
     for path in paths:
         status, body, took = client.get(path)
@@ -61,7 +66,8 @@ def timed_requests(client: Client, paths: list[str]) -> dict:
         times.append(took)
         sizes.append(len(body))
         features.append(body.count(b'"Feature"'))
-    return {**spread(times), "bytes": statistics.median(sizes), "max_bytes": max(sizes),
+    return {**spread(times), "cpu": (server_cpu(pid) - cpu) / len(paths),
+            "bytes": statistics.median(sizes), "max_bytes": max(sizes),
             "features": statistics.median(features)}
 
 
@@ -86,7 +92,7 @@ def run_wrk(port: int, paths: list[str], seconds: int, folder: Path) -> dict:
                          timeout=seconds + 60, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    p50 = re.search(r"50%\s+(\S+)", out).group(1)
-    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
     return {"rate": rate, "errors": int(errors.group(1)) if errors else 0, "p50": p50,
             "p99": p99}
