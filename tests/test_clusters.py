@@ -37,10 +37,12 @@ def random_events(n: int, seed: int = 3) -> list:
             f"r{i}", lat if same_spot else lat + rng.gauss(0, 0.05),
             lon if same_spot else max(-180.0, min(180.0, lon + rng.gauss(0, 0.05))),
             event_type=event_type, sub=sub, category=category, country_code=country,
-            admin1=admin1, day=date(2024, 1, 1) + timedelta(days=rng.randrange(120)),
+            admin1=admin1, location=f"Town {i % 50}",
+            day=date(2024, 1, 1) + timedelta(days=rng.randrange(120)),
             fatalities=rng.choice((0, 0, 1, 3)), is_total=rng.random() < 0.05))
     # and some without a place: counted in totals, in no mark
-    events += [make_event(f"u{i}", None, None, country_code="PS") for i in range(7)]
+    events += [make_event(f"u{i}", None, None, country_code="PS", location="Town unknown")
+               for i in range(7)]
     return events
 
 
@@ -76,12 +78,18 @@ def test_over_the_world_the_counts_add_up_to_the_filtered_total(store, given, zo
         assert (c.event_id is not None) == (c.count == 1)
 
 
-@pytest.mark.parametrize("zoom", [2, 6, 10, 12])
-def test_the_tabled_counts_and_the_rows_give_the_same_marks(store, zoom):
-    tabled = store.clusters(make_filters(types=["Battles"]), zoom)
-    # a date range that holds every event makes the store group the rows instead
-    from_rows = store.clusters(make_filters(types=["Battles"], since="2000-01-01"), zoom)
+@pytest.mark.parametrize("zoom", [2, 6, 8, 10, 12])
+@pytest.mark.parametrize("given", [{"types": ["Battles"]}, {"country": "PS"},
+                                   {"since": "2024-01-15", "until": "2024-03-10"},
+                                   {"since": "2024-02-01"}, {"until": "2024-02-29"},
+                                   {"since": "2024-02-03", "until": "2024-02-20"}])
+def test_the_tabled_counts_and_the_rows_give_the_same_marks(store, zoom, given):
+    tabled = store.clusters(make_filters(**given), zoom)
+    # a text every event holds makes the store group the rows instead
+    from_rows = store.clusters(make_filters(**given, q="town"), zoom)
     assert marks(tabled) == marks(from_rows)
+    counted = store.counts(make_filters(**given), "category")
+    assert counted == store.counts(make_filters(**given, q="town"), "category")
 
 
 def marks(found):

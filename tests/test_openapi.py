@@ -42,7 +42,7 @@ def test_the_description_is_served_and_names_every_api_route(tmp_path, geocoder)
     assert routes == set(spec["paths"])
     limit = next(p for p in spec["paths"]["/api/events"]["get"]["parameters"]
                  if p["name"] == "limit")
-    assert limit["schema"]["maximum"] == 1_000_000_000
+    assert limit["schema"]["maximum"] == app.config["MAX_PAGE"] == 10_000
     post = spec["paths"]["/api/articles"]["post"]
     assert post["security"] == [{"bearer": []}]
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

@@ -291,14 +291,9 @@ class _BadOutput(click.ClickException):
 
 
 def _bbox_text(value: str | None):
-    if value is None:
-        return None
-    parts = value.split(",")
-    if len(parts) != 4:
-        from webapp.errors import FilterError
+    from webapp.store.base import parse_bbox
 
-        raise FilterError(f"--bbox must be four numbers W,S,E,N, not {value[:60]!r}")
-    return parts
+    return parse_bbox(value)
 
 
 @main.command()

@@ -94,11 +94,11 @@ def _view(view) -> tuple[float, float, float, float] | None:
     if view is None or view == "":
         return None
     from webapp.errors import FilterError
-    from webapp.store.base import make_filters
+    from webapp.store.base import parse_bbox
 
     shown = view if isinstance(view, str) else ",".join(map(str, view))
     try:   # the same four numbers, in the same ranges, as a bbox filter
-        return make_filters(bbox=shown.split(",")).bbox
+        return parse_bbox(shown)
     except (FilterError, TypeError) as err:
         raise SnapshotError(f"view must be four numbers west,south,east,north (degrees, "
                             f"south below north), not {shown[:60]!r}") from err

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
@@ -130,6 +131,32 @@ def make_filters(types=(), since=None, until=None, country=None, region=None, q=
                    country=country.upper() if country else None,
                    region=_blank_to_none(region), q=_blank_to_none(q), bbox=bbox,
                    article=article, include_flagged=bool(include_flagged))
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """A bbox written ``west,south,east,north`` (a URL's, a command line's), checked
+    with a message for the user; None when blank. West > east crosses the antimeridian."""
+    if not text:
+        return None
+    shown = repr(text if len(text) <= 60 else text[:57] + "...")
+    parts = text.split(",")
+    try:
+        numbers = tuple(float(p) for p in parts)
+    except ValueError:
+        numbers = ()
+    if len(parts) != 4 or len(numbers) != 4 or not all(map(math.isfinite, numbers)):
+        raise FilterError(f"bbox must be four numbers west,south,east,north (degrees), "
+                          f"not {shown}")
+    west, south, east, north = numbers
+    if not (-180 <= west <= 180 and -180 <= east <= 180):
+        raise FilterError(f"bbox: west and east must be longitudes between -180 and 180 "
+                          f"({shown})")
+    if not (-90 <= south <= 90 and -90 <= north <= 90):
+        raise FilterError(f"bbox: south and north must be latitudes between -90 and 90 "
+                          f"({shown})")
+    if south > north:
+        raise FilterError(f"bbox: south ({south:g}) is north of north ({north:g})")
+    return numbers
 
 
 def _number(value: float) -> str:

@@ -21,9 +21,19 @@ from __future__ import annotations
 import sqlite3
 
 TOP_ZOOM = 12          # zooms 0..12 are tabled; closer views hold few enough events
+# Up to this zoom the counts are kept per month too (rows with month 202405; 0 for
+# undated events), so a wide view of some months is answered from the table as well
+# (days at the ends of the range are read from the events). Closer in, a view is small
+# enough to read its events. Every zoom also has the rows of all time (month -1), which
+# answer a view with no dates without summing three years of months.
+MONTH_ZOOM = 8
+ALL_TIME = -1
 _LEVELS = tuple(range(TOP_ZOOM + 1))
-# The columns a tabled answer may filter on (the rest of the Filters need the events).
-KEYS = ("country_code", "event_type", "sub_event_type", "category", "flagged")
+
+
+def month_sql(day: str) -> str:
+    """SQL for the month (2024-05-03 -> 202405) of an ISO day; 0 when undated."""
+    return f"coalesce(CAST(substr({day}, 1, 4) || substr({day}, 6, 2) AS INTEGER), 0)"
 
 
 def cells_across(zoom: int) -> int:
@@ -45,14 +55,18 @@ def cell_sql(zoom_cells: str, lon: str = "e.longitude", lat: str = "e.latitude")
 def _row_sql(prefix: str) -> str:
     """The values an event adds to event_cells (one row per tabled zoom)."""
     cx, cy = cell_sql("z.cells", f"{prefix}.longitude", f"{prefix}.latitude")
-    return (f"SELECT z.zoom, {cx}, {cy}, {prefix}.country_code, {prefix}.event_type, "
+    month = (f"CASE WHEN m.k = {ALL_TIME:d} THEN {ALL_TIME:d} "
+             f"ELSE {month_sql(f'{prefix}.event_date')} END")
+    return (f"SELECT z.zoom, {cx}, {cy}, {month}, {prefix}.country_code, {prefix}.event_type, "
             f"{prefix}.sub_event_type, {prefix}.category, "
             f"({prefix}.is_total OR {prefix}.is_historical), {{sign}}1, "
             f"{{sign}}coalesce({prefix}.latitude, 0), {{sign}}coalesce({prefix}.longitude, 0), "
-            f"{{sign}}{prefix}.rowid, {{sign}}{prefix}.fatalities FROM cell_zooms z WHERE true")
+            f"{{sign}}{prefix}.rowid, {{sign}}{prefix}.fatalities FROM cell_zooms z, "
+            f"(SELECT {ALL_TIME:d} AS k UNION ALL SELECT 0) m "
+            f"WHERE m.k = {ALL_TIME:d} OR z.zoom <= {MONTH_ZOOM:d}")
 
 
-_UPSERT = ("INSERT INTO event_cells (zoom, cx, cy, country_code, event_type, "
+_UPSERT = ("INSERT INTO event_cells (zoom, cx, cy, month, country_code, event_type, "
            "sub_event_type, category, flagged, n, lat_sum, lon_sum, id_sum, fatalities) "
            "{select} ON CONFLICT DO UPDATE SET n = n + excluded.n, "
            "lat_sum = lat_sum + excluded.lat_sum, lon_sum = lon_sum + excluded.lon_sum, "
@@ -86,12 +100,13 @@ def create(conn: sqlite3.Connection) -> None:
     conn.execute("""
         CREATE TABLE event_cells (
             zoom INTEGER NOT NULL, cx INTEGER NOT NULL, cy INTEGER NOT NULL,
+            month INTEGER NOT NULL,   -- 202405; 0 when undated; -1 all time
             country_code TEXT NOT NULL, event_type TEXT NOT NULL,
             sub_event_type TEXT NOT NULL, category TEXT NOT NULL,
             flagged INTEGER NOT NULL,
             n INTEGER NOT NULL, lat_sum REAL NOT NULL, lon_sum REAL NOT NULL,
             id_sum INTEGER NOT NULL, fatalities INTEGER NOT NULL,
-            PRIMARY KEY (zoom, cx, cy, country_code, event_type, sub_event_type,
+            PRIMARY KEY (zoom, cx, cy, month, country_code, event_type, sub_event_type,
                          category, flagged)
         ) WITHOUT ROWID""")
     add_since(conn, 0)
@@ -107,30 +122,37 @@ def set_triggers(conn: sqlite3.Connection, on: bool) -> None:
 
 def add_since(conn: sqlite3.Connection, rowid: int) -> None:
     """Add the events with a rowid above ``rowid`` (those a bulk insert just made) to
-    the table, one grouped pass per zoom, finest first: each coarser zoom is then
-    summed from the finer one's rows rather than from the events again."""
-    cx, cy = cell_sql(str(cells_across(TOP_ZOOM)))
-    finest = (f"SELECT {TOP_ZOOM}, {cx} AS x, {cy} AS y, e.country_code, e.event_type, "
-              "e.sub_event_type, e.category, (e.is_total OR e.is_historical) AS f, "
-              "count(*), total(coalesce(e.latitude, 0)), total(coalesce(e.longitude, 0)), "
-              "sum(e.rowid), sum(e.fatalities) "
-              f"FROM events e WHERE e.rowid > {int(rowid):d} "
-              "GROUP BY x, y, e.country_code, e.event_type, e.sub_event_type, e.category, f")
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS cells_new AS SELECT * FROM event_cells "
-                 "WHERE 0")
-    conn.execute("DELETE FROM temp.cells_new")
-    conn.execute(f"INSERT INTO temp.cells_new {finest}")
-    columns = ("zoom, cx, cy, country_code, event_type, sub_event_type, category, "
+    the table: two grouped passes over them (the finest zoom, and the finest zoom kept
+    per month), each coarser zoom then summed from the finer one's rows rather than
+    from the events again."""
+    columns = ("zoom, cx, cy, month, country_code, event_type, sub_event_type, category, "
                "flagged, n, lat_sum, lon_sum, id_sum, fatalities")
-    for zoom in reversed(_LEVELS):
-        if zoom < TOP_ZOOM:   # halve the finer cells (unplaced stay at -1)
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS cells_new AS SELECT {columns} "
+                 "FROM event_cells WHERE 0")
+    # each zoom is summed from the one above: read through this index, not a scan
+    conn.execute("CREATE INDEX IF NOT EXISTS temp.cells_new_zoom ON cells_new(zoom)")
+    conn.execute("DELETE FROM temp.cells_new")
+    for top, month in ((TOP_ZOOM, str(ALL_TIME)), (MONTH_ZOOM, month_sql("e.event_date"))):
+        cx, cy = cell_sql(str(cells_across(top)))
+        conn.execute(
+            f"INSERT INTO temp.cells_new ({columns}) SELECT {top}, {cx} AS x, {cy} AS y, "
+            f"{month} AS m, e.country_code, e.event_type, e.sub_event_type, e.category, "
+            "(e.is_total OR e.is_historical) AS f, count(*), "
+            "total(coalesce(e.latitude, 0)), total(coalesce(e.longitude, 0)), "
+            f"sum(e.rowid), sum(e.fatalities) FROM events e WHERE e.rowid > {int(rowid):d} "
+            "GROUP BY x, y, m, e.country_code, e.event_type, e.sub_event_type, "
+            "e.category, f")
+        kept = (f"month = {ALL_TIME:d}" if month == str(ALL_TIME)
+                else f"month <> {ALL_TIME:d}")
+        for zoom in range(top - 1, -1, -1):   # halve the finer cells
             conn.execute(
                 f"INSERT INTO temp.cells_new ({columns}) SELECT {zoom}, "
                 "CASE WHEN cx < 0 THEN -1 ELSE cx / 2 END AS x, "
-                "CASE WHEN cy < 0 THEN -1 ELSE cy / 2 END AS y, country_code, event_type, "
-                "sub_event_type, category, flagged, sum(n), total(lat_sum), total(lon_sum), "
-                f"sum(id_sum), sum(fatalities) FROM temp.cells_new WHERE zoom = {zoom + 1} "
-                "GROUP BY x, y, country_code, event_type, sub_event_type, category, flagged")
+                "CASE WHEN cy < 0 THEN -1 ELSE cy / 2 END AS y, month, country_code, "
+                "event_type, sub_event_type, category, flagged, sum(n), total(lat_sum), "
+                "total(lon_sum), sum(id_sum), sum(fatalities) FROM temp.cells_new "
+                f"WHERE zoom = {zoom + 1} AND {kept} GROUP BY x, y, month, country_code, "
+                "event_type, sub_event_type, category, flagged")
     conn.execute(_UPSERT.format(select=f"SELECT {columns} FROM temp.cells_new WHERE true"))
     conn.execute("DELETE FROM temp.cells_new")
 
@@ -143,9 +165,45 @@ def rebuild(conn: sqlite3.Connection) -> None:
 
 # -- reading ---------------------------------------------------------------------------
 
-def tabled(f) -> bool:
-    """Whether the table answers for filters ``f`` (bbox aside, which is cells)."""
-    return not (f.since or f.until or f.region or f.q or f.article)
+def tabled(f, zoom: int = 0) -> bool:
+    """Whether the table answers for filters ``f`` at ``zoom`` (bbox aside, which is
+    cells; dates only where months are kept, see :func:`month_split`)."""
+    if f.region or f.q or f.article or zoom > TOP_ZOOM:
+        return False
+    return zoom <= MONTH_ZOOM or not (f.since or f.until)
+
+
+def month_split(since: str | None, until: str | None):
+    """A date range as (the whole months in it, as (first, last) yyyymm or None; the
+    (since, until) day ranges left over at its ends, read from the events). An open
+    end takes every month that way (undated events, month 0, are in no date range)."""
+    from datetime import date, timedelta
+
+    if not since and not until:
+        return None, []
+    edges = []
+    low, high = 1, 999912
+    if since:
+        first = date.fromisoformat(since)
+        start = first if first.day == 1 else _next_month(first)
+        if start != first:
+            edges.append((since, (start - timedelta(days=1)).isoformat()))
+        low = start.year * 100 + start.month
+    if until:
+        last = date.fromisoformat(until)
+        if _next_month(last) - timedelta(days=1) != last:   # not a month's last day
+            edges.append((last.replace(day=1).isoformat(), until))
+            last = last.replace(day=1) - timedelta(days=1)
+        high = last.year * 100 + last.month
+    if low > high:   # no whole month inside: the range is all edges
+        return None, [(since, until)]
+    return (low, high), edges
+
+
+def _next_month(day):
+    from datetime import date
+
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def cell_ranges(bbox, zoom: int) -> tuple[list[tuple[int, int]], int, int]:

@@ -390,9 +390,7 @@ class SQLiteStore(EventStore):
     def count(self, filters: Filters = Filters()) -> int:
         f = _checked(filters)
         if cells.tabled(f) and not f.bbox:
-            where, params = _cell_where(f)
-            return self._read(f"SELECT coalesce(sum(n), 0) FROM event_cells "
-                              f"WHERE zoom = 0{where}", params)[0][0]
+            return sum(self.counts(f).values())
         where, params = _where(f)
         return self._read(f"SELECT count(*) FROM events e{where}", params)[0][0]
 
@@ -401,15 +399,16 @@ class SQLiteStore(EventStore):
             raise FilterError(f"counts: by must be event_type, sub_event_type, "
                               f"category or event_date, not {by!r}")
         f = _checked(filters)
-        if by != "event_date" and cells.tabled(f) and not f.bbox:
-            where, params = _cell_where(f)
-            sql = (f"SELECT {by}, sum(n) AS c FROM event_cells WHERE zoom = 0{where} "
-                   f"GROUP BY {by} HAVING c > 0 ORDER BY c DESC, {by}")
-        else:
+        if by == "event_date" or not cells.tabled(f) or f.bbox:
             where, params = _where(f)
-            sql = (f"SELECT e.{by}, count(*) FROM events e{where} "
-                   f"GROUP BY e.{by} ORDER BY count(*) DESC, e.{by}")
-        return dict(self._read(sql, params))
+            return dict(self._read(f"SELECT e.{by}, count(*) FROM events e{where} "
+                                   f"GROUP BY e.{by} ORDER BY count(*) DESC, e.{by}", params))
+        found: dict[str, int] = {}
+        for key, n in self._tabled(f, 0, f"{by}, sum(n)", by, f"e.{by}, count(*)",
+                                   f"e.{by}"):
+            found[key] = found.get(key, 0) + n
+        return dict(sorted(((k, n) for k, n in found.items() if n > 0),
+                           key=lambda kv: (-kv[1], kv[0])))
 
     def region_totals(self, filters: Filters = Filters(), by_type: bool = False) -> list[tuple]:
         where, params = _where(_checked(filters))
@@ -425,27 +424,54 @@ class SQLiteStore(EventStore):
         if not isinstance(zoom, int) or isinstance(zoom, bool) or not 0 <= zoom <= MAX_ZOOM:
             raise FilterError(f"zoom must be a whole number from 0 to {MAX_ZOOM}: {zoom!r}")
         columns, first_row, last_row = cells.cell_ranges(f.bbox, zoom)
-        if cells.tabled(f) and zoom <= cells.TOP_ZOOM:
-            where, params = _cell_where(f)
-            rows = self._read(
-                "SELECT cx, cy, event_type, category, sum(n) AS c, total(lat_sum), "
-                "total(lon_sum), sum(id_sum), sum(fatalities) FROM event_cells "
-                f"WHERE zoom = {zoom:d} AND {cells.range_sql(columns, first_row, last_row)}"
-                f"{where} GROUP BY cx, cy, event_type, category HAVING c > 0", params)
+        if cells.tabled(f, zoom):
+            rows = self._tabled(
+                f, zoom, "cx, cy, event_type, category, sum(n), total(lat_sum), "
+                "total(lon_sum), sum(id_sum), sum(fatalities)",
+                "cx, cy, event_type, category", _CELL_ROW.format(ident="sum(e.rowid)"),
+                "x, y, e.event_type, e.category",
+                where=cells.range_sql(columns, first_row, last_row))
             found = _gather(rows, zoom)
             if self._name_singles(found):
                 return [_cluster(c) for c in found.values()]
             # a rowid no longer names its event (the file was vacuumed): count anew
-        where, params = _where(dataclasses.replace(f, bbox=None))
         cx, cy = cells.cell_sql(str(cells.cells_across(zoom)))
-        area, area_params = _cells_area(columns, first_row, last_row, zoom)
-        glue = " AND " if where else " WHERE "
-        rows = self._read(
-            f"SELECT {cx} AS x, {cy} AS y, e.event_type, e.category, count(*), "
-            "total(e.latitude), total(e.longitude), min(e.event_id), sum(e.fatalities) "
-            f"FROM events e{where}{glue}{area} "
-            "GROUP BY x, y, e.event_type, e.category", [*params, *area_params])
+        rows = self._events_in_cells(
+            f, zoom, _CELL_ROW.format(ident="min(e.event_id)"),
+            "x, y, e.event_type, e.category")
         return [_cluster(c) for c in _gather(rows, zoom).values()]
+
+    def _tabled(self, f: Filters, zoom: int, select: str, group: str, row_select: str,
+                row_group: str, where: str = "1") -> list[tuple]:
+        """Rows of ``select`` from event_cells at ``zoom`` grouped by ``group``; the
+        days of a date range outside whole months are read from the events with
+        ``row_select`` grouped by ``row_group``, and their rows added after."""
+        months, edges = cells.month_split(f.since, f.until)
+        extra, params = _cell_where(f)
+        rows = []
+        if months is not None or not (f.since or f.until):
+            extra += (f" AND month BETWEEN {months[0]:d} AND {months[1]:d}" if months
+                      else f" AND month = {cells.ALL_TIME:d}")
+            rows += self._read(f"SELECT {select} FROM event_cells WHERE zoom = {zoom:d} "
+                               f"AND {where}{extra} GROUP BY {group}", params)
+        for since, until in edges:
+            rows += self._events_in_cells(dataclasses.replace(f, since=since, until=until),
+                                          zoom, row_select, row_group)
+        return rows
+
+    def _events_in_cells(self, f: Filters, zoom: int, select: str, group: str) -> list:
+        """Rows of ``select`` (which may name the cell as x, y) over the events in the
+        cells of ``f.bbox`` at ``zoom``, grouped by ``group``."""
+        columns, first_row, last_row = cells.cell_ranges(f.bbox, zoom)
+        where, params = _where(dataclasses.replace(f, bbox=None))
+        glue = " AND " if where else " WHERE "
+        # A wide view is better read through the other filters' indexes (the dates',
+        # the country's) than through the place index, which would walk most of it.
+        area, area_params = _cells_area(columns, first_row, last_row, zoom,
+                                        by_place=zoom > cells.MONTH_ZOOM)
+        cx, cy = cells.cell_sql(str(cells.cells_across(zoom)))
+        return self._read(f"SELECT {select.format(cx=cx, cy=cy)} FROM events e"
+                          f"{where}{glue}{area} GROUP BY {group}", [*params, *area_params])
 
     def _name_singles(self, found: dict) -> bool:
         """Put the event ids into the clusters of one event (their id is a rowid still);
@@ -613,14 +639,23 @@ def _cell_where(f: Filters) -> tuple[str, list]:
     return "".join(f" AND {c}" for c in clauses), params
 
 
-def _cells_area(columns, first_row: int, last_row: int, zoom: int) -> tuple[str, list]:
-    """Placed events in the given cells, as coordinate ranges the place index serves."""
+# An event's cell and what it adds to its mark (see _gather), from the events.
+_CELL_ROW = ("{{cx}} AS x, {{cy}} AS y, e.event_type, e.category, count(*), "
+             "total(e.latitude), total(e.longitude), {ident}, sum(e.fatalities)")
+
+
+def _cells_area(columns, first_row: int, last_row: int, zoom: int,
+                by_place: bool = True) -> tuple[str, list]:
+    """Placed events in the given cells, as coordinate ranges the place index serves
+    (or, with ``by_place`` false, that keep SQLite from using it: ``+`` makes a column
+    an expression, which no index answers)."""
     west = [cells.cell_bounds(a, 0, zoom)[0] for a, _ in columns]
     east = [cells.cell_bounds(b, 0, zoom)[2] for _, b in columns]
     south = cells.cell_bounds(0, first_row, zoom)[1]
     north = cells.cell_bounds(0, last_row, zoom)[3]
-    spans = " OR ".join("e.longitude BETWEEN ? AND ?" for _ in columns)
-    return (f"e.latitude BETWEEN ? AND ? AND ({spans})",
+    plus = "" if by_place else "+"
+    spans = " OR ".join(f"{plus}e.longitude BETWEEN ? AND ?" for _ in columns)
+    return (f"{plus}e.latitude BETWEEN ? AND ? AND ({spans})",
             [south, north, *[v for pair in zip(west, east) for v in pair]])
 
 
@@ -629,6 +664,8 @@ def _gather(rows, zoom: int) -> dict:
     folded into one record per cell."""
     found: dict = {}
     for cx, cy, event_type, category, n, lat, lon, ident, dead in rows:
+        if not n:   # what deleted events leave in the table
+            continue
         c = found.get((cx, cy))
         if c is None:
             c = found[(cx, cy)] = {"cell": (cx, cy, zoom), "count": 0, "lat": 0.0,

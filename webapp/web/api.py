@@ -78,14 +78,13 @@ def events():
     return Response(body, mimetype=GEOJSON)
 
 
-@bp.get("/events.<fmt>")
+@bp.get("/events.geojson", defaults={"fmt": "geojson"})
+@bp.get("/events.csv", defaults={"fmt": "csv"})
 def download(fmt: str):
     """Every filtered event as one file (GeoJSON or ACLED CSV), written while it is
     read: a million events never sit in the server's memory."""
     from webapp.interchange import acled_csv_parts, geojson_parts
 
-    if fmt not in ("geojson", "csv"):
-        return {"error": f"download as events.geojson or events.csv, not events.{fmt[:20]}"}, 404
     view = webfilters.parse(request.args)
     parts = (geojson_parts if fmt == "geojson" else acled_csv_parts)(
         get_store().iter_events(view))
@@ -124,8 +123,9 @@ def clusters():
     features = [{"type": "Feature",
                  "geometry": {"type": "Point", "coordinates": [c.longitude, c.latitude]},
                  "properties": _cluster_properties(c)} for c in found]
-    return {"type": "FeatureCollection", "features": features, "zoom": zoom,
+    body = {"type": "FeatureCollection", "features": features, "zoom": zoom,
             "total": sum(c.count for c in found)}
+    return Response(json.dumps(body, separators=(",", ":")), mimetype=GEOJSON)
 
 
 def _cluster_properties(c) -> dict:

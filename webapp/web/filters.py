@@ -32,13 +32,12 @@ Parameters (all optional):
 
 from __future__ import annotations
 
-import math
 import re
 from functools import lru_cache
 
 from webapp.errors import FilterError
 from webapp.models import vocabulary
-from webapp.store.base import Filters, make_filters
+from webapp.store.base import Filters, make_filters, parse_bbox
 
 MAX_TEXT = 200  # characters of q and region
 # The largest whole-number parameter (``limit``) anyone may give: far above any store
@@ -85,7 +84,7 @@ def parse(args) -> Filters:
                           f"not {_show(country)}")
     region = _text(args, "region")
     q = _text(args, "q")
-    bbox = _bbox(single(args, "bbox"))
+    bbox = parse_bbox(single(args, "bbox"))
     article = single(args, "article")
     include_flagged = flag(args, "include_flagged")
     # make_filters checks the rest (real days, the article's hash) with the messages
@@ -174,29 +173,6 @@ def _day(args, name: str) -> str | None:
     if not _DAY.fullmatch(value):
         raise FilterError(f"{name} must be a date written YYYY-MM-DD, not {_show(value)}")
     return value  # make_filters checks it is a real day (no 2024-02-30)
-
-
-def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
-    if not value:
-        return None
-    parts = value.split(",")
-    try:
-        numbers = tuple(float(p) for p in parts)
-    except ValueError:
-        numbers = ()
-    if len(parts) != 4 or len(numbers) != 4 or not all(map(math.isfinite, numbers)):
-        raise FilterError(f"bbox must be four numbers west,south,east,north (degrees), "
-                          f"not {_show(value)}")
-    west, south, east, north = numbers
-    if not (-180 <= west <= 180 and -180 <= east <= 180):
-        raise FilterError(f"bbox: west and east must be longitudes between -180 and 180 "
-                          f"({_show(value)})")
-    if not (-90 <= south <= 90 and -90 <= north <= 90):
-        raise FilterError(f"bbox: south and north must be latitudes between -90 and 90 "
-                          f"({_show(value)})")
-    if south > north:
-        raise FilterError(f"bbox: south ({south:g}) is north of north ({north:g})")
-    return numbers
 
 
 def _show(value: str) -> str:

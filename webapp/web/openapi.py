@@ -47,6 +47,10 @@ def _document() -> dict:
         },
         "paths": {
             "/api/events": {"get": _events()},
+            "/api/events/{event_id}": {"get": _event()},
+            "/api/events.geojson": {"get": _download("geojson")},
+            "/api/events.csv": {"get": _download("csv")},
+            "/api/clusters": {"get": _clusters()},
             "/api/regions": {"get": _regions()},
             "/api/types": {"get": _types()},
             "/api/geocode": {"get": _geocode()},
@@ -72,16 +76,74 @@ def _document() -> dict:
 # -- operations -------------------------------------------------------------------------
 
 def _events() -> dict:
+    from flask import current_app
+
     return {
-        "summary": "The filtered events as a GeoJSON FeatureCollection, newest first",
+        "summary": "One page of the filtered events as a GeoJSON FeatureCollection, "
+                   "newest first, with the total and the next page's URL",
         "operationId": "events",
         "parameters": [*_filters(), _param(
             "limit", {"type": "integer", "minimum": 1,
-                      "maximum": webfilters.MAX_WHOLE_NUMBER},
-            "At most this many events (ASCII digits).")],
+                      "maximum": current_app.config["MAX_PAGE"]},
+            f"Events per page (default {current_app.config['PAGE_SIZE']:,}; more than "
+            f"{current_app.config['MAX_PAGE']:,} is refused)."),
+            _param("after", {"type": "string", "maxLength": 400},
+                   "The cursor in the previous page's `next` URL; only valid with the "
+                   "same filters.")],
         "responses": {
-            "200": _content(GEOJSON, {"$ref": "#/components/schemas/EventCollection"},
-                            "The events"),
+            "200": _content(GEOJSON, {"$ref": "#/components/schemas/EventPage"},
+                            "The page"),
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            **_server_errors(),
+        },
+    }
+
+
+def _event() -> dict:
+    return {
+        "summary": "One event, with its popup's HTML (escaped) and its outline",
+        "operationId": "event",
+        "parameters": [{"name": "event_id", "in": "path", "required": True,
+                        "schema": {"type": "string", "minLength": 1}}],
+        "responses": {
+            "200": _content(JSON, {"$ref": "#/components/schemas/EventDetail"}, "The event"),
+            "404": _error("No event has that id."),
+            **_server_errors(),
+        },
+    }
+
+
+def _download(fmt: str) -> dict:
+    media = GEOJSON if fmt == "geojson" else "text/csv"
+    schema = ({"$ref": "#/components/schemas/EventCollection"} if fmt == "geojson"
+              else {"type": "string"})
+    return {
+        "summary": f"Every filtered event in one {fmt.upper()} file, streamed",
+        "operationId": f"download_{fmt}",
+        "parameters": _filters(),
+        "responses": {
+            "200": _content(media, schema, "The whole filtered set"),
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            **_server_errors(),
+        },
+    }
+
+
+def _clusters() -> dict:
+    from webapp.store.base import MAX_ZOOM
+
+    return {
+        "summary": "The map's marks for a view: the filtered events in bbox gathered "
+                   "into grid cells fitted to the zoom, with exact counts",
+        "operationId": "clusters",
+        "parameters": [
+            _param("zoom", {"type": "integer", "minimum": 0, "maximum": MAX_ZOOM},
+                   "The map's zoom; a cell is 360 / 2^(zoom+2) degrees on a side.",
+                   required=True),
+            *_filters()],
+        "responses": {
+            "200": _content(GEOJSON, {"$ref": "#/components/schemas/ClusterCollection"},
+                            "One feature per cell holding events"),
             "400": {"$ref": "#/components/responses/BadRequest"},
             **_server_errors(),
         },
