@@ -39,7 +39,7 @@ def test_generated_rows_import_as_acled_and_sit_on_their_places(tmp_path):
 def test_events_crowd_on_a_few_points():
     spots = Counter((r["latitude"], r["longitude"]) for r in scale_rows(5000))
     top = sum(count for _, count in spots.most_common(10))
-    assert top > 0.25 * 5000     # a heavy head, as in ACLED's exports...
+    assert top > 0.2 * 5000      # a heavy head, as in ACLED's exports...
     assert len(spots) > 500      # ...and a long tail
 
 
