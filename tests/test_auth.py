@@ -449,11 +449,11 @@ def test_a_duplicate_article_writes_no_audit_row(app, db, tokens):
 
 
 def test_an_old_store_is_brought_up_to_date_with_its_articles_kept(tmp_path):
-    from webapp.store.sqlite import _create_v1
+    from webapp.store.schema import MIGRATIONS
 
     path = tmp_path / "v1.sqlite"
     conn = sqlite3.connect(path, isolation_level=None)
-    _create_v1(conn)
+    MIGRATIONS[1](conn)
     conn.execute("INSERT INTO articles (content_hash, ingested_at) VALUES ('h', 'now')")
     conn.execute("PRAGMA user_version = 1")
     conn.execute("PRAGMA application_id = 1112690000")   # 0x42524D50

@@ -149,3 +149,28 @@ def test_zoom_out_of_range_is_refused(store):
     for zoom in (-1, 19, 2.5, True):
         with pytest.raises(FilterError):
             store.clusters(make_filters(), zoom)
+
+
+def test_the_counts_tallied_during_a_bulk_import_are_those_sql_makes(tmp_path):
+    from webapp.store import cells
+
+    path = tmp_path / "events.sqlite"
+    events = random_events(30_000, seed=11)
+    with SQLiteStore(path) as store:
+        store.add_events(events[:12_000])      # into an empty store
+        store.add_events(events[12_000:])      # into a full one: both tallied
+
+    def table(conn):
+        return {row[:9]: row[9:] for row in conn.execute(
+            "SELECT * FROM event_cells WHERE n <> 0")}
+
+    with sqlite3.connect(path) as conn:
+        tallied = table(conn)
+        cells.rebuild(conn)                   # the same counts, grouped by SQL
+        grouped = table(conn)
+        conn.rollback()
+    assert tallied.keys() == grouped.keys()
+    for key, (n, lat, lon, ident, dead) in tallied.items():
+        assert (n, ident, dead) == (grouped[key][0], grouped[key][3], grouped[key][4])
+        assert lat == pytest.approx(grouped[key][1], rel=1e-12, abs=1e-9)
+        assert lon == pytest.approx(grouped[key][2], rel=1e-12, abs=1e-9)

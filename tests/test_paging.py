@@ -102,6 +102,7 @@ def test_a_cursor_cannot_be_edited_or_moved_to_other_filters(client):
 def test_marks_over_the_world_count_every_placed_event(client, zoom):
     body = client.get(f"/api/clusters?zoom={zoom}").json
     assert body["total"] == sum(f["properties"]["count"] for f in body["features"]) == 1239
+    assert len(body["features"]) <= 8192
     for feature in body["features"]:
         props = feature["properties"]
         assert sum(props["types"].values()) == props["count"]
@@ -143,3 +144,12 @@ def test_the_whole_download_is_streamed_and_holds_every_event(client, fmt):
     else:
         assert len(text.strip().splitlines()) == 1243   # and the header
     assert "attachment" in answer.headers["Content-Disposition"]
+
+
+def test_a_view_too_wide_for_its_zoom_is_answered_coarser_and_still_counts_everything(client):
+    body = client.get("/api/clusters?zoom=18").json   # the whole world at street level
+    assert body["asked_zoom"] == 18 and body["zoom"] < 18
+    assert len(body["features"]) <= 8192
+    assert sum(f["properties"]["count"] for f in body["features"]) == 1239
+    near = client.get("/api/clusters?zoom=18&bbox=34.49,31.49,34.51,31.51").json
+    assert near["zoom"] == 18   # a screen's worth is answered as asked

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import sqlite3
 
-TOP_ZOOM = 12          # zooms 0..12 are tabled; closer views hold few enough events
+from webapp.store.base import Cluster
+
+TOP_ZOOM = 10          # zooms 0..10 are tabled; closer views hold few enough events
 # Up to this zoom the counts are kept per month too (rows with month 202405; 0 for
 # undated events), so a wide view of some months is answered from the table as well
 # (days at the ends of the range are read from the events). Closer in, a view is small
@@ -41,7 +43,8 @@ def cells_across(zoom: int) -> int:
     return 2 ** (zoom + 2)
 
 
-def cell_sql(zoom_cells: str, lon: str = "e.longitude", lat: str = "e.latitude") -> tuple[str, str]:
+def cell_sql(zoom_cells: str, lon: str = "e.longitude",
+             lat: str = "e.latitude") -> tuple[str, str]:
     """SQL for an event's cell column and row with ``zoom_cells`` cells across (an
     expression or a column). Longitude 180 and latitude 90 belong to the last cell; no
     coordinates give -1."""
@@ -227,6 +230,20 @@ def cell_ranges(bbox, zoom: int) -> tuple[list[tuple[int, int]], int, int]:
     return columns, row(south), row(north)
 
 
+def cells_in_view(bbox, zoom: int) -> int:
+    """How many cells of ``zoom`` a view of ``bbox`` (None: the world) touches."""
+    columns, first_row, last_row = cell_ranges(bbox, zoom)
+    return sum(b - a + 1 for a, b in columns) * (last_row - first_row + 1)
+
+
+def fitting_zoom(bbox, zoom: int, most_cells: int) -> int:
+    """``zoom``, or the closest coarser zoom at which the view touches at most
+    ``most_cells`` cells: an answer's size is bounded by its cells, whatever is asked."""
+    while zoom > 0 and cells_in_view(bbox, zoom) > most_cells:
+        zoom -= 1
+    return zoom
+
+
 def cell_bounds(cx: int, cy: int, zoom: int) -> tuple[float, float, float, float]:
     """A cell's (west, south, east, north) in degrees."""
     side = 360.0 / cells_across(zoom)
@@ -238,3 +255,34 @@ def range_sql(columns, first_row: int, last_row: int, x: str = "cx", y: str = "c
     """A WHERE term keeping the cells in those columns and rows (all integers)."""
     spans = " OR ".join(f"{x} BETWEEN {int(a):d} AND {int(b):d}" for a, b in columns)
     return f"({spans}) AND {y} BETWEEN {int(first_row):d} AND {int(last_row):d}"
+
+
+def gather(rows, zoom: int) -> dict:
+    """Rows of (cx, cy, event_type, category, n, lat sum, lon sum, id, fatalities)
+    folded into one record per cell."""
+    found: dict = {}
+    for cx, cy, event_type, category, n, lat, lon, ident, dead in rows:
+        if not n:   # what deleted events leave in the table
+            continue
+        c = found.get((cx, cy))
+        if c is None:
+            c = found[(cx, cy)] = {"cell": (cx, cy, zoom), "count": 0, "lat": 0.0,
+                                   "lon": 0.0, "types": {}, "dead": 0, "id": ident,
+                                   "type": event_type, "category": category}
+        c["count"] += n
+        c["lat"] += lat
+        c["lon"] += lon
+        c["dead"] += dead or 0
+        c["types"][event_type] = c["types"].get(event_type, 0) + n
+    return found
+
+
+def to_cluster(c: dict) -> Cluster:
+    n = c["count"]
+    single = n == 1
+    return Cluster(latitude=round(c["lat"] / n, 6), longitude=round(c["lon"] / n, 6),
+                   count=n, by_type=dict(sorted(c["types"].items(), key=lambda kv: -kv[1])),
+                   bounds=cell_bounds(*c["cell"]), fatalities=c["dead"],
+                   event_id=str(c["id"]) if single else None,
+                   event_type=c["type"] if single else None,
+                   category=c["category"] if single else None)

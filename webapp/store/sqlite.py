@@ -19,139 +19,11 @@ from pathlib import Path
 
 from webapp.errors import FilterError, StoreError
 from webapp.models import Article, Event
-from webapp.store import audit, cells
-from webapp.store.base import (EVENT_COLUMNS, MAX_ZOOM, READ_COLUMNS, Cluster, EventStore, Filters,
-                               Page, event_from_row, event_rows)
-
-# Marks the file as ours (PRAGMA application_id), so another program's database that
-# happens to sit at the path is not silently extended with our tables.
-APPLICATION_ID = 0x42524D50  # "BRMP"
-
-
-def _run_script(conn: sqlite3.Connection, script: str) -> None:
-    # Not executescript(): it commits first, and a migration must stay inside the
-    # caller's transaction so that a failed one leaves the file at its old version.
-    statement = ""
-    for piece in script.split(";"):  # a ";" inside a comment does not end a statement
-        statement += piece + ";"
-        if sqlite3.complete_statement(statement):
-            if statement.strip(" \n;"):
-                conn.execute(statement)
-            statement = ""
-
-
-def _create_v1(conn: sqlite3.Connection) -> None:
-    _run_script(conn, """
-        CREATE TABLE articles (
-            id           INTEGER PRIMARY KEY,
-            content_hash TEXT NOT NULL UNIQUE,
-            title        TEXT NOT NULL DEFAULT '',
-            url          TEXT NOT NULL DEFAULT '',
-            source       TEXT NOT NULL DEFAULT '',
-            published    TEXT,
-            ingested_at  TEXT NOT NULL
-        );
-        -- Values are checked by event_problem(), shared by every store: as CHECK
-        -- constraints the same rules took a quarter of an import's insert time.
-        CREATE TABLE events (
-            event_id       TEXT PRIMARY KEY NOT NULL CHECK (event_id <> ''),
-            article_id     INTEGER REFERENCES articles(id) ON DELETE CASCADE,
-            event_date     TEXT,
-            time_precision INTEGER NOT NULL,
-            event_type     TEXT NOT NULL,
-            sub_event_type TEXT NOT NULL,
-            category       TEXT NOT NULL,
-            actor1         TEXT NOT NULL DEFAULT '',
-            actor2         TEXT NOT NULL DEFAULT '',
-            fatalities     INTEGER NOT NULL DEFAULT 0,
-            location       TEXT NOT NULL DEFAULT '',
-            latitude       REAL,
-            longitude      REAL,
-            geometry       TEXT,
-            country_code   TEXT NOT NULL DEFAULT '',
-            admin1         TEXT NOT NULL DEFAULT '',
-            geo_precision  INTEGER NOT NULL,
-            notes          TEXT NOT NULL DEFAULT '',
-            source         TEXT NOT NULL DEFAULT '',
-            span_start     INTEGER,
-            span_end       INTEGER,
-            is_total       INTEGER NOT NULL DEFAULT 0,
-            is_historical  INTEGER NOT NULL DEFAULT 0,
-            extra          TEXT
-        );
-        CREATE INDEX events_event_date ON events(event_date);
-        CREATE INDEX events_event_type ON events(event_type);
-        CREATE INDEX events_country_code ON events(country_code);
-        -- for the foreign key (deleting an article), partial: imports cost nothing here
-        CREATE INDEX events_article_id ON events(article_id) WHERE article_id IS NOT NULL
-    """)
-
-
-def _add_accounts_v2(conn: sqlite3.Connection) -> None:
-    # Users, their API tokens and the audit trail live beside the events, so that one
-    # file (and one backup) holds everything, and an article and its audit row commit
-    # together. Passwords and tokens are stored as hashes only (webapp.store.accounts).
-    _run_script(conn, """
-        CREATE TABLE users (
-            id            INTEGER PRIMARY KEY,
-            name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
-            role          TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'admin')),
-            password_hash TEXT NOT NULL,
-            -- what a browser session names the user by: made anew with each new
-            -- password, which ends the sessions opened with the old one
-            login_key     TEXT NOT NULL UNIQUE,
-            created_at    TEXT NOT NULL
-        );
-        CREATE TABLE api_tokens (
-            id         INTEGER PRIMARY KEY,
-            user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-            token_hash TEXT NOT NULL UNIQUE,
-            -- 'api': Authorization: Bearer; 'login': a one-time login link
-            kind       TEXT NOT NULL CHECK (kind IN ('api', 'login')),
-            created_at TEXT NOT NULL,
-            expires_at TEXT
-        );
-        CREATE INDEX api_tokens_user_id ON api_tokens(user_id);
-        CREATE TABLE audit (
-            id     INTEGER PRIMARY KEY,
-            at     TEXT NOT NULL,
-            who    TEXT NOT NULL,
-            action TEXT NOT NULL,
-            detail TEXT NOT NULL DEFAULT '{}'
-        )
-    """)
-
-
-def _newest_first_v3(conn: sqlite3.Connection) -> None:
-    # Every listing is newest first (ORDER BY event_date DESC, event_id): indexes in
-    # that order let SQLite stop after the page's last row instead of sorting every
-    # match, and one on the country before the date answers the map's usual question,
-    # a country over some weeks. They carry the columns the type and flag filters read,
-    # so rows that do not match are passed over in the index without reading the table.
-    # 100,000 events: one country's 90 days of one type went from 60 ms to 3 ms, the
-    # newest event of all from 140 ms (a full scan and sort) to 2 ms (bench/load.py).
-    _run_script(conn, """
-        DROP INDEX events_event_date;
-        DROP INDEX events_country_code;
-        CREATE INDEX events_newest ON events(event_date DESC, event_id, event_type,
-            sub_event_type, category, is_total, is_historical);
-        CREATE INDEX events_country_newest ON events(country_code, event_date DESC,
-            event_id, event_type, sub_event_type, category, is_total, is_historical)
-    """)
-
-
-def _cells_v4(conn: sqlite3.Connection) -> None:
-    # Map views of any size come from per-cell counts (webapp.store.cells) instead of
-    # the rows; views too close or too narrowly filtered for those read the rows in
-    # the view, found through the place index. 1,000,000 events: grouping the rows of
-    # a whole-world view took 0.8-1.3 s, the tabled counts answer it in milliseconds.
-    conn.execute("CREATE INDEX events_place ON events(latitude, longitude)")
-    cells.create(conn)
-
-
-# version -> function bringing a file from version-1 to version. Append, never edit.
-MIGRATIONS = {1: _create_v1, 2: _add_accounts_v2, 3: _newest_first_v3, 4: _cells_v4}
-SCHEMA_VERSION = max(MIGRATIONS)
+from webapp.store import audit, cells, clauses
+from webapp.store.base import (EVENT_COLUMNS, MAX_ZOOM, READ_COLUMNS, Cluster, EventStore,
+                               Filters, Page, event_from_row, event_rows)
+from webapp.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from webapp.store.tally import Tally
 
 # article_hash is not stored twice: it comes from the article the event belongs to
 _SELECT = ("SELECT " + ", ".join("a.content_hash" if c == "article_hash" else f"e.{c}"
@@ -191,7 +63,7 @@ def connect(path: Path, timeout: float = 30.0) -> sqlite3.Connection:
         raise StoreError(f"{path} is not an SQLite database (refusing to overwrite it)") \
             from err
     try:
-        # for text queries beyond ASCII, see _text_clause(); the columns are never NULL
+        # for text queries beyond ASCII, see clauses.text_clause(); the columns are never NULL
         conn.create_function("bm_casefold", 1, str.casefold, deterministic=True)
         conn.execute("PRAGMA foreign_keys = ON")
         # WAL with synchronous=NORMAL stays consistent after a crash; at worst the
@@ -336,8 +208,8 @@ class SQLiteStore(EventStore):
             raise StoreError(f"events not stored, the store is unchanged: {err}") from err
 
     def query(self, filters: Filters = Filters(), limit: int | None = None) -> list[Event]:
-        where, params = _where(_checked(filters))
-        sql = f"{_SELECT}{where} {_NEWEST_FIRST}"
+        where, params = clauses.where(_checked(filters))
+        sql = f"{_SELECT}{where} {clauses.NEWEST_FIRST}"
         if limit is not None:
             if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
                 raise FilterError(f"limit must be a whole number >= 0: {limit!r}")
@@ -345,12 +217,12 @@ class SQLiteStore(EventStore):
         return [event_from_row(row) for row in self._read(sql, params)]
 
     def iter_events(self, filters: Filters = Filters()) -> Iterator[Event]:
-        where, params = _where(_checked(filters))
+        where, params = clauses.where(_checked(filters))
         # A connection of its own: the rows are read while the caller writes them out,
         # and this store's connection stays free for other questions meanwhile.
         conn = connect(self.path)
         try:
-            cursor = conn.execute(f"{_SELECT}{where} {_NEWEST_FIRST}", params)
+            cursor = conn.execute(f"{_SELECT}{where} {clauses.NEWEST_FIRST}", params)
             while batch := cursor.fetchmany(_BATCH):
                 yield from map(event_from_row, batch)
         except sqlite3.Error as err:
@@ -362,17 +234,17 @@ class SQLiteStore(EventStore):
         f = _checked(filters)
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise FilterError(f"limit must be a whole number >= 1: {limit!r}")
-        where, params = _where(f)
+        where, params = clauses.where(f)
         glue = " AND " if where else " WHERE "
         found: list[tuple] = []
         # The order is (date newest first, then id), undated last. Each step below is
         # one range of the events_newest index, so a page deep in a million events
         # costs what the first one does. One row more than the page tells if another
         # page follows.
-        for clause, values in _after_steps(after):
+        for clause, values in clauses.after_steps(after):
             if len(found) > limit:
                 break
-            sql = (f"{_SELECT}{where}{glue}{clause} {_NEWEST_FIRST} "
+            sql = (f"{_SELECT}{where}{glue}{clause} {clauses.NEWEST_FIRST} "
                    f"LIMIT {limit + 1 - len(found):d}")
             found += self._read(sql, [*params, *values])
         events = [event_from_row(row) for row in found[:limit]]
@@ -391,7 +263,7 @@ class SQLiteStore(EventStore):
         f = _checked(filters)
         if cells.tabled(f) and not f.bbox:
             return sum(self.counts(f).values())
-        where, params = _where(f)
+        where, params = clauses.where(f)
         return self._read(f"SELECT count(*) FROM events e{where}", params)[0][0]
 
     def counts(self, filters: Filters = Filters(), by: str = "event_type") -> dict[str, int]:
@@ -400,7 +272,7 @@ class SQLiteStore(EventStore):
                               f"category or event_date, not {by!r}")
         f = _checked(filters)
         if by == "event_date" or not cells.tabled(f) or f.bbox:
-            where, params = _where(f)
+            where, params = clauses.where(f)
             return dict(self._read(f"SELECT e.{by}, count(*) FROM events e{where} "
                                    f"GROUP BY e.{by} ORDER BY count(*) DESC, e.{by}", params))
         found: dict[str, int] = {}
@@ -411,7 +283,7 @@ class SQLiteStore(EventStore):
                            key=lambda kv: (-kv[1], kv[0])))
 
     def region_totals(self, filters: Filters = Filters(), by_type: bool = False) -> list[tuple]:
-        where, params = _where(_checked(filters))
+        where, params = clauses.where(_checked(filters))
         glue = " AND " if where else " WHERE "
         keys = "e.country_code, e.admin1" + (", e.event_type" if by_type else "")
         return self._read(
@@ -428,18 +300,17 @@ class SQLiteStore(EventStore):
             rows = self._tabled(
                 f, zoom, "cx, cy, event_type, category, sum(n), total(lat_sum), "
                 "total(lon_sum), sum(id_sum), sum(fatalities)",
-                "cx, cy, event_type, category", _CELL_ROW.format(ident="sum(e.rowid)"),
+                "cx, cy, event_type, category", clauses.CELL_ROW.format(ident="sum(e.rowid)"),
                 "x, y, e.event_type, e.category",
                 where=cells.range_sql(columns, first_row, last_row))
-            found = _gather(rows, zoom)
+            found = cells.gather(rows, zoom)
             if self._name_singles(found):
-                return [_cluster(c) for c in found.values()]
+                return [cells.to_cluster(c) for c in found.values()]
             # a rowid no longer names its event (the file was vacuumed): count anew
-        cx, cy = cells.cell_sql(str(cells.cells_across(zoom)))
         rows = self._events_in_cells(
-            f, zoom, _CELL_ROW.format(ident="min(e.event_id)"),
+            f, zoom, clauses.CELL_ROW.format(ident="min(e.event_id)"),
             "x, y, e.event_type, e.category")
-        return [_cluster(c) for c in _gather(rows, zoom).values()]
+        return [cells.to_cluster(c) for c in cells.gather(rows, zoom).values()]
 
     def _tabled(self, f: Filters, zoom: int, select: str, group: str, row_select: str,
                 row_group: str, where: str = "1") -> list[tuple]:
@@ -447,7 +318,7 @@ class SQLiteStore(EventStore):
         days of a date range outside whole months are read from the events with
         ``row_select`` grouped by ``row_group``, and their rows added after."""
         months, edges = cells.month_split(f.since, f.until)
-        extra, params = _cell_where(f)
+        extra, params = clauses.cell_where(f)
         rows = []
         if months is not None or not (f.since or f.until):
             extra += (f" AND month BETWEEN {months[0]:d} AND {months[1]:d}" if months
@@ -463,12 +334,12 @@ class SQLiteStore(EventStore):
         """Rows of ``select`` (which may name the cell as x, y) over the events in the
         cells of ``f.bbox`` at ``zoom``, grouped by ``group``."""
         columns, first_row, last_row = cells.cell_ranges(f.bbox, zoom)
-        where, params = _where(dataclasses.replace(f, bbox=None))
+        where, params = clauses.where(dataclasses.replace(f, bbox=None))
         glue = " AND " if where else " WHERE "
         # A wide view is better read through the other filters' indexes (the dates',
         # the country's) than through the place index, which would walk most of it.
-        area, area_params = _cells_area(columns, first_row, last_row, zoom,
-                                        by_place=zoom > cells.MONTH_ZOOM)
+        area, area_params = clauses.cells_area(columns, first_row, last_row, zoom,
+                                               by_place=zoom > cells.MONTH_ZOOM)
         cx, cy = cells.cell_sql(str(cells.cells_across(zoom)))
         return self._read(f"SELECT {select.format(cx=cx, cy=cy)} FROM events e"
                           f"{where}{glue}{area} GROUP BY {group}", [*params, *area_params])
@@ -563,15 +434,17 @@ class SQLiteStore(EventStore):
             self._conn = None
 
 
-# Rows read ahead before a batch counts as bulk (see _insert_many).
-BULK_ROWS = 10_000
+# Rows read ahead before a batch counts as bulk (see _insert_many): each row costs the
+# triggers 22 small writes, so past a few thousand the counts are tallied instead.
+BULK_ROWS = 2_000
 
 
 def _insert_many(conn: sqlite3.Connection, sql: str, rows: Iterable[tuple],
                  replace: bool) -> int:
-    """``executemany`` (returning how many rows it added or overwrote), with two shortcuts for a large batch: the per-cell counts are
-    made in one grouped pass afterwards instead of by the triggers row by row, and into
-    an empty table the secondary indexes are set aside and built again afterwards
+    """``executemany`` (returning how many rows it added or overwrote), with two
+    shortcuts for a large batch: the per-cell counts are tallied as the rows go by
+    (:mod:`webapp.store.tally`) instead of by the triggers row by row, and into an
+    empty table the secondary indexes are set aside and built again afterwards
     (building an index from all its rows at once is quicker than growing it row by
     row). All of it happens inside the caller's transaction, so a failure restores the
     triggers and indexes with the rows."""
@@ -588,20 +461,19 @@ def _insert_many(conn: sqlite3.Connection, sql: str, rows: Iterable[tuple],
                                "AND tbl_name = 'events' AND sql IS NOT NULL").fetchall()
     for name, _ in indexes:
         conn.execute('DROP INDEX "{}"'.format(name.replace('"', '""')))
-    count = conn.executemany(sql, chain(head, rows)).rowcount
+    seen = Tally()
+    count = conn.executemany(sql, seen.tap(chain(head, rows))).rowcount
     for _, create in indexes:
         conn.execute(create)
     if replace and last:   # stored rows may have been overwritten: count them all anew
         cells.rebuild(conn)
-    else:                  # new rows only, all after the last rowid there was
-        cells.add_since(conn, last)
+    elif not seen.write(conn, last):   # duplicates in the batch: count the new rows,
+        cells.add_since(conn, last)     # all after the last rowid there was, in SQL
     cells.set_triggers(conn, True)
     return count
 
 
 _BATCH = 1000          # rows fetched at a time by iter_events
-# newest first; SQLite sorts NULL lowest, so undated events come last
-_NEWEST_FIRST = "ORDER BY e.event_date DESC, e.event_id"
 
 
 def _checked(filters) -> Filters:
@@ -610,138 +482,6 @@ def _checked(filters) -> Filters:
     return filters
 
 
-def _after_steps(after: tuple | None) -> list[tuple[str, list]]:
-    """The ranges of the listing order that follow the position ``after`` (an event's
-    (ISO date or None, event id)), in order, as (WHERE term, parameters)."""
-    if after is None:
-        return [("1", [])]
-    day, event_id = after
-    if day is None:
-        return [("e.event_date IS NULL AND e.event_id > ?", [event_id])]
-    return [("e.event_date = ? AND e.event_id > ?", [day, event_id]),
-            ("e.event_date < ?", [day]),
-            ("e.event_date IS NULL", [])]
-
-
-def _cell_where(f: Filters) -> tuple[str, list]:
-    """The extra WHERE terms (each led by AND) of a tabled answer."""
-    clauses, params = [], []
-    if f.types:
-        marks = ", ".join("?" * len(f.types))
-        clauses.append(f"(event_type IN ({marks}) OR sub_event_type IN ({marks}) "
-                       f"OR category IN ({marks}))")
-        params += [*f.types * 3]
-    if f.country:
-        clauses.append("country_code = ?")
-        params.append(f.country)
-    if not f.include_flagged:
-        clauses.append("flagged = 0")
-    return "".join(f" AND {c}" for c in clauses), params
-
-
-# An event's cell and what it adds to its mark (see _gather), from the events.
-_CELL_ROW = ("{{cx}} AS x, {{cy}} AS y, e.event_type, e.category, count(*), "
-             "total(e.latitude), total(e.longitude), {ident}, sum(e.fatalities)")
-
-
-def _cells_area(columns, first_row: int, last_row: int, zoom: int,
-                by_place: bool = True) -> tuple[str, list]:
-    """Placed events in the given cells, as coordinate ranges the place index serves
-    (or, with ``by_place`` false, that keep SQLite from using it: ``+`` makes a column
-    an expression, which no index answers)."""
-    west = [cells.cell_bounds(a, 0, zoom)[0] for a, _ in columns]
-    east = [cells.cell_bounds(b, 0, zoom)[2] for _, b in columns]
-    south = cells.cell_bounds(0, first_row, zoom)[1]
-    north = cells.cell_bounds(0, last_row, zoom)[3]
-    plus = "" if by_place else "+"
-    spans = " OR ".join(f"{plus}e.longitude BETWEEN ? AND ?" for _ in columns)
-    return (f"{plus}e.latitude BETWEEN ? AND ? AND ({spans})",
-            [south, north, *[v for pair in zip(west, east) for v in pair]])
-
-
-def _gather(rows, zoom: int) -> dict:
-    """Rows of (cx, cy, event_type, category, n, lat sum, lon sum, id, fatalities)
-    folded into one record per cell."""
-    found: dict = {}
-    for cx, cy, event_type, category, n, lat, lon, ident, dead in rows:
-        if not n:   # what deleted events leave in the table
-            continue
-        c = found.get((cx, cy))
-        if c is None:
-            c = found[(cx, cy)] = {"cell": (cx, cy, zoom), "count": 0, "lat": 0.0,
-                                   "lon": 0.0, "types": {}, "dead": 0, "id": ident,
-                                   "type": event_type, "category": category}
-        c["count"] += n
-        c["lat"] += lat
-        c["lon"] += lon
-        c["dead"] += dead or 0
-        c["types"][event_type] = c["types"].get(event_type, 0) + n
-    return found
-
-
-def _cluster(c: dict) -> Cluster:
-    n = c["count"]
-    single = n == 1
-    return Cluster(latitude=round(c["lat"] / n, 6), longitude=round(c["lon"] / n, 6),
-                   count=n, by_type=dict(sorted(c["types"].items(), key=lambda kv: -kv[1])),
-                   bounds=cells.cell_bounds(*c["cell"]), fatalities=c["dead"],
-                   event_id=str(c["id"]) if single else None,
-                   event_type=c["type"] if single else None,
-                   category=c["category"] if single else None)
-
-
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-def _where(f: Filters) -> tuple[str, list]:
-    """The WHERE clause (with its parameters) for validated filters."""
-    clauses, params = [], []
-
-    def add(clause: str, *values) -> None:
-        clauses.append(clause)
-        params.extend(values)
-
-    if f.types:
-        marks = ", ".join("?" * len(f.types))
-        add(f"(e.event_type IN ({marks}) OR e.sub_event_type IN ({marks}) "
-            f"OR e.category IN ({marks}))", *f.types * 3)
-    if f.since:
-        add("e.event_date >= ?", f.since)
-    if f.until:
-        add("e.event_date <= ?", f.until)
-    if f.country:
-        add("e.country_code = ?", f.country)
-    if f.region:
-        add("e.admin1 = ? COLLATE NOCASE", f.region)
-    if f.q:
-        add(*_text_clause(f.q))
-    if f.article:
-        add("e.article_id = (SELECT id FROM articles WHERE content_hash = ?)", f.article)
-    if f.bbox:
-        west, south, east, north = f.bbox
-        add("e.latitude BETWEEN ? AND ?", south, north)
-        if west <= east:
-            add("e.longitude BETWEEN ? AND ?", west, east)
-        else:  # the box crosses the antimeridian (e.g. Fiji: 177 to -178)
-            add("(e.longitude >= ? OR e.longitude <= ?)", west, east)
-    if not f.include_flagged:
-        add("e.is_total = 0 AND e.is_historical = 0")
-    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
-
-
-_TEXT_COLUMNS = ("e.notes", "e.location", "e.actor1", "e.actor2")
-
-
-def _text_clause(q: str) -> tuple:
-    """(clause, *params) finding ``q`` in any text column, ignoring case."""
-    # LIKE ignores case for ASCII letters only; that covers English queries at full
-    # speed. A query with other letters ("Ḥalab", "Şanlıurfa") is compared through
-    # Python's casefold (bm_casefold) instead.
-    if q.isascii():
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        return ("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in _TEXT_COLUMNS) + ")",
-                *[pattern] * len(_TEXT_COLUMNS))
-    return ("(" + " OR ".join(f"instr(bm_casefold({c}), ?) > 0" for c in _TEXT_COLUMNS)
-            + ")", *[q.casefold()] * len(_TEXT_COLUMNS))

@@ -73,6 +73,9 @@ DEFAULTS = {  # and DB, INSTANCE_PATH: see create_app()
     "MAP_LIMIT": 2000,
     "PAGE_SIZE": 1000,           # events per page of /api/events when no limit is given
     "MAX_PAGE": 10_000,          # the largest limit a page may ask for
+    # cells one /api/clusters answer may cover (a 4K screen holds about 2,000); a wider
+    # view is answered at a coarser zoom
+    "MAX_VIEW_CELLS": 8192,
     # Extraction takes ~15 ms per kB and grows faster past 512 kB (bench/article_size.py):
     # 256 kB is a long report's worth, about 4 s of CPU.
     "MAX_ARTICLE_BYTES": 256 * 1024,

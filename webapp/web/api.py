@@ -117,14 +117,19 @@ def clusters():
     """The map's marks for one view: the filtered events in ``bbox`` gathered into the
     cells of a grid fitted to ``zoom``, as a GeoJSON FeatureCollection; every feature
     has ``count`` (1 for a single event, with its ``event_id``) and ``types``."""
+    from webapp.store.cells import fitting_zoom
+
     view = webfilters.parse(request.args)
-    zoom = webfilters.whole_number(request.args, "zoom", 0, MAX_ZOOM, required=True)
+    asked = webfilters.whole_number(request.args, "zoom", 0, MAX_ZOOM, required=True)
+    # A view wider than a few screens at a close zoom is answered at a coarser one:
+    # the marks still count every event, and the answer stays small.
+    zoom = fitting_zoom(view.bbox, asked, current_app.config["MAX_VIEW_CELLS"])
     found = get_store().clusters(view, zoom)
     features = [{"type": "Feature",
                  "geometry": {"type": "Point", "coordinates": [c.longitude, c.latitude]},
                  "properties": _cluster_properties(c)} for c in found]
     body = {"type": "FeatureCollection", "features": features, "zoom": zoom,
-            "total": sum(c.count for c in found)}
+            "asked_zoom": asked, "total": sum(c.count for c in found)}
     return Response(json.dumps(body, separators=(",", ":")), mimetype=GEOJSON)
 
 

@@ -1,0 +1,142 @@
+"""The per-cell counts of a bulk import, made while its rows stream into the store.
+
+The rows pass through Python on their way to ``executemany`` anyway; noting each one's
+place, month, kind and toll there (a few list appends) and grouping them with numpy
+afterwards costs a fraction of grouping the new rows again in SQL. Every count is the
+same as :func:`webapp.store.cells.add_since` makes; the tally only holds if the rows
+went in as new rows numbered one after another (rowids are summed to name a cell's
+single event), which :meth:`Tally.write` checks, and otherwise declines.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from array import array
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+
+from webapp.store import cells
+from webapp.store.base import EVENT_COLUMNS
+
+_AT = {name: EVENT_COLUMNS.index(name) for name in (
+    "event_date", "event_type", "sub_event_type", "category", "fatalities", "latitude",
+    "longitude", "country_code", "is_total", "is_historical")}
+
+
+class Tally:
+    """Notes what each row passing through :meth:`tap` adds to the cell counts."""
+
+    def __init__(self):
+        self._lat = array("d")
+        self._lon = array("d")
+        self._month = array("q")
+        self._dead = array("q")
+        self._kind = array("q")
+        self._kinds: dict[tuple, int] = {}   # (country, type, sub, category, flagged)
+
+    def __len__(self) -> int:
+        return len(self._kind)
+
+    def tap(self, rows: Iterable[tuple]) -> Iterator[tuple]:
+        """``rows``, unchanged, noted as they go by."""
+        lat, lon = self._lat.append, self._lon.append
+        month, dead, kind = self._month.append, self._dead.append, self._kind.append
+        kinds = self._kinds
+        (at_date, at_type, at_sub, at_cat, at_dead, at_lat, at_lon, at_country, at_total,
+         at_past) = _AT.values()
+        nan = float("nan")
+        for row in rows:
+            yield row
+            y = row[at_lat]
+            lat(nan if y is None else y)
+            x = row[at_lon]
+            lon(nan if x is None else x)
+            day = row[at_date]
+            month(int(day[:4]) * 100 + int(day[5:7]) if day else 0)
+            dead(row[at_dead])
+            key = (row[at_country], row[at_type], row[at_sub], row[at_cat],
+                   1 if (row[at_total] or row[at_past]) else 0)
+            number = kinds.get(key)
+            if number is None:
+                number = kinds[key] = len(kinds)
+            kind(number)
+
+    def write(self, conn: sqlite3.Connection, last_rowid: int) -> bool:
+        """Add the tallied rows to event_cells, if they were stored as rowids
+        ``last_rowid + 1`` onwards in the order seen; False (nothing written) if not."""
+        count = len(self)
+        stored = conn.execute("SELECT coalesce(max(rowid), 0) FROM events").fetchone()[0]
+        if stored != last_rowid + count or len(self._kinds) >= MAX_KINDS:
+            return False   # some rows were duplicates or overwrote others; or too varied
+        if not count:
+            return True
+        lat = np.frombuffer(self._lat, dtype=np.float64)
+        lon = np.frombuffer(self._lon, dtype=np.float64)
+        placed = ~np.isnan(lat)
+        values = np.stack([np.ones(count), np.where(placed, lat, 0.0),
+                           np.where(placed, lon, 0.0),
+                           np.arange(last_rowid + 1, last_rowid + 1 + count, dtype=np.float64),
+                           np.frombuffer(self._dead, dtype=np.int64).astype(np.float64)])
+        kind = np.frombuffer(self._kind, dtype=np.int64)
+        month = np.frombuffer(self._month, dtype=np.int64)
+        rows = []
+        for top, by_month in ((cells.TOP_ZOOM, False), (cells.MONTH_ZOOM, True)):
+            across = cells.cells_across(top)
+            cx = np.where(placed, np.minimum(((np.where(placed, lon, 0) + 180.0) * across
+                                              / 360.0).astype(np.int64), across - 1), -1)
+            cy = np.where(placed, np.minimum(((np.where(placed, lat, 0) + 90.0) * across
+                                              / 360.0).astype(np.int64), across // 2 - 1), -1)
+            when = month if by_month else np.full(count, cells.ALL_TIME, dtype=np.int64)
+            groups = _group(cx, cy, when, kind, values)
+            for zoom in range(top, -1, -1):
+                if zoom < top:   # halve the finer cells (unplaced stay at -1)
+                    gx, gy, gm, gk, gv = groups
+                    groups = _group(np.where(gx >= 0, gx // 2, -1),
+                                    np.where(gy >= 0, gy // 2, -1), gm, gk, gv)
+                rows.append(_rows(zoom, groups))
+        names = list(self._kinds)
+        sql = ("INSERT INTO event_cells (zoom, cx, cy, month, country_code, event_type, "
+               "sub_event_type, category, flagged, n, lat_sum, lon_sum, id_sum, fatalities) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        empty = conn.execute("SELECT 1 FROM event_cells LIMIT 1").fetchone() is None
+        if not empty:
+            sql += (" ON CONFLICT DO UPDATE SET n = n + excluded.n, "
+                    "lat_sum = lat_sum + excluded.lat_sum, "
+                    "lon_sum = lon_sum + excluded.lon_sum, "
+                    "id_sum = id_sum + excluded.id_sum, "
+                    "fatalities = fatalities + excluded.fatalities")
+        conn.executemany(sql, (
+            (zoom, x, y, m, *names[k], n, la, lo, ident, dead)
+            for part in rows for zoom, x, y, m, k, n, la, lo, ident, dead in part))
+        return True
+
+
+# One int64 key per (cx, cy, month, kind): cx + 1 < 2**15 (16,384 cells across at zoom
+# 12, -1 when unplaced), cy + 1 < 2**14, month + 1 < 2**20 (999912, or -1 all time),
+# kind < 2**14. np.unique of one column is several times quicker than of four.
+_BITS_Y, _BITS_MONTH, _BITS_KIND = 14, 20, 14
+MAX_KINDS = 1 << _BITS_KIND
+
+
+def _group(cx, cy, month, kind, values):
+    """The distinct (cx, cy, month, kind) and the sums of ``values`` over each."""
+    key = ((((cx + 1) << _BITS_Y | (cy + 1)) << _BITS_MONTH | (month + 1)) << _BITS_KIND
+           | kind)
+    unique, inverse = np.unique(key, return_inverse=True)
+    sums = np.stack([np.bincount(inverse, weights=v, minlength=len(unique))
+                     for v in values])
+    kind = unique & (MAX_KINDS - 1)
+    rest = unique >> _BITS_KIND
+    month = (rest & ((1 << _BITS_MONTH) - 1)) - 1
+    rest >>= _BITS_MONTH
+    return (rest >> _BITS_Y) - 1, (rest & ((1 << _BITS_Y) - 1)) - 1, month, kind, sums
+
+
+def _rows(zoom: int, groups):
+    gx, gy, gm, gk, sums = groups
+    n, lat, lon, ident, dead = sums
+    # sums of whole numbers below 2**53 are exact in float64; back to int for SQLite
+    return zip([zoom] * len(gx), gx.tolist(), gy.tolist(), gm.tolist(), gk.tolist(),
+               n.astype(np.int64).tolist(), lat.tolist(), lon.tolist(),
+               ident.astype(np.int64).tolist(), dead.astype(np.int64).tolist())
