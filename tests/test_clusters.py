@@ -152,7 +152,7 @@ def test_zoom_out_of_range_is_refused(store):
 
 
 def test_the_counts_tallied_during_a_bulk_import_are_those_sql_makes(tmp_path):
-    from webapp.store import cells
+    from webapp.store import cells, points
 
     path = tmp_path / "events.sqlite"
     events = random_events(30_000, seed=11)
@@ -164,10 +164,16 @@ def test_the_counts_tallied_during_a_bulk_import_are_those_sql_makes(tmp_path):
         return {row[:9]: row[9:] for row in conn.execute(
             "SELECT * FROM event_cells WHERE n <> 0")}
 
+    def point_table(conn):
+        return {row[:7]: row[7:] for row in conn.execute(
+            "SELECT * FROM event_points WHERE n <> 0")}
+
     with sqlite3.connect(path) as conn:
-        tallied = table(conn)
+        tallied, tallied_points = table(conn), point_table(conn)
         cells.rebuild(conn)                   # the same counts, grouped by SQL
+        points.rebuild(conn)
         grouped = table(conn)
+        assert point_table(conn) == tallied_points and len(tallied_points) > 1000
         conn.rollback()
     assert tallied.keys() == grouped.keys()
     for key, (n, lat, lon, ident, dead) in tallied.items():

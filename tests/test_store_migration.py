@@ -27,8 +27,12 @@ def test_a_version_1_store_gains_the_newest_first_indexes_and_keeps_its_events(t
             DROP TRIGGER events_cells_insert;
             DROP TRIGGER events_cells_delete;
             DROP TRIGGER events_cells_update;
+            DROP TRIGGER events_points_insert;
+            DROP TRIGGER events_points_delete;
+            DROP TRIGGER events_points_update;
             DROP TABLE event_cells;
             DROP TABLE cell_zooms;
+            DROP TABLE event_points;
             DROP INDEX events_place;
             DROP TABLE audit;
             DROP TABLE api_tokens;
@@ -36,6 +40,7 @@ def test_a_version_1_store_gains_the_newest_first_indexes_and_keeps_its_events(t
             DROP INDEX events_newest;
             DROP INDEX events_country_newest;
             CREATE INDEX events_event_date ON events(event_date);
+            CREATE INDEX events_event_type ON events(event_type);
             CREATE INDEX events_country_code ON events(country_code);
             PRAGMA user_version = 1;
         """)
@@ -67,9 +72,17 @@ def test_a_version_3_store_counts_its_events_per_map_cell_once_opened(tmp_path):
             DROP TRIGGER events_cells_insert;
             DROP TRIGGER events_cells_delete;
             DROP TRIGGER events_cells_update;
+            DROP TRIGGER events_points_insert;
+            DROP TRIGGER events_points_delete;
+            DROP TRIGGER events_points_update;
             DROP TABLE event_cells;
             DROP TABLE cell_zooms;
+            DROP TABLE event_points;
             DROP INDEX events_place;
+            DROP INDEX events_newest;
+            CREATE INDEX events_newest ON events(event_date DESC, event_id, event_type,
+                sub_event_type, category, is_total, is_historical);
+            CREATE INDEX events_event_type ON events(event_type);
             PRAGMA user_version = 3;
         """)
     with SQLiteStore(path) as store:
@@ -77,3 +90,5 @@ def test_a_version_3_store_counts_its_events_per_map_cell_once_opened(tmp_path):
         assert sum(c.count for c in world) == 31
         store.add_events([make_event("new", 31.5, 34.4)])   # the triggers count it
         assert sum(c.count for c in store.clusters(make_filters(), 2)) == 32
+        close = store.clusters(make_filters(bbox=(34.2, 31.2, 34.5, 31.7)), 14)
+        assert sum(c.count for c in close) == 31   # from the per-point counts

@@ -95,7 +95,8 @@ TRIGGERS = {
 
 
 def create(conn: sqlite3.Connection) -> None:
-    """The table, its zooms and triggers, filled from the events already stored."""
+    """The table and its zooms, filled from the events already stored; the caller
+    adds the triggers (webapp.store.schema.set_count_triggers)."""
     conn.execute("""
         CREATE TABLE cell_zooms (zoom INTEGER PRIMARY KEY, cells INTEGER NOT NULL)""")
     conn.executemany("INSERT INTO cell_zooms VALUES (?, ?)",
@@ -113,14 +114,6 @@ def create(conn: sqlite3.Connection) -> None:
                          category, flagged)
         ) WITHOUT ROWID""")
     add_since(conn, 0)
-    set_triggers(conn, True)
-
-
-def set_triggers(conn: sqlite3.Connection, on: bool) -> None:
-    """Create the triggers, or drop them for a bulk insert (inside its transaction,
-    which restores them if it fails)."""
-    for name, sql in TRIGGERS.items():
-        conn.execute(sql if on else f"DROP TRIGGER IF EXISTS {name}")
 
 
 def add_since(conn: sqlite3.Connection, rowid: int) -> None:
@@ -174,6 +167,33 @@ def tabled(f, zoom: int = 0) -> bool:
     if f.region or f.q or f.article or zoom > TOP_ZOOM:
         return False
     return zoom <= MONTH_ZOOM or not (f.since or f.until)
+
+
+def by_point(f, zoom: int) -> bool:
+    """Whether the per-point counts answer a view closer than the cell table goes."""
+    return zoom > TOP_ZOOM and not (f.since or f.until or f.region or f.q or f.article)
+
+
+SHORT_RANGE_DAYS = 92
+
+
+def read_by_place(f, zoom: int) -> bool:
+    """Whether a view read from the events should find them through the place index
+    rather than the others. A wide view, or a few weeks' events, is better read through
+    the dates' (or the country's) index: the place index would walk most of the view's
+    events, in a dense place hundreds of thousands."""
+    return zoom > MONTH_ZOOM and short_range(f) is None
+
+
+def short_range(f) -> int | None:
+    """The number of days of ``f``'s dates when both ends are given and at most
+    :data:`SHORT_RANGE_DAYS` apart; else None."""
+    if not (f.since and f.until):
+        return None
+    from datetime import date
+
+    days = (date.fromisoformat(f.until) - date.fromisoformat(f.since)).days
+    return days if days <= SHORT_RANGE_DAYS else None
 
 
 def month_split(since: str | None, until: str | None):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from webapp.store import cells
+from webapp.store import cells, points
 
 # Marks the file as ours (PRAGMA application_id), so another program's database that
 # happens to sit at the path is not silently extended with our tables.
@@ -129,12 +129,30 @@ def _newest_first_v3(conn: sqlite3.Connection) -> None:
 
 
 def _cells_v4(conn: sqlite3.Connection) -> None:
-    # Map views of any size come from per-cell counts (webapp.store.cells) instead of
-    # the rows; views too close or too narrowly filtered for those read the rows in
-    # the view, found through the place index. 1,000,000 events: grouping the rows of
-    # a whole-world view took 0.8-1.3 s, the tabled counts answer it in milliseconds.
-    conn.execute("CREATE INDEX events_place ON events(latitude, longitude)")
+    # Map views of any size come from counts per grid cell (webapp.store.cells) and,
+    # closer in, per point (webapp.store.points) instead of the rows; views filtered
+    # by region, text or article read the rows in the view, through the place index.
+    # 1,000,000 events: grouping the rows of a whole-world view took 0.8-1.3 s, the
+    # tabled counts answer it in milliseconds. The listing's index now carries the
+    # coordinates too, so a page of a box over some days is read from the index alone;
+    # the type's own index goes: the counts and the listing's index answer types.
+    _run_script(conn, """
+        CREATE INDEX events_place ON events(latitude, longitude);
+        DROP INDEX events_event_type;
+        DROP INDEX events_newest;
+        CREATE INDEX events_newest ON events(event_date DESC, event_id, event_type,
+            sub_event_type, category, is_total, is_historical, latitude, longitude)
+    """)
     cells.create(conn)
+    points.create(conn)
+    set_count_triggers(conn, True)
+
+
+def set_count_triggers(conn: sqlite3.Connection, on: bool) -> None:
+    """Create the triggers that keep the cell and point counts, or drop them for a bulk
+    insert (inside its transaction, which restores them if it fails)."""
+    for name, sql in {**cells.TRIGGERS, **points.TRIGGERS}.items():
+        conn.execute(sql if on else f"DROP TRIGGER IF EXISTS {name}")
 
 
 # version -> function bringing a file from version-1 to version. Append, never edit.

@@ -19,10 +19,11 @@ from pathlib import Path
 
 from webapp.errors import FilterError, StoreError
 from webapp.models import Article, Event
-from webapp.store import audit, cells, clauses
+from webapp.store import audit, cells, clauses, points
 from webapp.store.base import (EVENT_COLUMNS, MAX_ZOOM, READ_COLUMNS, Cluster, EventStore,
                                Filters, Page, event_from_row, event_rows)
-from webapp.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from webapp.store.schema import (APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION,
+                                 set_count_triggers)
 from webapp.store.tally import Tally
 
 # article_hash is not stored twice: it comes from the article the event belongs to
@@ -307,6 +308,10 @@ class SQLiteStore(EventStore):
             if self._name_singles(found):
                 return [cells.to_cluster(c) for c in found.values()]
             # a rowid no longer names its event (the file was vacuumed): count anew
+        elif cells.by_point(f, zoom):
+            found = cells.gather(self._points_in_cells(f, zoom), zoom)
+            if self._name_singles(found):
+                return [cells.to_cluster(c) for c in found.values()]
         rows = self._events_in_cells(
             f, zoom, clauses.CELL_ROW.format(ident="min(e.event_id)"),
             "x, y, e.event_type, e.category")
@@ -330,16 +335,23 @@ class SQLiteStore(EventStore):
                                           zoom, row_select, row_group)
         return rows
 
+    def _points_in_cells(self, f: Filters, zoom: int) -> list:
+        """A close view's marks from the per-point counts."""
+        columns, first_row, last_row = cells.cell_ranges(f.bbox, zoom)
+        area, area_params = clauses.cells_area(columns, first_row, last_row, zoom)
+        extra, params = clauses.cell_where(f)
+        cx, cy = cells.cell_sql(str(cells.cells_across(zoom)))
+        return self._read(f"{points.view_sql(cx, cy)} WHERE {area}{extra} "
+                          "GROUP BY x, y, event_type, category", [*area_params, *params])
+
     def _events_in_cells(self, f: Filters, zoom: int, select: str, group: str) -> list:
         """Rows of ``select`` (which may name the cell as x, y) over the events in the
         cells of ``f.bbox`` at ``zoom``, grouped by ``group``."""
         columns, first_row, last_row = cells.cell_ranges(f.bbox, zoom)
         where, params = clauses.where(dataclasses.replace(f, bbox=None))
         glue = " AND " if where else " WHERE "
-        # A wide view is better read through the other filters' indexes (the dates',
-        # the country's) than through the place index, which would walk most of it.
         area, area_params = clauses.cells_area(columns, first_row, last_row, zoom,
-                                               by_place=zoom > cells.MONTH_ZOOM)
+                                               by_place=cells.read_by_place(f, zoom))
         cx, cy = cells.cell_sql(str(cells.cells_across(zoom)))
         return self._read(f"SELECT {select.format(cx=cx, cy=cy)} FROM events e"
                           f"{where}{glue}{area} GROUP BY {group}", [*params, *area_params])
@@ -454,7 +466,7 @@ def _insert_many(conn: sqlite3.Connection, sql: str, rows: Iterable[tuple],
         # rowcount leaves out the triggers' writes, which total_changes counts
         return conn.executemany(sql, head).rowcount
     last = conn.execute("SELECT coalesce(max(rowid), 0) FROM events").fetchone()[0]
-    cells.set_triggers(conn, False)
+    set_count_triggers(conn, False)
     indexes = []
     if last == 0 and conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is None:
         indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
@@ -467,9 +479,11 @@ def _insert_many(conn: sqlite3.Connection, sql: str, rows: Iterable[tuple],
         conn.execute(create)
     if replace and last:   # stored rows may have been overwritten: count them all anew
         cells.rebuild(conn)
+        points.rebuild(conn)
     elif not seen.write(conn, last):   # duplicates in the batch: count the new rows,
         cells.add_since(conn, last)     # all after the last rowid there was, in SQL
-    cells.set_triggers(conn, True)
+        points.add_since(conn, last)
+    set_count_triggers(conn, True)
     return count
 
 

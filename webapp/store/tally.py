@@ -106,10 +106,34 @@ class Tally:
                     "lon_sum = lon_sum + excluded.lon_sum, "
                     "id_sum = id_sum + excluded.id_sum, "
                     "fatalities = fatalities + excluded.fatalities")
-        conn.executemany(sql, (
+        # In the table's key order: the B-tree then grows at its end instead of being
+        # split all over (a third of the time, for a million events' cells).
+        conn.executemany(sql, sorted(
             (zoom, x, y, m, *names[k], n, la, lo, ident, dead)
             for part in rows for zoom, x, y, m, k, n, la, lo, ident, dead in part))
+        self._write_points(conn, placed, lat, lon, kind, values, names)
         return True
+
+    @staticmethod
+    def _write_points(conn, placed, lat, lon, kind, values, names) -> None:
+        """The same rows' counts per exact point and kind (webapp.store.points)."""
+        keys = np.empty(int(placed.sum()), dtype=[("lat", "f8"), ("lon", "f8"),
+                                                  ("kind", "i8")])
+        keys["lat"], keys["lon"], keys["kind"] = lat[placed], lon[placed], kind[placed]
+        unique, inverse = np.unique(keys, return_inverse=True)
+        inverse = inverse.ravel()
+        n, ident, dead = (np.bincount(inverse, weights=v[placed], minlength=len(unique))
+                          .astype(np.int64).tolist() for v in values[[0, 3, 4]])
+        sql = ("INSERT INTO event_points (latitude, longitude, country_code, event_type, "
+               "sub_event_type, category, flagged, n, id_sum, fatalities) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        if conn.execute("SELECT 1 FROM event_points LIMIT 1").fetchone() is not None:
+            sql += (" ON CONFLICT DO UPDATE SET n = n + excluded.n, "
+                    "id_sum = id_sum + excluded.id_sum, "
+                    "fatalities = fatalities + excluded.fatalities")
+        conn.executemany(sql, sorted((la, lo, *names[k], c, i, d) for la, lo, k, c, i, d in zip(
+            unique["lat"].tolist(), unique["lon"].tolist(), unique["kind"].tolist(),
+            n, ident, dead)))
 
 
 # One int64 key per (cx, cy, month, kind): cx + 1 < 2**15 (16,384 cells across at zoom
