@@ -27,9 +27,15 @@ def wait_until(target, expression: str, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
+# Single events are .briefing-marker icons; clusters are MarkerCluster's icons (the map
+# with its events inline) or the server's clusters (.briefing-cluster, the served map),
+# each showing its count.
 COUNT_MARKERS = """() => {
     let n = document.querySelectorAll('.leaflet-marker-icon.briefing-marker').length;
     for (const c of document.querySelectorAll('.leaflet-marker-icon.marker-cluster')) {
+        n += parseInt(c.textContent, 10);
+    }
+    for (const c of document.querySelectorAll('.leaflet-marker-icon.briefing-cluster')) {
         n += parseInt(c.textContent, 10);
     }
     return n;

@@ -109,13 +109,17 @@ def marker_count(page, expected: int) -> int:
 
 
 def test_page_loads_offline_and_draws_every_event(server, tab):
+    asked = []
+    tab.page.on("request", lambda r: asked.append(urlsplit(r.url).path))
     page = tab.open(f"{server}/?{SAMPLE_DAYS}")
     assert page.locator("#event-list li").count() == 11
     assert marker_count(page, 11) == 11
-    assert page.evaluate("briefingMap.layer.getLayers().length") == 11
+    assert page.evaluate("briefingMap.layer.total") == 11
     assert page.locator(".leaflet-marker-icon").count() >= 1
-    # the land and the legend are drawn from local data; the credits are on the page
-    assert page.locator(".leaflet-overlay-pane path, .leaflet-pane path").count() > 0
+    # the marks and the land came from the server after the page, not in it
+    assert "/api/clusters" in asked and "/static/land.geojson" in asked
+    wait_until(page, "briefingMap.map.getPane('briefingLand').querySelectorAll('path')"
+                     ".length > 0")
     assert "Natural Earth" in page.locator("#credits").inner_text()
     assert "GeoNames" in page.locator("#credits").inner_text()
     assert tab.outside == [], f"requests beyond this machine: {tab.outside}"
@@ -123,8 +127,7 @@ def test_page_loads_offline_and_draws_every_event(server, tab):
 
 SETTLED = """() => {
     const map = briefingMap.map;
-    return !map._animatingZoom && !(map._panAnim && map._panAnim._inProgress)
-        && !briefingMap.layer._inZoomAnimation;
+    return !map._animatingZoom && !(map._panAnim && map._panAnim._inProgress);
 }"""
 
 
@@ -144,7 +147,7 @@ def click_entries(page, places, settle: bool, timeout: float = 30_000):
 
 def test_clicking_a_list_entry_opens_its_popup(server, tab):
     page = tab.open(f"{server}/?{SAMPLE_DAYS}")
-    # Kfar Kila and Metula share a cluster at first: opening them zooms in
+    # Kfar Kila and Metula share a mark at first: opening them flies in
     click_entries(page, ("Cairo", "Kfar Kila", "Metula", "Tel Aviv"), settle=True)
     assert tab.outside == []
 
@@ -256,7 +259,7 @@ def test_unticking_a_type_hides_its_events(server, tab):
     left = 11 - counts[hidden]
     assert page.locator("#event-list li").count() == left
     assert marker_count(page, left) == left
-    assert page.evaluate("briefingMap.layer.getLayers().length") == left
+    assert page.evaluate("briefingMap.layer.total") == left
     assert label not in shown_categories(page)
     assert tab.outside == []
 

@@ -329,3 +329,65 @@ def test_the_map_module_needs_no_flask():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parents[1], timeout=120)
     assert done.stdout.strip() == "False", done.stderr
+
+
+# -- the served map: no event in the page ---------------------------------------------
+
+def live_page(counts=None, **source):
+    from webapp.live_map import LegendCounts, LiveSource, build_live_map
+
+    where = dict(clusters_url="/api/clusters", events_url="/api/events",
+                 event_url="/api/events/__id__",
+                 regions_url="/api/regions?format=geojson&by_type=0", **source)
+    return standalone_html(build_live_map(LiveSource(**where), counts or LegendCounts(),
+                                          title="Today"))
+
+
+def test_the_served_map_asks_for_its_events_and_land():
+    page = live_page(query="type=strike&q=%3Cb%3E", bbox=(34.2, 31.2, 34.6, 31.6))
+    settings = payload(page, "live")
+    assert settings["clustersUrl"] == "/api/clusters"
+    assert settings["eventUrl"] == "/api/events/__id__"
+    assert settings["query"] == "type=strike&q=%3Cb%3E" and settings["bbox"] == [
+        34.2, 31.2, 34.6, 31.6]
+    assert settings["colours"]["Battles"] == "#c0392b"
+    assert settings["shapes"]["strike"] == "star" and "currentColor" in settings["glyphs"]["star"]
+    assert "BriefingMap.events(" not in page and "BriefingMap.regions(" not in page
+    land = payload(page, "land")
+    assert "land" not in land and re.fullmatch(r"/static/land\.geojson\?v=[0-9a-f]{12}",
+                                               land["url"])
+    assert payload(page, "regionsOnDemand")["url"].startswith("/api/regions?format=geojson")
+    tags = Tags(page)
+    assert any(u.endswith("/briefing-live.js") for u in tags.scripts)
+    assert not [u for u in tags.scripts + tags.styles if "markercluster" in u.lower()]
+    assert len(page.encode()) < 30_000      # the land and the events come later
+
+
+def test_the_served_maps_legend_says_the_whole_totals():
+    from webapp.live_map import LegendCounts
+
+    counts = LegendCounts(types={"Battles": 120_000, "<b>odd</b>": 2},
+                          categories={"armed clash": 120_000}, flagged=7, unplaced=30)
+    legend = payload(live_page(counts), "legend")["html"]
+    assert 'Battles<span class="bl-count">120000</span>' in legend
+    assert "&lt;b&gt;odd&lt;/b&gt;" in legend and "<b>odd" not in legend
+    assert "7 running total(s) or recalled past event(s) not drawn" in legend
+    assert "30 event(s) without a usable place" in legend
+
+
+def test_the_store_gives_the_legend_and_the_view_without_reading_rows(tmp_path, events):
+    from webapp.live_map import events_extent, legend_counts
+    from webapp.store import SQLiteStore
+    from webapp.store.base import Filters, make_filters
+
+    with SQLiteStore(tmp_path / "e.sqlite") as store:
+        store.add_events(events)
+        counts = legend_counts(store, Filters())
+        assert counts.flagged == 2 and counts.unplaced == 1
+        assert counts.types["Battles"] == 2 and sum(counts.types.values()) == 11
+        south, west, north, east = events_extent(store, Filters())
+        assert 31.2 < south < 31.4 and 34.2 < west < 34.3      # Rafah
+        assert 33.8 < north < 33.95 and 35.45 < east < 35.55   # Beirut, Nabatieh
+        one = events_extent(store, make_filters(types=["protest"]))
+        assert one == (31.4181, 34.3517, 31.4181, 34.3517)     # Deir al-Balah alone
+        assert events_extent(store, make_filters(q="no such words")) is None

@@ -133,7 +133,7 @@ def test_map_page_lists_and_maps_the_days_events(client, sample):
     assert "briefingMap.open" in html
     assert not re.search(r'(?:src|href)="https?://(?!www\.naturalearthdata|www\.geonames)', html)
     assert "Natural Earth" in html and "GeoNames" in html
-    assert 'href="/api/events"' in html  # Download GeoJSON, unfiltered
+    assert 'href="/api/events.geojson"' in html  # Download GeoJSON: all, unfiltered
 
 
 def test_map_assets_are_served_locally(client):
@@ -162,7 +162,7 @@ def test_filters_round_trip_through_the_url(client):
         assert re.search(rf'name="{name}"[^>]*value="{re.escape(value)}"', html), name
     # ... and the download link asks the API for the same view
     link = unescape(re.search(r'href="([^"]+)"[^>]*id="download-geojson"', html).group(1))
-    assert urlsplit(link).path == "/api/events"
+    assert urlsplit(link).path == "/api/events.geojson"   # every event, streamed
     asked = webfilters.parse(MultiDict(parse_qsl(urlsplit(url).query)))
     assert webfilters.parse(MultiDict(parse_qsl(urlsplit(link).query))) == asked
     assert locations(client.get(link)) == {"Kfar Kila"}
@@ -770,17 +770,17 @@ def test_hostile_text_is_shown_as_text(api, client):
 # -- configuration and the serve command ---------------------------------------------
 
 def test_configuration_order(tmp_path, monkeypatch):
-    (tmp_path / "config.py").write_text('DB = "from-file.sqlite"\nMAP_LIMIT = 7\n'
+    (tmp_path / "config.py").write_text('DB = "from-file.sqlite"\nPAGE_SIZE = 7\n'
                                         'TITLE = "From the file"\n')
     app = create_app(instance_path=tmp_path)
-    assert app.config["DB"] == "from-file.sqlite" and app.config["MAP_LIMIT"] == 7
+    assert app.config["DB"] == "from-file.sqlite" and app.config["PAGE_SIZE"] == 7
     monkeypatch.setenv("BRIEFING_DB", "/data/from-env.sqlite")
-    monkeypatch.setenv("BRIEFING_MAP_LIMIT", "50")
+    monkeypatch.setenv("BRIEFING_PAGE_SIZE", "50")
     app = create_app(instance_path=tmp_path)
-    assert app.config["DB"] == "/data/from-env.sqlite" and app.config["MAP_LIMIT"] == 50
+    assert app.config["DB"] == "/data/from-env.sqlite" and app.config["PAGE_SIZE"] == 50
     assert app.config["TITLE"] == "From the file"
     app = create_app({"DB": "given.sqlite"}, instance_path=tmp_path)
-    assert app.config["DB"] == "given.sqlite" and app.config["MAP_LIMIT"] == 50
+    assert app.config["DB"] == "given.sqlite" and app.config["PAGE_SIZE"] == 50
     monkeypatch.delenv("BRIEFING_DB")
     empty = tmp_path / "empty"
     assert create_app(instance_path=empty).config["DB"] == str(empty / "briefing.sqlite")
@@ -809,12 +809,99 @@ def test_concurrent_first_requests_on_a_new_store(tmp_path, geocoder):
     assert statuses == [200] * 8
 
 
-def test_map_limit_caps_the_page_not_the_count(db, geocoder, tmp_path):
-    client = create_app({"DB": str(db), "GEOCODER": geocoder, "MAP_LIMIT": 4},
-                        instance_path=tmp_path).test_client()
+def made_store(path, n: int, unplaced: int = 0, flagged: int = 0):
+    """A store of ``n`` air strikes over Gaza over 60 days (the higher the number, the
+    newer), plus some without a place and some running totals."""
+    from datetime import timedelta
+
+    from conftest import make_event
+
+    day = date(2020, 1, 1)
+    with SQLiteStore(path) as store:
+        store.add_events(
+            [make_event(f"ev{i:05d}", 31.2 + (i % 97) / 300, 34.2 + (i // 97) / 300,
+                        day=day + timedelta(days=i * 60 // n), notes=f"Strike number {i}.")
+             for i in range(n)]
+            + [make_event(f"nowhere{i}", None, None, notes="No place.") for i in range(unplaced)]
+            + [make_event(f"toll{i}", 31.5, 34.4, is_total=True) for i in range(flagged)])
+    return path
+
+
+def map_script(html: str) -> str:
+    return re.search(r"BriefingMap\.live\(.*?\);", html, re.S).group(0)
+
+
+def test_the_map_page_holds_no_events_and_weighs_the_same_for_any_number(tmp_path, geocoder):
+    from conftest import make_app
+
+    pages = {}
+    for n in (20, 200, 3000):
+        app = make_app(made_store(tmp_path / f"{n}.sqlite", n), geocoder, tmp_path)
+        pages[n] = page(app.test_client(), "/")
+        assert f'id="total-count">{n}<' in pages[n]
+        assert len(pages[n].encode()) <= 300_000
+    for n, html in pages.items():
+        listed = listed_ids(html)
+        assert len(listed) == min(n, 100) and f"ev{n - 1:05d}" in listed   # newest first
+        # no event beyond the list's first page is anywhere in the page
+        assert n <= 100 or ("ev00000" not in html and "Strike number 0." not in html)
+        assert "BriefingMap.events(" not in html and "Strike number" not in map_script(html)
+    # the map's part is the same whatever is stored; the list stops at its first page
+    assert abs(len(map_script(pages[3000])) - len(map_script(pages[20]))) < 300
+    assert abs(len(pages[3000]) - len(pages[200])) < 0.01 * len(pages[200])
+    assert "showing the newest" not in pages[3000]
+
+
+def test_the_list_gives_its_next_page_and_walks_every_event_once(tmp_path, geocoder):
+    from conftest import make_app
+
+    app = make_app(made_store(tmp_path / "e.sqlite", 250), geocoder, tmp_path)
+    client = app.test_client()
     html = page(client, "/")
-    assert len(listed_ids(html)) == 4 and 'id="total-count">11<' in html
-    assert "showing the newest" in html
+    seen = listed_ids(html)
+    following = unescape(re.search(r'id="more-events" data-next="([^"]+)"', html).group(1))
+    assert urlsplit(following).path == "/api/events"
+    while following:
+        answer = client.get(following).get_json()
+        assert answer["total"] == 250 and len(answer["features"]) <= 100
+        seen += [f["properties"]["event_id"] for f in answer["features"]]
+        following = answer["next"]
+    assert sorted(seen) == sorted(f"ev{i:05d}" for i in range(250))
+    few = make_app(made_store(tmp_path / "few.sqlite", 30), geocoder, tmp_path)
+    assert 'id="more-events"' not in page(few.test_client(), "/")
+
+
+def test_the_legend_counts_every_event_and_says_what_is_not_drawn(tmp_path, geocoder):
+    from conftest import make_app
+
+    app = make_app(made_store(tmp_path / "e.sqlite", 2500, unplaced=3, flagged=2),
+                   geocoder, tmp_path)
+    html = page(app.test_client(), "/")
+    legend = json.JSONDecoder().raw_decode(
+        html, re.search(r"BriefingMap\.legend\(\s*map_\w+,\s*", html).end())[0]["html"]
+    assert 'Explosions/Remote violence<span class="bl-count">2503</span>' in legend
+    assert "3 event(s) without a usable place" in legend
+    assert "2 running total(s) or recalled past event(s) not drawn" in legend
+    assert 'id="total-count">2503<' in html and "3 without a place are listed" in html
+    # the region shading is not in the page: the map asks for it when it is ticked
+    settings = json.JSONDecoder().raw_decode(
+        html, re.search(r"BriefingMap\.regionsOnDemand\(\s*map_\w+,\s*", html).end())[0]
+    assert parse_qsl(urlsplit(settings["url"]).query) == [("format", "geojson"),
+                                                         ("by_type", "0")]
+    assert "features" not in settings
+
+
+def test_the_land_is_one_cached_file(client):
+    html = page(client, "/")
+    url = unescape(re.search(r'"url":"(/static/land\.geojson\?v=[0-9a-f]+)"', html).group(1))
+    response = client.get(url)
+    assert response.status_code == 200 and response.mimetype == "application/geo+json"
+    assert len(response.get_json()["features"]) > 240
+    assert response.cache_control.max_age >= 30 * 24 * 3600
+    again = client.get(url, headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    # an old digest is still answered, but not kept for long
+    assert client.get("/static/land.geojson?v=old").cache_control.max_age <= 3600
 
 
 def test_serve_command_prints_its_url_and_serves(db, tmp_path):

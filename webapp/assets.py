@@ -34,6 +34,7 @@ BRIEFING_DIR = Path(__file__).with_name("map_static")
 GEODATA_DIR = Path(__file__).resolve().parents[1] / "geodata"
 GEODATA_WEB_DIR = GEODATA_DIR / "web"    # served whole: only files meant for browsers
 ADMIN1_LINES = "admin1_lines.geojson"    # built by geodata/build_admin1_lines.py
+LAND_FILE = "land.geojson"              # served at <static_url>/land.geojson
 ADMIN1_MIN_ZOOM = 5       # below it admin-1 borders are clutter, and are not even fetched
 ADMIN1_MARGIN = 10.0      # degrees around the view kept when the lines are inlined
 # Browser cache lifetime by prefix (else a day): the geodata URLs carry their file's
@@ -45,6 +46,11 @@ MAP_SCRIPTS = [("leaflet", "leaflet.js"), ("markercluster", "leaflet.markerclust
                ("briefing", "briefing-map.js")]
 MAP_STYLES = [("leaflet", "leaflet.css"), ("markercluster", "MarkerCluster.css"),
               ("markercluster", "MarkerCluster.Default.css"), ("briefing", "briefing-map.css")]
+# The served page's map asks the server for its marks (webapp.live_map): the server
+# clusters, so MarkerCluster is not needed there.
+LIVE_SCRIPTS = [("leaflet", "leaflet.js"), ("briefing", "briefing-map.js"),
+                ("briefing", "briefing-live.js")]
+LIVE_STYLES = [("leaflet", "leaflet.css"), ("briefing", "briefing-map.css")]
 
 # The land layer is inlined in every page, so it is thinned hard away from the region the
 # briefings cover and barely at all in the Levant, where a map is zoomed to street level.
@@ -76,11 +82,12 @@ def asset_folders() -> dict[str, Path]:
             "geodata": GEODATA_WEB_DIR}
 
 
-def asset_urls(static_url: str) -> tuple[list[str], list[str]]:
-    """(script URLs, stylesheet URLs) of the map page under ``static_url``."""
+def asset_urls(static_url: str, scripts=None, styles=None) -> tuple[list[str], list[str]]:
+    """(script URLs, stylesheet URLs) of the map page under ``static_url``: by default
+    those of the map with its events inline (MAP_SCRIPTS, MAP_STYLES)."""
     base = static_url.rstrip("/")
-    return ([f"{base}/{prefix}/{name}" for prefix, name in MAP_SCRIPTS],
-            [f"{base}/{prefix}/{name}" for prefix, name in MAP_STYLES])
+    return ([f"{base}/{prefix}/{name}" for prefix, name in scripts or MAP_SCRIPTS],
+            [f"{base}/{prefix}/{name}" for prefix, name in styles or MAP_STYLES])
 
 
 def _stretch(values: np.ndarray, knots: np.ndarray, inverse: bool = False) -> np.ndarray:
@@ -130,6 +137,18 @@ def land_geojson() -> str:
                 for geom in thin if not geom.is_empty]
     return json.dumps({"type": "FeatureCollection", "features": features},
                       separators=(",", ":"))
+
+
+@lru_cache(maxsize=1)
+def land_version() -> str:
+    """A digest of the land layer's text, for its URL: a new outline is a new URL."""
+    return hashlib.sha256(land_geojson().encode("utf-8")).hexdigest()[:12]
+
+
+def land_url(static_url: str) -> str:
+    """Where a served map fetches the land from (160 kB: kept out of every page, and
+    cached by the browser for good, see CACHE_SECONDS)."""
+    return f"{static_url.rstrip('/')}/{LAND_FILE}?v={land_version()}"
 
 
 def _admin1_lines_path() -> Path:

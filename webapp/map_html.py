@@ -54,6 +54,11 @@ def glyph(shape: str, colour: str, size: int = 18) -> str:
             f'stroke="#fff" stroke-width="1.4">{_GLYPHS[shape].replace("{c}", colour)}</svg>')
 
 
+def glyph_shapes() -> tuple[str, ...]:
+    """The names of the marker shapes :func:`glyph` draws."""
+    return tuple(_GLYPHS)
+
+
 def _when(event: Event) -> str:
     day = event.event_date
     if not isinstance(day, date):
@@ -107,11 +112,23 @@ def popup_html(event: Event, names: dict[str, str]) -> str:
 
 def legend_html(events: list[Event], drawn: list[Event], region_keys: list[tuple],
                 *, only_drawn: bool = False) -> str:
-    """Event types (all of the vocabulary's, and any others drawn; with ``only_drawn``,
-    as a picture for a report wants, just those on the map) with colour and count, the
-    categories drawn with their glyphs, what was left off, and the region classes."""
+    """The legend of a map drawing ``drawn`` of ``events`` (see :func:`legend_counts_html`;
+    with ``only_drawn``, as a picture for a report wants, just the types on the map)."""
+    flagged = sum(1 for e in events if e.is_total or e.is_historical)
+    return legend_counts_html(
+        Counter(e.event_type for e in drawn), Counter(e.category for e in drawn),
+        flagged=flagged, unplaced=len(events) - len(drawn) - flagged,
+        region_keys=region_keys, only_drawn=only_drawn)
+
+
+def legend_counts_html(types: dict, categories: dict, *, flagged: int = 0,
+                       unplaced: int = 0, region_keys: list[tuple] = (),
+                       only_drawn: bool = False, heading: str = "Events on the map") -> str:
+    """Event types (all of the vocabulary's, and any others counted) with colour and
+    count, the categories counted with their glyphs, how many events were left off
+    (``flagged``: running totals and recalled history; ``unplaced``: no usable place),
+    and the region classes. The counts are whole totals however many events there are."""
     known = vocabulary()["event_types"]
-    types = Counter(e.event_type for e in drawn)
     items = []
     for name in list(known) + sorted(t for t in types if t not in known):
         count = types.get(name, 0)
@@ -122,12 +139,11 @@ def legend_html(events: list[Event], drawn: list[Event], region_keys: list[tuple
                      f'style="background:{type_colour(name)}"></span>'
                      f'{escape(name or "Unknown type")}<span class="bl-count">{count}</span>'
                      "</li>")
-    html = f'<h4>Events on the map</h4><ul>{"".join(items)}</ul>'
+    html = f'<h4>{escape(heading)}</h4><ul>{"".join(items)}</ul>'
 
     labels = vocabulary()["categories"]
-    categories = Counter(e.category for e in drawn)
-    order = [c for c in labels if c in categories] + sorted(c for c in categories
-                                                            if c not in labels)
+    order = [c for c in labels if categories.get(c)] + sorted(
+        c for c in categories if c not in labels and categories[c])
     items = [f'<li><span class="bl-key">'
              f'{glyph(CATEGORY_SHAPES.get(c, "circle"), LEGEND_GLYPH_COLOUR, 14)}</span>'
              f'{escape(labels.get(c, {}).get("label", c) or "Uncategorised")}'
@@ -135,8 +151,6 @@ def legend_html(events: list[Event], drawn: list[Event], region_keys: list[tuple
     if items:   # folded: fourteen lines would hide the map on a small screen
         html += f'<details><summary>Categories</summary><ul>{"".join(items)}</ul></details>'
 
-    flagged = sum(1 for e in events if e.is_total or e.is_historical)
-    unplaced = len(events) - len(drawn) - flagged
     if flagged:
         html += (f'<p class="bl-note">{flagged} running total(s) or recalled past '
                  "event(s) not drawn.</p>")

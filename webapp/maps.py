@@ -1,9 +1,13 @@
 """The briefing map: events in, a folium map that opens with no internet at all.
 
-:func:`build_map` draws one marker per located event (colour = event type, shape =
-category), clustered; the admin-1 regions shaded by event count (a layer, off at first);
-a legend, a scale bar, a layer switcher, a full-screen button and the title. The land
-under them is the project's own country outlines, with admin-1 borders from zoom 5
+:func:`build_map` writes the events into the page (for a page with no server behind
+it: the standalone export); the served page's map asks the server for each view
+instead (:mod:`webapp.live_map`), and both start from :func:`base_map` and end with
+:func:`finish_map`. :func:`build_map` draws one marker per located event (colour =
+event type, shape = category), clustered in the browser; the admin-1 regions shaded by
+event count (a layer, off at first); a legend, a scale bar, a layer switcher, a
+full-screen button and the title. The land under them is the project's own country
+outlines, with admin-1 borders from zoom 5
 (fetched from ``static_url`` when first needed, or written into the page by
 ``inline_admin1``); OpenStreetMap's tiles are an optional layer, off at first, for a
 user who is online and turns them on. Every script and stylesheet is linked under
@@ -42,8 +46,8 @@ from webapp.assets import (ADMIN1_MIN_ZOOM, admin1_lines_geojson, admin1_lines_u
 from webapp.map_html import CATEGORY_SHAPES, glyph, legend_html, popup_html, type_colour
 from webapp.models import Event
 
-__all__ = ["asset_folders", "build_map", "drawn_events", "map_parts", "outline_geojson",
-           "ranked_sources",
+__all__ = ["JsCall", "JsLayer", "asset_folders", "build_map", "drawn_events", "map_parts",
+           "outline_geojson", "ranked_sources", "script_json",
            "source_label", "sources_attribution", "standalone_html", "view_bounds"]
 
 ATTRIBUTION = "Natural Earth, GeoNames"
@@ -62,7 +66,7 @@ MAX_ZOOM = 17            # set on the map itself: with no tile layer Leaflet has
 MAX_FIT_ZOOM = 11        # fitting one event should still show the town around it
 # Light to dark, none as pale as the land; as many as there are classes are used.
 REGION_COLOURS = ["#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"]
-_NICE_BREAKS = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000, 2000, 5000, 10000)
+NICE_BREAKS = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000, 2000, 5000, 10000)
 
 
 def build_map(events: list[Event], region_totals=None, *, static_url: str = "/static",
@@ -74,39 +78,60 @@ def build_map(events: list[Event], region_totals=None, *, static_url: str = "/st
     writes those around the events into the page instead."""
     drawn = drawn_events(events)
     south, west, north, east = view_bounds(drawn, fit)
-    m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=5,
-                   tiles=None, control_scale=True, minZoom=2, maxZoom=MAX_ZOOM)
-    # New lists on this instance: folium's class-level lists point at CDNs and stay as is.
-    scripts, styles = asset_urls(static_url)
-    m.default_js = [(f"briefing_js_{i}", url) for i, url in enumerate(scripts)]
-    m.default_css = [(f"briefing_css_{i}", url) for i, url in enumerate(styles)]
-    m.briefing_title = title
-
-    _JsLayer("land", {"land": json.loads(land_geojson()), "attribution": ATTRIBUTION},
-             name="Land", overlay=False, control=False).add_to(m)
-    _JsLayer("admin1", admin1_payload(static_url, (south, west, north, east)
-                                      if inline_admin1 else None),
-             name="Admin-1 borders", overlay=False, control=False).add_to(m)
-    # Off at first (show=False: folium writes no addTo), so no tile is requested until
-    # the layer switcher adds it; the page works the same with no internet at all.
-    _JsLayer("osm", {"url": OSM_TILES, "attribution": OSM_ATTRIBUTION, "maxZoom": MAX_ZOOM},
-             name=OSM_LAYER_NAME, overlay=True, show=False).add_to(m)
+    m = base_map((south, west, north, east), static_url=static_url, title=title,
+                 land={"land": json.loads(land_geojson())},
+                 admin1=admin1_payload(static_url, (south, west, north, east)
+                                       if inline_admin1 else None))
     region_keys: list[tuple[str, str]] = []
     if region_totals is not None:
         # Off at first: shading under the markers would compete with their colours.
         regions, region_keys = _region_features(region_totals)
-        _JsLayer("regions", regions, name="Events per region", overlay=True,
-                 show=False).add_to(m)
+        JsLayer("regions", regions, name="Events per region", overlay=True,
+                show=False).add_to(m)
     markers = _marker_payload(drawn)
     markers["attribution"] = sources_attribution(drawn)
-    _JsLayer("events", markers, name="Events", overlay=True).add_to(m)
-    _JsCall("legend", {"html": legend_html(events, drawn, region_keys)}).add_to(m)
-    _JsCall("fullscreen", None).add_to(m)
-    if title:
-        _JsCall("title", title).add_to(m)
+    JsLayer("events", markers, name="Events", overlay=True).add_to(m)
+    JsCall("legend", {"html": legend_html(events, drawn, region_keys)}).add_to(m)
+    finish_map(m, (south, west, north, east))
+    return m
+
+
+def base_map(bounds: tuple, *, static_url: str, title: str, land: dict, admin1: dict,
+             assets: tuple | None = None) -> folium.Map:
+    """The map every briefing map starts from, centred in ``bounds`` (south, west,
+    north, east): no tiles, our own scripts and styles (``assets``: (scripts, styles)
+    as webapp.assets lists them; by default those of the map with its events inline),
+    the land (``land``: BriefingMap.land's data or URL), the admin-1 borders and the
+    optional OpenStreetMap layer."""
+    south, west, north, east = bounds
+    m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=5,
+                   tiles=None, control_scale=True, minZoom=2, maxZoom=MAX_ZOOM)
+    # New lists on this instance: folium's class-level lists point at CDNs and stay as is.
+    scripts, styles = asset_urls(static_url, *(assets or ()))
+    m.default_js = [(f"briefing_js_{i}", url) for i, url in enumerate(scripts)]
+    m.default_css = [(f"briefing_css_{i}", url) for i, url in enumerate(styles)]
+    m.briefing_title = title
+
+    JsLayer("land", {**land, "attribution": ATTRIBUTION},
+            name="Land", overlay=False, control=False).add_to(m)
+    JsLayer("admin1", admin1, name="Admin-1 borders", overlay=False,
+            control=False).add_to(m)
+    # Off at first (show=False: folium writes no addTo), so no tile is requested until
+    # the layer switcher adds it; the page works the same with no internet at all.
+    JsLayer("osm", {"url": OSM_TILES, "attribution": OSM_ATTRIBUTION, "maxZoom": MAX_ZOOM},
+            name=OSM_LAYER_NAME, overlay=True, show=False).add_to(m)
+    return m
+
+
+def finish_map(m: folium.Map, bounds: tuple) -> None:
+    """The controls every briefing map ends with (after its own layers and legend),
+    and the view fitted to ``bounds`` (south, west, north, east)."""
+    south, west, north, east = bounds
+    JsCall("fullscreen", None).add_to(m)
+    if m.briefing_title:
+        JsCall("title", m.briefing_title).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     m.fit_bounds([[south, west], [north, east]], padding=(30, 30), max_zoom=MAX_FIT_ZOOM)
-    return m
 
 
 def admin1_payload(static_url: str, inline_bounds: tuple | None = None) -> dict:
@@ -150,7 +175,7 @@ def script_json(value) -> str:
     return text
 
 
-class _JsLayer(Layer):
+class JsLayer(Layer):
     """A layer made by one call into briefing-map.js; a Layer, so LayerControl lists it."""
 
     _template = Template("""
@@ -166,16 +191,19 @@ class _JsLayer(Layer):
         self.payload = script_json(payload)
 
 
-class _JsCall(MacroElement):
+class JsCall(MacroElement):
     """A control or decoration added by one call into briefing-map.js."""
 
-    _template = _JsLayer._template
+    _template = JsLayer._template
 
     def __init__(self, factory: str, payload):
         super().__init__()
         self._name = f"briefing_{factory}"
         self.factory = factory
         self.payload = script_json(payload)
+
+
+_JsLayer, _JsCall = JsLayer, JsCall   # the names other modules knew them by
 
 
 # -- events -------------------------------------------------------------------------
@@ -293,7 +321,7 @@ def _outline(geometry) -> str | None:
 def _class_breaks(top: int, classes: int = len(REGION_COLOURS)) -> list[int]:
     """Lower bounds of up to ``classes`` count classes, round numbers, from 1 to ``top``:
     counts per region are skewed (one governorate with most events), so steps widen."""
-    nice = [b for b in _NICE_BREAKS if b <= top] or [1]
+    nice = [b for b in NICE_BREAKS if b <= top] or [1]
     if len(nice) > classes:
         nice = [nice[i] for i in np.round(np.linspace(0, len(nice) - 1, classes)).astype(int)]
     return nice

@@ -1,5 +1,7 @@
 /* The briefing map's behaviour in the browser: land, event markers, region shading,
- * legend, title, a full-screen button and optional online tiles.
+ * legend, title, a full-screen button and optional online tiles. This file draws the
+ * events written into the page (the standalone export); briefing-live.js adds the
+ * served page's events, asked of the server view by view.
  *
  * webapp/maps.py writes one call per piece, with JSON it has already escaped for a
  * <script> block. Every piece of report text in that JSON is HTML-escaped there too, so
@@ -20,11 +22,24 @@
     var pane = map.createPane("briefingLand");
     pane.style.zIndex = 250;
     pane.style.pointerEvents = "none";
-    var layer = L.geoJSON(cfg.land, {
+    var layer = L.geoJSON(cfg.land || null, {
       pane: "briefingLand", interactive: false, attribution: cfg.attribution,
       style: {color: "#a39d92", weight: 0.6, fillColor: "#f4f1ea", fillOpacity: LAND_FILL}
     });
     map.briefingLand = layer;   // the online tiles clear its fill while they are shown
+    // A served page fetches the land (one cached file) rather than carry it in every
+    // page; layer.ready settles once it is drawn, or has failed and left the sea alone.
+    layer.ready = !cfg.url ? Promise.resolve() : global.fetch(cfg.url, {
+      credentials: "same-origin"
+    }).then(function (answer) {
+      if (!answer.ok) { throw new Error(cfg.url + ": HTTP " + answer.status); }
+      return answer.json();
+    }).then(function (geojson) {
+      layer.addData(geojson);
+      if (map.briefingLandClear) { layer.setStyle({fillOpacity: 0}); }
+    }).catch(function (err) {
+      if (global.console) { global.console.warn("land not loaded:", err); }
+    });
     return layer;
   }
 
@@ -98,9 +113,11 @@
   function osm(map, cfg) {
     var tiles = L.tileLayer(cfg.url, {maxZoom: cfg.maxZoom, attribution: cfg.attribution});
     tiles.on("add", function () {
+      map.briefingLandClear = true;   // and for land that is still on its way
       if (map.briefingLand) { map.briefingLand.setStyle({fillOpacity: 0}); }
     });
     tiles.on("remove", function () {
+      map.briefingLandClear = false;
       if (map.briefingLand) { map.briefingLand.setStyle({fillOpacity: LAND_FILL}); }
     });
     return tiles;

@@ -5,7 +5,7 @@ Configuration, later sources overriding earlier ones:
 1. the defaults below (:data:`DEFAULTS`);
 2. ``instance/config.py`` when present (``DB = "..."`` and so on);
 3. environment variables prefixed ``BRIEFING_``: ``BRIEFING_DB=/data/events.sqlite``,
-   ``BRIEFING_MAP_LIMIT=500`` (values that parse as JSON are read as JSON);
+   ``BRIEFING_PAGE_SIZE=500`` (values that parse as JSON are read as JSON);
 4. the ``config`` dict given to :func:`create_app`.
 
 Keys: ``DB`` (the SQLite event store; ``instance/briefing.sqlite``), ``INSTANCE_PATH``
@@ -13,7 +13,8 @@ Keys: ``DB`` (the SQLite event store; ``instance/briefing.sqlite``), ``INSTANCE_
 ``GEOCODER_FALLBACK`` / ``GEOCODER_FALLBACK_OPTIONS`` / ``GEOCODER_FALLBACK_DELAY``
 (an optional online geocoder, see
 :func:`webapp.geocoder.make_geocoder`), ``GEOCODER`` (a ready geocoder object, for tests
-and embedding), ``MAP_LIMIT`` (events drawn on the page), ``MAX_ARTICLE_BYTES`` (a pasted
+and embedding), ``PAGE_SIZE`` / ``MAX_PAGE`` (events per page of ``/api/events``),
+``MAX_ARTICLE_BYTES`` (a pasted
 article's text), ``MAX_CONTENT_LENGTH`` (a request's body), ``TITLE``,
 ``SECRET_KEY`` (signs the session cookie that holds each browser's login and its
 secret for CSRF tokens, see :mod:`webapp.web.csrf`; when unset, a random key is made on the
@@ -45,6 +46,7 @@ first two only read; the browser takes its pictures one at a time).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -70,7 +72,6 @@ INSTANCE = ROOT / "instance"
 DEFAULTS = {  # and DB, INSTANCE_PATH: see create_app()
     "GEOCODER": None,
     "GEOCODER_FALLBACK": None,
-    "MAP_LIMIT": 2000,
     "PAGE_SIZE": 1000,           # events per page of /api/events when no limit is given
     "MAX_PAGE": 10_000,          # the largest limit a page may ask for
     # cells one /api/clusters answer may cover (a 4K screen holds about 2,000); a wider
@@ -149,8 +150,8 @@ def create_app(config: dict | None = None, *, instance_path=None) -> Flask:
     app.teardown_appcontext(_close_store)
     app.after_request(_security_headers)
     _register_error_handlers(app)
-    # The map page repeats every event's sentence (popup and list) and carries the
-    # land outlines: ~2 MB for 1,000 events, ~0.13 MB compressed.
+    # The map page's list, the API's pages and the land file are text that
+    # compresses to a fifth or less.
     Compress(app)
     return app
 
@@ -168,6 +169,7 @@ class Services:
         self._extractor = None
         self._browser = None
         self._browser_checked = False
+        self._stores = threading.local()   # each thread's open store (thread_store)
 
     @property
     def snapshot_browser(self):
@@ -179,6 +181,25 @@ class Services:
                     self._browser = _make_browser(self._config.get("SNAPSHOT_BROWSER"))
                     self._browser_checked = True
         return self._browser
+
+    def thread_store(self, path):
+        """This thread's store at ``path``; a new connection when the file there was
+        replaced (another inode) or removed since."""
+        from webapp.store import SQLiteStore
+
+        kept = getattr(self._stores, "kept", None)
+        try:
+            identity = _file_identity(path)
+        except OSError:
+            identity = None
+        if kept is not None and kept[0] == (str(path), identity) and identity is not None:
+            return kept[1]
+        if kept is not None:
+            kept[1].close()
+            self._stores.kept = None
+        store = SQLiteStore(path)
+        self._stores.kept = ((str(path), _file_identity(path)), store)
+        return store
 
     def close(self) -> None:
         """Stop the snapshot browser, if one was started."""
@@ -210,6 +231,11 @@ class Services:
         return self._extractor
 
 
+def _file_identity(path) -> tuple[int, int]:
+    info = os.stat(path)
+    return info.st_dev, info.st_ino
+
+
 def _make_browser(setting):
     if setting is None or (isinstance(setting, str) and setting.lower() in ("none", "")):
         return None
@@ -229,18 +255,16 @@ def services() -> Services:
 
 
 def get_store():
-    """This request's connection to the event store."""
+    """This request's connection to the event store: the thread's own, opened once and
+    kept for its next requests (opening checks the file's header, schema version and
+    journal, a dozen statements: a tenth of a small map view's time)."""
     if "store" not in g:
-        from webapp.store import SQLiteStore
-
-        g.store = SQLiteStore(current_app.config["DB"])
+        g.store = services().thread_store(current_app.config["DB"])
     return g.store
 
 
 def _close_store(_exc=None) -> None:
-    store = g.pop("store", None)
-    if store is not None:
-        store.close()
+    g.pop("store", None)   # kept open for the thread's next request
 
 
 # Pages any site may show in an <iframe>: the chromeless map, which only shows events.

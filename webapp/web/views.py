@@ -21,47 +21,54 @@ from flask import (
 )
 
 from webapp.models import vocabulary
-from webapp.web import filters as webfilters
-from webapp.web import get_store
-from webapp.web.auth import requires
 from webapp.store.base import Filters
+from webapp.web import filters as webfilters
+from webapp.web import get_store, paging
 from webapp.web.api import type_counts, vocabulary_with_counts
+from webapp.web.auth import requires
 
 bp = Blueprint("views", __name__)
 
 NOTICES = {"duplicate": "This article was already stored: here are its events."}
 # serve's own address by default, for an app made without `serve` (tests, embedding)
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000/"
+LIST_PAGE = 100   # events in the side list at first, and per "More"
 _STORED_NOTICE = re.compile(r"stored-([0-9]{1,9})", re.ASCII)   # not isdigit(): "²" is one
 
 
 @bp.get("/")
 def index():
-    """The map of the events matching the URL's filters, with the filter form, the
-    legend and counts, and the list of events."""
+    """The map of the events matching the URL's filters (asked of the API view by view,
+    none in the page), with the filter form, the legend and counts, and the list of
+    events (the newest page of them, and a button for more)."""
     view = webfilters.parse(request.args)  # a bad value: 400 before anything else
     if webfilters.has_blanks(request.args):
         # A submitted form sends its empty fields too: go to the clean URL of the same
         # view, so what is bookmarked or shared says only what is filtered.
         return redirect(_url(view.args() + _kept_args()))
     store = get_store()
-    limit = current_app.config["MAP_LIMIT"]
-    events = store.query(view, limit)
+    listed = store.page(view, LIST_PAGE)
     counts = type_counts(store, view)
-    total = store.count(view)
+    legend = _legend_counts(store, view, counts)
     facets = vocabulary_with_counts(type_counts(store, view.without_types()))
     title = current_app.config["TITLE"]
     query = urlencode(view.args())
+    more_url = None
+    if listed.next_after is not None:
+        more_url = url_for("api.events", **_args_dict(view.args()), limit=LIST_PAGE,
+                           after=paging.make_cursor(listed.next_after, view))
     return render_template(
-        "map.html", title=title, view=view, events=events, total=total, limit=limit,
-        counts=counts, facets=facets, vocab=vocabulary(), parts=_map_parts(view, events),
-        placed=sum(1 for e in events if e.latitude is not None),
-        geojson_url=url_for("api.events") + (f"?{query}" if query else ""),
+        "map.html", title=title, view=view, events=listed.events, total=listed.total,
+        more_url=more_url, counts=counts, unplaced=legend.unplaced, facets=facets,
+        vocab=vocabulary(), parts=_map_parts(store, view, legend),
+        geojson_url=url_for("api.download", fmt="geojson") + (f"?{query}" if query else ""),
         regions_url=url_for("api.regions", format="geojson") + (f"&{query}" if query else ""),
         snapshot_url=request.script_root + "/snapshot.png" + (f"?{query}" if query else ""),
         embed_code=_embed_code(view, title),
         notice=_notice(request.args.get("notice", ""), view),
-        type_labels=_type_labels(), timeline=_timeline(store, view))
+        type_labels=_type_labels(), timeline=_timeline(store, view),
+        category_colours={name: info["color"]
+                          for name, info in vocabulary()["categories"].items()})
 
 
 def _timeline(store, view: Filters):
@@ -86,10 +93,27 @@ def embed():
     """The map of the same view as ``/`` and nothing else, to show in an <iframe> on
     another site (the security headers let any site frame this page alone)."""
     view = webfilters.parse(request.args)
-    events = get_store().query(view, current_app.config["MAP_LIMIT"])
+    store = get_store()
     return render_template("embed.html", title=current_app.config["TITLE"],
-                           parts=_map_parts(view, events),
+                           parts=_map_parts(store, view, _legend_counts(store, view)),
                            full_url=_url(view.args()))
+
+
+@bp.get("/static/land.geojson")   # webapp.assets.land_url's path
+@requires(None)   # the land is nobody's data
+def land():
+    """The map's land layer (country outlines thinned for the page), one file that the
+    browser keeps: its URL carries the file's digest, so a new outline is a new URL."""
+    from webapp.assets import CACHE_SECONDS, land_geojson, land_version
+
+    response = current_app.response_class(land_geojson(), mimetype="application/geo+json")
+    response.set_etag(land_version())
+    if request.args.get("v") == land_version():
+        response.cache_control.public = True
+        response.cache_control.max_age = CACHE_SECONDS["geodata"]
+    else:
+        response.cache_control.max_age = 3600
+    return response.make_conditional(request)
 
 
 @bp.get("/paste")
@@ -105,13 +129,11 @@ def paste():
 @requires(None)   # the login page's too; nothing in them is the store's
 def assets(prefix: str, filename: str):
     """The map's scripts, styles and images, from the folders maps.asset_folders() names."""
-    from webapp.assets import asset_folders
+    from webapp.assets import CACHE_SECONDS, asset_folders
 
     folder = asset_folders().get(prefix)
     if folder is None:
         abort(404)
-    from webapp.assets import CACHE_SECONDS
-
     # send_from_directory refuses paths that leave the folder ("../")
     return send_from_directory(folder, filename,
                                max_age=CACHE_SECONDS.get(prefix, 24 * 3600))
@@ -123,19 +145,40 @@ def favicon():
     return "", 204
 
 
-def _map_parts(view: Filters, events: list) -> dict[str, str]:
-    """The map of a view's events (with the regions layer), in maps.map_parts' pieces."""
-    from webapp import maps
-    from webapp.regions import Regions
+def _map_parts(store, view: Filters, legend) -> dict[str, str]:
+    """The map of a view (its events asked of the API by the browser), in
+    maps.map_parts' pieces."""
+    from webapp import live_map, maps
 
-    fit = None
     if view.bbox:  # the map opens on the area asked for, even where nothing happened
         west, south, east, north = view.bbox
         fit = (south, west, north, east if east >= west else east + 360)
-    fmap = maps.build_map(events, Regions.load().aggregate(events, by_type=False),
-                          static_url=_static_root(), title=current_app.config["TITLE"],
-                          fit=fit)
+    else:
+        fit = live_map.events_extent(store, view)
+    query = urlencode([(k, v) for k, v in view.args() if k != "bbox"])
+    source = live_map.LiveSource(
+        clusters_url=url_for("api.clusters"), events_url=url_for("api.events"),
+        event_url=url_for("api.event", event_id=live_map.EVENT_ID),
+        regions_url=url_for("api.regions", format="geojson", by_type=0,
+                            **_args_dict(view.args())),
+        query=query, bbox=view.bbox)
+    fmap = live_map.build_live_map(source, legend, static_url=_static_root(),
+                                   title=current_app.config["TITLE"], fit=fit)
     return maps.map_parts(fmap)
+
+
+def _legend_counts(store, view: Filters, counts: dict | None = None):
+    from webapp.live_map import legend_counts   # folium: only when a map is drawn
+
+    return legend_counts(store, view, counts)
+
+
+def _args_dict(args: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """URL parameters as url_for takes them (a repeated name: a list of its values)."""
+    out: dict[str, list[str]] = {}
+    for name, value in args:
+        out.setdefault(name, []).append(value)
+    return out
 
 
 def _embed_code(view: Filters, title: str) -> str:
