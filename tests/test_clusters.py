@@ -88,8 +88,9 @@ def test_the_tabled_counts_and_the_rows_give_the_same_marks(store, zoom, given):
     # a text every event holds makes the store group the rows instead
     from_rows = store.clusters(make_filters(**given, q="town"), zoom)
     assert marks(tabled) == marks(from_rows)
-    counted = store.counts(make_filters(**given), "category")
-    assert counted == store.counts(make_filters(**given, q="town"), "category")
+    for by in ("category", "event_date"):
+        counted = store.counts(make_filters(**given), by)
+        assert counted == store.counts(make_filters(**given, q="town"), by)
 
 
 def marks(found):
@@ -152,7 +153,7 @@ def test_zoom_out_of_range_is_refused(store):
 
 
 def test_the_counts_tallied_during_a_bulk_import_are_those_sql_makes(tmp_path):
-    from webapp.store import cells, points
+    from webapp.store import cells, days, points
 
     path = tmp_path / "events.sqlite"
     events = random_events(30_000, seed=11)
@@ -164,14 +165,21 @@ def test_the_counts_tallied_during_a_bulk_import_are_those_sql_makes(tmp_path):
         return {row[:9]: row[9:] for row in conn.execute(
             "SELECT * FROM event_cells WHERE n <> 0")}
 
+    def day_table(conn):
+        return {row[:6]: row[6] for row in conn.execute(
+            "SELECT * FROM event_days WHERE n <> 0")}
+
     def point_table(conn):
         return {row[:7]: row[7:] for row in conn.execute(
             "SELECT * FROM event_points WHERE n <> 0")}
 
     with sqlite3.connect(path) as conn:
         tallied, tallied_points = table(conn), point_table(conn)
+        tallied_days = day_table(conn)
         cells.rebuild(conn)                   # the same counts, grouped by SQL
         points.rebuild(conn)
+        days.rebuild(conn)
+        assert day_table(conn) == tallied_days and len(tallied_days) > 100
         grouped = table(conn)
         assert point_table(conn) == tallied_points and len(tallied_points) > 1000
         conn.rollback()
@@ -180,3 +188,22 @@ def test_the_counts_tallied_during_a_bulk_import_are_those_sql_makes(tmp_path):
         assert (n, ident, dead) == (grouped[key][0], grouped[key][3], grouped[key][4])
         assert lat == pytest.approx(grouped[key][1], rel=1e-12, abs=1e-9)
         assert lon == pytest.approx(grouped[key][2], rel=1e-12, abs=1e-9)
+
+
+def test_a_close_view_of_very_many_events_over_a_long_range_is_answered_coarser(tmp_path,
+                                                                                monkeypatch):
+    from webapp.store import sqlite as backend
+
+    with SQLiteStore(tmp_path / "events.sqlite") as store:
+        store.add_events(random_events(3000, seed=2))
+        gaza = make_filters(bbox=(34.3, 31.4, 34.6, 31.6), since="2024-01-01",
+                            until="2024-12-31")
+        assert store.answer_zoom(gaza, 12) == 12          # few enough to read
+        monkeypatch.setattr(backend, "CLOSE_VIEW_EVENTS", 100)
+        assert store.answer_zoom(gaza, 12) == 10          # too many: the table's zoom
+        short = make_filters(bbox=gaza.bbox, since="2024-01-01", until="2024-02-15")
+        assert store.answer_zoom(short, 12) == 12         # a few weeks: read by date
+        assert store.answer_zoom(make_filters(bbox=gaza.bbox), 12) == 12   # by point
+        assert store.answer_zoom(gaza, 13) == 13   # closer: marks must split, read them
+        found = store.clusters(gaza, 10)
+        assert sum(c.count for c in found) >= placed(store, gaza)

@@ -8,8 +8,9 @@ import pytest
 from conftest import run_cli
 
 from webapp.errors import ImportFormatError
-from webapp.interchange import (ACLED_COLUMNS, read_acled_csv, read_acled_rows, read_geojson,
-                                write_acled_csv, write_geojson)
+from webapp.interchange import (ACLED_COLUMNS, read_acled_csv, read_acled_rows,
+                                read_acled_rows_parallel, read_geojson, write_acled_csv,
+                                write_geojson)
 from webapp.models import Event
 from webapp.store import SQLiteStore
 from webapp.store.base import event_rows
@@ -133,10 +134,13 @@ BAD = {
 }
 
 
-# The two ways into the store: Event objects, or the store's rows (the CLI's fast path).
+# The ways into the store: Event objects, or the store's rows (the CLI's fast path),
+# read here or (for a large file) by a second process, in batches of two rows here.
 IMPORTS = {
     "events": lambda store, path, **kw: store.add_events(read_acled_csv(path, **kw)),
     "rows": lambda store, path, **kw: store.add_rows(read_acled_rows(path, **kw)),
+    "parallel": lambda store, path, **kw: store.add_rows(
+        read_acled_rows_parallel(path, min_bytes=0, batch_rows=2, **kw)),
 }
 
 

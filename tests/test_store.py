@@ -11,6 +11,7 @@ from webapp.store import SCHEMA_VERSION, EventStore, SQLiteStore
 from webapp.store.base import event_rows
 from webapp.store.sqlite import BULK_ROWS
 from webapp.store.base import make_filters
+from conftest import make_event
 
 
 def ev(event_id, **fields):
@@ -324,3 +325,19 @@ def test_a_closed_store_says_so(tmp_path):
     store.close()
     with pytest.raises(StoreError, match="closed"):
         store.query()
+
+
+def test_a_bulk_import_into_an_empty_store_leaves_it_in_wal_whether_or_not_others_read(
+        tmp_path):
+    many = [make_event(f"b{i}", 31.5, 34.4) for i in range(BULK_ROWS + 10)]
+    for others_reading in (False, True):
+        path = tmp_path / f"events-{others_reading}.sqlite"
+        with SQLiteStore(path) as store:
+            reader = SQLiteStore(path) if others_reading else None
+            assert store.add_events(many) == len(many)
+            if reader is not None:
+                assert reader.count(make_filters()) == len(many)
+                reader.close()
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == len(many)

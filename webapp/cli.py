@@ -221,7 +221,7 @@ def import_(file, db, skip_bad):
     """Load events from an ACLED export CSV or a GeoJSON FeatureCollection."""
     from pathlib import Path
 
-    from webapp.interchange import read_acled_rows, read_geojson
+    from webapp.interchange import read_acled_rows_parallel, read_geojson
     from webapp.store import SQLiteStore
     from webapp.store.audit import cli_actor
 
@@ -230,8 +230,9 @@ def import_(file, db, skip_bad):
     try:
         with SQLiteStore(db) as store:
             if file.lower().endswith(".csv"):  # rows straight to the store: the fast path
-                count = store.add_rows(read_acled_rows(file, skipped=skipped), replace=True,
-                                       **audit)
+                # a large file is read by a second process while this one stores it
+                count = store.add_rows(read_acled_rows_parallel(file, skipped=skipped),
+                                       replace=True, **audit)
             else:
                 count = store.add_events(read_geojson(file, skipped=skipped), replace=True,
                                          **audit)

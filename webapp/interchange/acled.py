@@ -40,6 +40,8 @@ ACLED_COLUMNS = (
 EXTRA_COLUMNS = ("disorder_type", "assoc_actor_1", "inter1", "assoc_actor_2", "inter2",
                  "interaction", "civilian_targeting", "region", "country", "admin2",
                  "admin3", "source_scale", "tags", "timestamp")
+# How many distinct actors, places and sources the reader keeps one copy of.
+SHARED_CELLS = 100_000
 REQUIRED_COLUMNS = ("event_id_cnty", "event_date", "event_type", "sub_event_type",
                     "latitude", "longitude")
 
@@ -156,6 +158,11 @@ def _row_converter(header: list[str], as_rows: bool):
     parents = sub_event_types()
     # sub_event_type decides the category once its event_type is checked against it
     category_of = {sub: category_for(parent, sub) for sub, parent in parents.items()}
+    # One string object per distinct type, actor, place and source, so that a batch of
+    # rows sent to another process pickles each of them once (acled_parallel.py)
+    own_sub = {sub: sub for sub in parents}
+    seen: dict[str, str] = {}
+    share = seen.setdefault
     names = countries()[2]
     country_of = Memo(alpha2_from_numeric)
     precisions = PRECISIONS_BY_TEXT
@@ -180,6 +187,8 @@ def _row_converter(header: list[str], as_rows: bool):
                 raise ValueError(f"unknown event_type {event_type!r}")
             raise ValueError(f"sub_event_type {sub_event_type!r} is not one of "
                              f"{event_type!r}'s")
+        sub_event_type = own_sub[sub_event_type]
+        event_type = parents[sub_event_type]
         event_date = day_of[row[i_date]]
         latitude, longitude = cell_coordinates(row[i_lat], row[i_lon])
         iso = row[i_iso]
@@ -203,13 +212,18 @@ def _row_converter(header: list[str], as_rows: bool):
         geo_precision = (precisions.get(row[i_gp])
                          or cell_precision(row[i_gp], "geo_precision", 3))
         if as_rows:  # in EVENT_COLUMNS' order
+            if len(seen) > SHARED_CELLS:
+                seen.clear()  # a file of ever new names: memory stays bounded
+            actor1, actor2, location, admin1, source = (
+                row[i_actor1], row[i_actor2], row[i_location], row[i_admin1], row[i_source])
             parts = [key + quote_json(row[i]) for key, i in quoted_extras if row[i]]
             if unknown_iso:
                 parts.append('"iso":' + quote_json(unknown_iso))
             return (event_id, None, event_date, time_precision, event_type,
-                    sub_event_type, category, row[i_actor1], row[i_actor2], fatalities,
-                    row[i_location], latitude, longitude, None, country_code,
-                    row[i_admin1], geo_precision, row[i_notes], row[i_source], None,
+                    sub_event_type, category, share(actor1, actor1), share(actor2, actor2),
+                    fatalities, share(location, location), latitude, longitude, None,
+                    country_code, share(admin1, admin1), geo_precision, row[i_notes],
+                    share(source, source), None,
                     None, int(is_total), int(is_historical),
                     "{" + ",".join(parts) + "}" if parts else None)
         extra = {name: row[i] for name, i in extras if row[i]}

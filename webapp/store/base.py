@@ -369,6 +369,12 @@ class EventStore(ABC):
         area (with ``by_type``, (country_code, admin1, event_type, events, fatalities)
         per area and type), most events first; events with no area are left out."""
 
+    def answer_zoom(self, filters: Filters, zoom: int) -> int:
+        """The zoom at which this store answers :meth:`clusters` for the view quickly:
+        ``zoom``, or a coarser one (a store that counts ahead may say so for a close
+        view of very many events it would have to read one by one)."""
+        return zoom
+
     @abstractmethod
     def clusters(self, filters: Filters, zoom: int) -> list[Cluster]:
         """The matching placed events inside ``filters.bbox`` (the whole world when

@@ -21,14 +21,15 @@ from __future__ import annotations
 import sqlite3
 
 from webapp.store.base import Cluster
+from webapp.store.triggers import count_triggers
 
 TOP_ZOOM = 10          # zooms 0..10 are tabled; closer views hold few enough events
 # Up to this zoom the counts are kept per month too (rows with month 202405; 0 for
-# undated events), so a wide view of some months is answered from the table as well
-# (days at the ends of the range are read from the events). Closer in, a view is small
-# enough to read its events. Every zoom also has the rows of all time (month -1), which
+# undated events), so a view of some months is answered from the table as well (days
+# at the ends of the range are read from the events). Closer in, a view is small
+# enough to read its events, unless it holds very many (see EventStore.answer_zoom). Every zoom also has the rows of all time (month -1), which
 # answer a view with no dates without summing three years of months.
-MONTH_ZOOM = 8
+MONTH_ZOOM = 10
 ALL_TIME = -1
 _LEVELS = tuple(range(TOP_ZOOM + 1))
 
@@ -55,16 +56,16 @@ def cell_sql(zoom_cells: str, lon: str = "e.longitude",
     return cx, cy
 
 
-def _row_sql(prefix: str) -> str:
+def _row_sql(prefix: str, sign: str) -> str:
     """The values an event adds to event_cells (one row per tabled zoom)."""
     cx, cy = cell_sql("z.cells", f"{prefix}.longitude", f"{prefix}.latitude")
     month = (f"CASE WHEN m.k = {ALL_TIME:d} THEN {ALL_TIME:d} "
              f"ELSE {month_sql(f'{prefix}.event_date')} END")
     return (f"SELECT z.zoom, {cx}, {cy}, {month}, {prefix}.country_code, {prefix}.event_type, "
             f"{prefix}.sub_event_type, {prefix}.category, "
-            f"({prefix}.is_total OR {prefix}.is_historical), {{sign}}1, "
-            f"{{sign}}coalesce({prefix}.latitude, 0), {{sign}}coalesce({prefix}.longitude, 0), "
-            f"{{sign}}{prefix}.rowid, {{sign}}{prefix}.fatalities FROM cell_zooms z, "
+            f"({prefix}.is_total OR {prefix}.is_historical), {sign}1, "
+            f"{sign}coalesce({prefix}.latitude, 0), {sign}coalesce({prefix}.longitude, 0), "
+            f"{sign}{prefix}.rowid, {sign}{prefix}.fatalities FROM cell_zooms z, "
             f"(SELECT {ALL_TIME:d} AS k UNION ALL SELECT 0) m "
             f"WHERE m.k = {ALL_TIME:d} OR z.zoom <= {MONTH_ZOOM:d}")
 
@@ -77,21 +78,7 @@ _UPSERT = ("INSERT INTO event_cells (zoom, cx, cy, month, country_code, event_ty
 
 _WATCHED = ("latitude, longitude, country_code, event_type, sub_event_type, category, "
             "is_total, is_historical, fatalities")
-TRIGGERS = {
-    "events_cells_insert": f"""
-        CREATE TRIGGER events_cells_insert AFTER INSERT ON events BEGIN
-            {_UPSERT.format(select=_row_sql("NEW").format(sign=""))};
-        END""",
-    "events_cells_delete": f"""
-        CREATE TRIGGER events_cells_delete AFTER DELETE ON events BEGIN
-            {_UPSERT.format(select=_row_sql("OLD").format(sign="-"))};
-        END""",
-    "events_cells_update": f"""
-        CREATE TRIGGER events_cells_update AFTER UPDATE OF {_WATCHED} ON events BEGIN
-            {_UPSERT.format(select=_row_sql("OLD").format(sign="-"))};
-            {_UPSERT.format(select=_row_sql("NEW").format(sign=""))};
-        END""",
-}
+TRIGGERS = count_triggers("cells", _UPSERT, _row_sql, _WATCHED)
 
 
 def create(conn: sqlite3.Connection) -> None:

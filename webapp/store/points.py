@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from webapp.store.triggers import count_triggers
+
 _KIND = "country_code, event_type, sub_event_type, category, flagged"
 _UPSERT = ("INSERT INTO event_points (latitude, longitude, " + _KIND + ", n, id_sum, "
            "fatalities) {select} ON CONFLICT DO UPDATE SET n = n + excluded.n, "
@@ -28,21 +30,7 @@ def _row_sql(prefix: str, sign: str) -> str:
 
 _WATCHED = ("latitude, longitude, country_code, event_type, sub_event_type, category, "
             "is_total, is_historical, fatalities")
-TRIGGERS = {
-    "events_points_insert": f"""
-        CREATE TRIGGER events_points_insert AFTER INSERT ON events BEGIN
-            {_UPSERT.format(select=_row_sql("NEW", ""))};
-        END""",
-    "events_points_delete": f"""
-        CREATE TRIGGER events_points_delete AFTER DELETE ON events BEGIN
-            {_UPSERT.format(select=_row_sql("OLD", "-"))};
-        END""",
-    "events_points_update": f"""
-        CREATE TRIGGER events_points_update AFTER UPDATE OF {_WATCHED} ON events BEGIN
-            {_UPSERT.format(select=_row_sql("OLD", "-"))};
-            {_UPSERT.format(select=_row_sql("NEW", ""))};
-        END""",
-}
+TRIGGERS = count_triggers("points", _UPSERT, _row_sql, _WATCHED)
 
 
 def create(conn: sqlite3.Connection) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from webapp.errors import FilterError, StoreError
 from webapp.models import Article, Event
-from webapp.store import audit, cells, clauses, points
+from webapp.store import audit, cells, clauses, days, points
 from webapp.store.base import (EVENT_COLUMNS, MAX_ZOOM, READ_COLUMNS, Cluster, EventStore,
                                Filters, Page, event_from_row, event_rows)
 from webapp.store.schema import (APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION,
@@ -86,6 +86,7 @@ class SQLiteStore(EventStore):
     def __init__(self, path, *, timeout: float = 30.0):
         self.path = Path(path)
         self._conn = None
+        self._timeout = timeout
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.path.is_dir():
@@ -198,15 +199,37 @@ class SQLiteStore(EventStore):
     def add_rows(self, rows: Iterable[tuple], replace: bool = False, *,
                  by: str | None = None, about: dict | None = None) -> int:
         sql = _INSERT + (_ON_CONFLICT_REPLACE if replace else _ON_CONFLICT_KEEP)
+        rows = iter(rows)
+        head = list(islice(rows, BULK_ROWS))
+        rollback_journal = len(head) == BULK_ROWS and self._set_aside_wal()
         try:
             with self._transaction() as conn:
-                count = _insert_many(conn, sql, rows, replace)
+                count = _insert_many(conn, chain(head, rows), sql, replace)
                 if by is not None:
                     audit.write(conn, by, "events.import",
                                 {**(about or {}), "events": count, "replace": replace})
                 return count
         except sqlite3.Error as err:
             raise StoreError(f"events not stored, the store is unchanged: {err}") from err
+        finally:
+            if rollback_journal:
+                with suppress(sqlite3.Error):   # the next opening switches it anyway
+                    self._use_wal(self._timeout)
+
+    def _set_aside_wal(self) -> bool:
+        """For a bulk import into an empty store that no one else has open: a rollback
+        journal instead of the WAL, so the rows are written once, not into the WAL and
+        then again into the file (a third of the store's time at a million rows).
+        SQLite refuses the switch while another connection is open (a running server);
+        the import then goes through the WAL as usual. True when switched."""
+        conn = self._connection()
+        if conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None:
+            return False
+        try:
+            mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+        except sqlite3.OperationalError:   # locked by another connection
+            return False
+        return mode == "delete"
 
     def query(self, filters: Filters = Filters(), limit: int | None = None) -> list[Event]:
         where, params = clauses.where(_checked(filters))
@@ -272,6 +295,8 @@ class SQLiteStore(EventStore):
             raise FilterError(f"counts: by must be event_type, sub_event_type, "
                               f"category or event_date, not {by!r}")
         f = _checked(filters)
+        if by == "event_date" and cells.tabled(f) and not f.bbox:
+            return self._day_counts(f)
         if by == "event_date" or not cells.tabled(f) or f.bbox:
             where, params = clauses.where(f)
             return dict(self._read(f"SELECT e.{by}, count(*) FROM events e{where} "
@@ -282,6 +307,17 @@ class SQLiteStore(EventStore):
             found[key] = found.get(key, 0) + n
         return dict(sorted(((k, n) for k, n in found.items() if n > 0),
                            key=lambda kv: (-kv[1], kv[0])))
+
+    def _day_counts(self, f: Filters) -> dict:
+        """counts(by="event_date") from the per-day counts."""
+        extra, params = clauses.cell_where(f)
+        if f.since or f.until:   # undated events ('') are in no date range
+            extra += " AND day BETWEEN ? AND ?"
+            params += [f.since or "0000-01-01", f.until or "9999-12-31"]
+        rows = self._read(f"SELECT day, sum(n) AS c FROM event_days WHERE 1{extra} "
+                          "GROUP BY day HAVING c > 0", params)
+        return dict(sorted(((day or None, n) for day, n in rows),
+                           key=lambda kv: (-kv[1], kv[0] or "")))
 
     def region_totals(self, filters: Filters = Filters(), by_type: bool = False) -> list[tuple]:
         where, params = clauses.where(_checked(filters))
@@ -316,6 +352,23 @@ class SQLiteStore(EventStore):
             f, zoom, clauses.CELL_ROW.format(ident="min(e.event_id)"),
             "x, y, e.event_type, e.category")
         return [cells.to_cluster(c) for c in cells.gather(rows, zoom).values()]
+
+    def answer_zoom(self, filters: Filters, zoom: int) -> int:
+        # A close view filtered by a long date range is read from the events; over a
+        # dense place that is hundreds of thousands (1-2 s at a million events). When
+        # the monthly counts say the view holds that many, the closest tabled zoom
+        # answers instead.
+        # Only the two zooms after it: closer in, a view is a few kilometres, and its
+        # marks must split as the reader zooms in, whatever it costs.
+        f = _checked(filters)
+        if not cells.TOP_ZOOM < zoom <= cells.TOP_ZOOM + 2 or not (f.since or f.until) \
+                or cells.short_range(f) or f.region or f.q or f.article:
+            return zoom
+        columns, first_row, last_row = cells.cell_ranges(f.bbox, cells.TOP_ZOOM)
+        inside = sum(n for (n,) in self._tabled(
+            f, cells.TOP_ZOOM, "sum(n)", "zoom", "count(*)", "e.country_code",
+            where=cells.range_sql(columns, first_row, last_row)) if n)
+        return cells.TOP_ZOOM if inside > CLOSE_VIEW_EVENTS else zoom
 
     def _tabled(self, f: Filters, zoom: int, select: str, group: str, row_select: str,
                 row_group: str, where: str = "1") -> list[tuple]:
@@ -446,12 +499,14 @@ class SQLiteStore(EventStore):
             self._conn = None
 
 
+# The most events a close view over a long date range reads one by one (answer_zoom).
+CLOSE_VIEW_EVENTS = 20_000
 # Rows read ahead before a batch counts as bulk (see _insert_many): each row costs the
 # triggers 22 small writes, so past a few thousand the counts are tallied instead.
 BULK_ROWS = 2_000
 
 
-def _insert_many(conn: sqlite3.Connection, sql: str, rows: Iterable[tuple],
+def _insert_many(conn: sqlite3.Connection, rows: Iterable[tuple], sql: str,
                  replace: bool) -> int:
     """``executemany`` (returning how many rows it added or overwrote), with two
     shortcuts for a large batch: the per-cell counts are tallied as the rows go by
@@ -469,20 +524,22 @@ def _insert_many(conn: sqlite3.Connection, sql: str, rows: Iterable[tuple],
     set_count_triggers(conn, False)
     indexes = []
     if last == 0 and conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is None:
+        # (the partial index on article_id stays: imports add nothing to it)
         indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                               "AND tbl_name = 'events' AND sql IS NOT NULL").fetchall()
+                               "AND tbl_name = 'events' AND sql IS NOT NULL "
+                               "AND name <> 'events_article_id'").fetchall()
     for name, _ in indexes:
         conn.execute('DROP INDEX "{}"'.format(name.replace('"', '""')))
     seen = Tally()
     count = conn.executemany(sql, seen.tap(chain(head, rows))).rowcount
     for _, create in indexes:
         conn.execute(create)
-    if replace and last:   # stored rows may have been overwritten: count them all anew
-        cells.rebuild(conn)
-        points.rebuild(conn)
-    elif not seen.write(conn, last):   # duplicates in the batch: count the new rows,
-        cells.add_since(conn, last)     # all after the last rowid there was, in SQL
-        points.add_since(conn, last)
+    if not seen.write(conn, last):   # some rows were not new rows
+        for table in (cells, points, days):
+            if replace and last:   # stored rows were overwritten: count all anew
+                table.rebuild(conn)
+            else:                  # duplicates in the batch: count the new rows, all
+                table.add_since(conn, last)   # after the last rowid there was
     set_count_triggers(conn, True)
     return count
 

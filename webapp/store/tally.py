@@ -30,7 +30,7 @@ class Tally:
     def __init__(self):
         self._lat = array("d")
         self._lon = array("d")
-        self._month = array("q")
+        self._day = array("q")     # 20240503; 0 when undated
         self._dead = array("q")
         self._kind = array("q")
         self._kinds: dict[tuple, int] = {}   # (country, type, sub, category, flagged)
@@ -41,7 +41,7 @@ class Tally:
     def tap(self, rows: Iterable[tuple]) -> Iterator[tuple]:
         """``rows``, unchanged, noted as they go by."""
         lat, lon = self._lat.append, self._lon.append
-        month, dead, kind = self._month.append, self._dead.append, self._kind.append
+        day_of, dead, kind = self._day.append, self._dead.append, self._kind.append
         kinds = self._kinds
         (at_date, at_type, at_sub, at_cat, at_dead, at_lat, at_lon, at_country, at_total,
          at_past) = _AT.values()
@@ -53,7 +53,7 @@ class Tally:
             x = row[at_lon]
             lon(nan if x is None else x)
             day = row[at_date]
-            month(int(day[:4]) * 100 + int(day[5:7]) if day else 0)
+            day_of(int(day[:4]) * 10000 + int(day[5:7]) * 100 + int(day[8:10]) if day else 0)
             dead(row[at_dead])
             key = (row[at_country], row[at_type], row[at_sub], row[at_cat],
                    1 if (row[at_total] or row[at_past]) else 0)
@@ -79,7 +79,8 @@ class Tally:
                            np.arange(last_rowid + 1, last_rowid + 1 + count, dtype=np.float64),
                            np.frombuffer(self._dead, dtype=np.int64).astype(np.float64)])
         kind = np.frombuffer(self._kind, dtype=np.int64)
-        month = np.frombuffer(self._month, dtype=np.int64)
+        day = np.frombuffer(self._day, dtype=np.int64)
+        month = day // 100
         rows = []
         for top, by_month in ((cells.TOP_ZOOM, False), (cells.MONTH_ZOOM, True)):
             across = cells.cells_across(top)
@@ -112,7 +113,20 @@ class Tally:
             (zoom, x, y, m, *names[k], n, la, lo, ident, dead)
             for part in rows for zoom, x, y, m, k, n, la, lo, ident, dead in part))
         self._write_points(conn, placed, lat, lon, kind, values, names)
+        self._write_days(conn, day, kind, names)
         return True
+
+    @staticmethod
+    def _write_days(conn, day, kind, names) -> None:
+        """The same rows' counts per day and kind (webapp.store.days)."""
+        unique, counts = np.unique(day << _BITS_KIND | kind, return_counts=True)
+        sql = ("INSERT INTO event_days (day, country_code, event_type, sub_event_type, "
+               "category, flagged, n) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        if conn.execute("SELECT 1 FROM event_days LIMIT 1").fetchone() is not None:
+            sql += " ON CONFLICT DO UPDATE SET n = n + excluded.n"
+        conn.executemany(sql, sorted(
+            (_iso(d >> _BITS_KIND), *names[d & (MAX_KINDS - 1)], n)
+            for d, n in zip(unique.tolist(), counts.tolist())))
 
     @staticmethod
     def _write_points(conn, placed, lat, lon, kind, values, names) -> None:
@@ -155,6 +169,13 @@ def _group(cx, cy, month, kind, values):
     month = (rest & ((1 << _BITS_MONTH) - 1)) - 1
     rest >>= _BITS_MONTH
     return (rest >> _BITS_Y) - 1, (rest & ((1 << _BITS_Y) - 1)) - 1, month, kind, sums
+
+
+def _iso(day: int) -> str:
+    """20240503 -> '2024-05-03'; 0 -> '' (undated)."""
+    if not day:
+        return ""
+    return f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}"
 
 
 def _rows(zoom: int, groups):

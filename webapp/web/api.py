@@ -124,7 +124,9 @@ def clusters():
     # A view wider than a few screens at a close zoom is answered at a coarser one:
     # the marks still count every event, and the answer stays small.
     zoom = fitting_zoom(view.bbox, asked, current_app.config["MAX_VIEW_CELLS"])
-    found = get_store().clusters(view, zoom)
+    store = get_store()
+    zoom = store.answer_zoom(view, zoom)
+    found = store.clusters(view, zoom)
     features = [{"type": "Feature",
                  "geometry": {"type": "Point", "coordinates": [c.longitude, c.latitude]},
                  "properties": _cluster_properties(c)} for c in found]
