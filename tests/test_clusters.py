@@ -91,6 +91,13 @@ def test_the_tabled_counts_and_the_rows_give_the_same_marks(store, zoom, given):
     for by in ("category", "event_date"):
         counted = store.counts(make_filters(**given), by)
         assert counted == store.counts(make_filters(**given, q="town"), by)
+    for by_type in (False, True):
+        assert store.region_totals(make_filters(**given), by_type) == \
+            store.region_totals(make_filters(**given, q="town"), by_type)
+    boxed = {**given, "bbox": (34.3, 31.3, 34.6, 31.6)}
+    assert store.count(make_filters(**boxed)) == store.count(make_filters(**boxed, q="town"))
+    assert store.counts(make_filters(**boxed), "sub_event_type") == \
+        store.counts(make_filters(**boxed, q="town"), "sub_event_type")
 
 
 def marks(found):
@@ -153,7 +160,7 @@ def test_zoom_out_of_range_is_refused(store):
 
 
 def test_the_counts_tallied_during_a_bulk_import_are_those_sql_makes(tmp_path):
-    from webapp.store import cells, days, points
+    from webapp.store import cells, days, points, regions_table
 
     path = tmp_path / "events.sqlite"
     events = random_events(30_000, seed=11)
@@ -169,16 +176,22 @@ def test_the_counts_tallied_during_a_bulk_import_are_those_sql_makes(tmp_path):
         return {row[:6]: row[6] for row in conn.execute(
             "SELECT * FROM event_days WHERE n <> 0")}
 
+    def region_table(conn):
+        return {row[:6]: row[6:] for row in conn.execute(
+            "SELECT * FROM event_regions WHERE n <> 0")}
+
     def point_table(conn):
         return {row[:7]: row[7:] for row in conn.execute(
             "SELECT * FROM event_points WHERE n <> 0")}
 
     with sqlite3.connect(path) as conn:
         tallied, tallied_points = table(conn), point_table(conn)
-        tallied_days = day_table(conn)
+        tallied_days, tallied_regions = day_table(conn), region_table(conn)
         cells.rebuild(conn)                   # the same counts, grouped by SQL
         points.rebuild(conn)
         days.rebuild(conn)
+        regions_table.rebuild(conn)
+        assert region_table(conn) == tallied_regions and len(tallied_regions) > 10
         assert day_table(conn) == tallied_days and len(tallied_days) > 100
         grouped = table(conn)
         assert point_table(conn) == tallied_points and len(tallied_points) > 1000

@@ -29,6 +29,7 @@ from webapp.models import Event
 from webapp.regions import Regions
 from webapp.standalone import caption, export_html, script_text, style_text
 from webapp.store import SQLiteStore
+from webapp.store.base import Filters, make_filters
 from webapp.web import create_app
 
 HOSTILE = "</script><script>window.__pwned = 1</script><!-- <img src=x onerror=alert(1)>"
@@ -281,12 +282,13 @@ def test_export_html_to_standard_output(db):
 
 
 def test_caption_words():
-    assert caption(3, {}, EXPORTED) == "All 3 stored events. Exported 2024-05-04 09:30 UTC."
-    assert caption(1, {"types": ("strike", "Battles"), "since": "2024-05-01",
-                       "until": "2024-05-01", "q": "Rafah"}, EXPORTED) == (
+    assert caption(3, Filters(), EXPORTED) == (
+        "All 3 stored events. Exported 2024-05-04 09:30 UTC.")
+    assert caption(1, make_filters(types=("strike", "Battles"), since="2024-05-01",
+                                   until="2024-05-01", q="Rafah"), EXPORTED) == (
         "1 event: Strike or shelling and Battles matching “Rafah”, 1 May 2024. "
         "Exported 2024-05-04 09:30 UTC.")
-    html = export_html([], filters={"q": "<b>x</b>"}, exported=EXPORTED)
+    html = export_html([], filters=make_filters(q="<b>x</b>"), exported=EXPORTED)
     assert "0 events matching “&lt;b&gt;x&lt;/b&gt;”. Exported 2024-05-04 09:30 UTC." in html
 
 

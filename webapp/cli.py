@@ -246,7 +246,8 @@ def import_(file, db, skip_bad):
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["geojson", "csv", "html"]),
               default="geojson", show_default=True,
-              help="html: the map as one self-contained page that works offline.")
+              help="html: the map as one self-contained page that works offline "
+                   "(past 2,000 events: their clusters per zoom, with exact totals).")
 @click.option("--type", "types", multiple=True,
               help="Event type, sub-event type or category (repeatable).")
 @click.option("--since", callback=_iso_date, default=None, help="First day (YYYY-MM-DD).")
@@ -272,12 +273,11 @@ def export(db, fmt, types, since, until, country, region, text, exclude_flagged,
     filters = make_filters(types=types, since=since, until=until, country=country,
                            region=region, q=text, include_flagged=not exclude_flagged)
     with SQLiteStore(db) as store:
-        if fmt == "html":
-            from webapp.standalone import export_html
+        if fmt == "html":   # every event, or past 2,000 the store's clusters per zoom
+            from webapp.standalone import export_store_html
 
-            events = store.query(filters)
-            output.write(export_html(events, title=title, filters=filters))
-            count = len(events)
+            page, count = export_store_html(store, filters, title=title)
+            output.write(page)
         else:   # streamed: a million events are never all in memory
             writer = write_geojson if fmt == "geojson" else write_acled_csv
             count = writer(store.iter_events(filters), output)
@@ -339,8 +339,7 @@ def snapshot(db, types, since, until, country, region, text, bbox, title, frame,
     from pathlib import Path
 
     from webapp.errors import SnapshotError
-    from webapp.snapshot import check_format, make_spec, render_snapshot
-    from webapp.maps import drawn_events
+    from webapp.snapshot import check_format, make_spec, marks_for, render_snapshot
     from webapp.store import SQLiteStore
     from webapp.store.base import make_filters
 
@@ -357,11 +356,11 @@ def snapshot(db, types, since, until, country, region, text, bbox, title, frame,
     if not Path(db).is_file():   # opening would create an empty store as a side effect
         raise click.ClickException(f"no event store at {db} (ingest or import first, "
                                    "or give --db)")
-    with SQLiteStore(db) as store:
-        events = store.query(filters)
     if renderer == "chromium" and fmt != "png":
         raise _BadOutput(f"-o {output}: Chromium draws PNG only; SVG and PDF come from "
                          "--renderer matplotlib")
+    with SQLiteStore(db) as store:   # single events when few are in view, else clusters
+        marks = marks_for(store, spec)
     browser = None
     if fmt == "png" and renderer != "matplotlib":
         from webapp.snapshot.browser import ChromiumRenderer, chromium_available
@@ -372,7 +371,7 @@ def snapshot(db, types, since, until, country, region, text, bbox, title, frame,
             raise click.ClickException("no Chromium at /usr/bin/chromium (apt-get install "
                                        "chromium), or use --renderer matplotlib")
     try:
-        picture, renderer = render_snapshot(events, spec, fmt, renderer=renderer,
+        picture, renderer = render_snapshot(marks, spec, fmt, renderer=renderer,
                                             browser=browser)
     finally:
         if browser is not None:
@@ -391,8 +390,8 @@ def snapshot(db, types, since, until, country, region, text, bbox, title, frame,
     except OSError as err:
         raise click.ClickException(f"cannot write {output}: "
                                    f"{err.strerror or err}") from err
-    click.echo(f"{len(drawn_events(events))} event(s) drawn to {output} ({renderer})",
-               err=True)
+    how = f" as {len(marks.clusters):,} clusters" if marks.clustered else ""
+    click.echo(f"{marks.placed:,} event(s) drawn{how} to {output} ({renderer})", err=True)
 
 
 @main.command()

@@ -358,3 +358,10 @@ def _region_features(totals) -> tuple[dict, list[tuple[str, str]]]:
         text = f"{low}+" if high is None else (str(low) if high == low else f"{low}–{high}")
         keys.append((f"{text} event(s)", colours[i]))
     return {"type": "FeatureCollection", "features": features}, keys
+
+
+def region_layer(totals) -> tuple[dict, list[tuple[str, str]]]:
+    """The regions' shaded GeoJSON and the legend's (class label, colour) pairs for a
+    totals table (``Regions.totals_table``), for maps built outside this module (the
+    standalone export of many events)."""
+    return _region_features(totals)

@@ -14,6 +14,11 @@ rewritten to forms that mean the same to JavaScript (``<\\/script``, ``<\\!--``)
 text reaches the page only through :mod:`webapp.maps` (escaped there) and through the
 title and caption, escaped here.
 
+A large selection (more than :data:`MAX_EXPORT_EVENTS` events) is not written event by
+event: :func:`export_store_html` then writes the store's clusters for the zooms a reader
+uses (:mod:`webapp.standalone_clusters`), with the exact totals in the legend and a note
+saying the marks are clusters; a small one is every event with its popup, as before.
+
 No Flask here: the ``export`` command calls it, and so may anything else.
 """
 
@@ -35,6 +40,10 @@ from webapp.models import Event
 from webapp.store.base import Filters
 
 DEFAULT_TITLE = "Briefing map"
+# Beyond this many selected events the page holds clusters, not one row per event (the
+# snapshots' threshold: 2,000 markers are about as many as a map can show apart).
+MAX_EXPORT_EVENTS = 2000
+CLUSTER_SCRIPT = ("briefing", "briefing-clusters.js")
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]*)\1\s*\)""")
 _SCRIPT_END = re.compile(r"</(script)", re.I)
 _STYLE_END = re.compile(r"</(style)", re.I)
@@ -46,6 +55,8 @@ body { display: flex; flex-direction: column; }
 .export-caption { flex: none; margin: 0; padding: 3px 10px; font: 12px/1.4 system-ui,
   -apple-system, "Segoe UI", sans-serif; color: #3e4c59; background: #f5f7fa;
   border-top: 1px solid #d9dee3; }
+.briefing-cluster { background: none; border: none; }
+.briefing-cluster svg { display: block; overflow: visible; }
 """
 
 
@@ -59,14 +70,38 @@ def export_html(events: list[Event], *, title: str = DEFAULT_TITLE,
     title = title or DEFAULT_TITLE
     fmap = maps.build_map(events, Regions.load().aggregate(events, by_type=False),
                           title=title, inline_admin1=True)   # no server to fetch from
+    line = caption(len(events), filters or Filters(), exported or datetime.now(timezone.utc))
+    return _page(fmap, title, line)
+
+
+def export_store_html(store, filters: Filters, *, title: str = DEFAULT_TITLE,
+                      exported: datetime | None = None) -> tuple[str, int]:
+    """(the page, how many events it stands for) for the events ``filters`` selects in
+    ``store``: every event when at most :data:`MAX_EXPORT_EVENTS` are selected, else
+    the store's clusters with the exact totals."""
+    from webapp.standalone_clusters import cluster_map
+
+    exported = exported or datetime.now(timezone.utc)
+    count = store.count(filters)
+    if count <= MAX_EXPORT_EVENTS:
+        return export_html(store.query(filters), title=title, filters=filters,
+                           exported=exported), count
+    title = title or DEFAULT_TITLE
+    fmap, marks = cluster_map(store, filters, title=title)
+    line = caption(count, filters, exported)
+    return _page(fmap, title, line, [CLUSTER_SCRIPT]), count
+
+
+def _page(fmap, title: str, line: str, scripts=()) -> str:
+    """The whole page of ``fmap``, its assets written in, with the caption ``line``
+    (escaped already) under the map."""
     fmap.default_js, fmap.default_css = [], []   # written into the page below instead
     parts = maps.map_parts(fmap)
-    line = caption(len(events), filters or Filters(), exported or datetime.now(timezone.utc))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         f'<meta http-equiv="Content-Security-Policy" content="{page_policy()}">\n'
-        f"<title>{escape(title)}</title>\n{inlined_assets()}\n{parts['head']}\n"
-        f"<style>{PAGE_CSS}</style>\n</head>\n<body>\n"
+        f"<title>{escape(title)}</title>\n{inlined_assets(tuple(scripts))}\n"
+        f"{parts['head']}\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n"
         f"<div class=\"export-map\">{parts['body']}</div>\n"
         f'<p class="export-caption">{line}</p>\n'
         f"{parts['script']}\n</body>\n</html>\n")
@@ -90,28 +125,29 @@ def caption(count: int, filters: Filters, exported: datetime) -> str:
     noun = "event" if count == 1 else "events"
     chosen = filters
     if chosen == Filters():
-        what = f"All {count} stored {noun}"
+        what = f"All {count:,} stored {noun}"
     elif chosen.types:
-        what = f"{count} {noun}: {filters_text(chosen)}"
+        what = f"{count:,} {noun}: {filters_text(chosen)}"
     else:
-        what = filters_text(chosen, everything=f"{count} {noun}")
+        what = filters_text(chosen, everything=f"{count:,} {noun}")
     when = exported.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return escape(f"{what}. Exported {when}.")
 
 
 # -- the libraries, inlined ---------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def inlined_assets() -> str:
-    """The map's stylesheets and scripts (webapp.assets' lists) as inline elements,
-    stylesheets first, as the web page links them."""
+@lru_cache(maxsize=2)
+def inlined_assets(extra_scripts: tuple = ()) -> str:
+    """The map's stylesheets and scripts (webapp.assets' lists, then
+    ``extra_scripts``) as inline elements, stylesheets first, as the web page links
+    them."""
     folders = asset_folders()
     blocks = []
     for prefix, name in MAP_STYLES:
         path = _asset(folders, prefix, name)
         css = inline_css_urls(path.read_text(encoding="utf-8"), path.parent)
         blocks.append(f"<style>\n{style_text(css)}\n</style>")
-    for prefix, name in MAP_SCRIPTS:
+    for prefix, name in [*MAP_SCRIPTS, *extra_scripts]:
         path = _asset(folders, prefix, name)
         blocks.append(f"<script>\n{script_text(path.read_text(encoding='utf-8'))}\n</script>")
     return "\n".join(blocks)

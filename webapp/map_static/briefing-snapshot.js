@@ -3,6 +3,9 @@
  * A snapshot may hold 100,000 events, far beyond what Leaflet's DOM markers (one element
  * each) can draw in a few seconds, so the events are painted onto one canvas with the very
  * glyphs the interactive map uses. Borders and areas that events sit on are outlined.
+ * A picture with too many events in view to tell apart gets the store's clusters instead:
+ * circles sized by their counts (the radius is worked out by the server, the same for
+ * the matplotlib picture), cut like a pie into their types' colours, numbered.
  * When everything is painted, <html> gets data-briefing-ready="1": the renderer waits for
  * that attribute before it takes the picture.
  *
@@ -79,6 +82,75 @@
     }
   });
 
+  // One canvas of clusters; rows are [lat, lon, radius, label, colour, n, colour, n, ...].
+  var ClusterLayer = L.Layer.extend({
+    initialize: function (cfg) { this._cfg = cfg; },
+    onAdd: function (map) {
+      this._canvas = L.DomUtil.create("canvas", "briefing-glyphs");
+      map.getPane("markerPane").appendChild(this._canvas);
+      map.on("moveend zoomend resize", this._draw, this);
+      this._draw();
+    },
+    onRemove: function (map) {
+      map.off("moveend zoomend resize", this._draw, this);
+      L.DomUtil.remove(this._canvas);
+    },
+    _draw: function () {
+      var map = this._map, size = map.getSize(), canvas = this._canvas;
+      var ratio = global.devicePixelRatio || 1;
+      canvas.width = size.x * ratio;
+      canvas.height = size.y * ratio;
+      canvas.style.width = size.x + "px";
+      canvas.style.height = size.y + "px";
+      L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([0, 0]));
+      var ctx = canvas.getContext("2d");
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      var rows = this._cfg.rows, colours = this._cfg.colours, labels = [];
+      for (var i = 0; i < rows.length; i++) {
+        var row = rows[i], r = row[2], p = map.latLngToContainerPoint([row[0], row[1]]);
+        if (p.x < -r || p.y < -r || p.x > size.x + r || p.y > size.y + r) { continue; }
+        var total = 0, k;
+        for (k = 5; k < row.length; k += 2) { total += row[k]; }
+        var start = -Math.PI / 2;   // twelve o'clock, clockwise
+        ctx.globalAlpha = 0.88;
+        for (k = 4; k < row.length; k += 2) {
+          var sweep = 2 * Math.PI * row[k + 1] / total;
+          ctx.beginPath();
+          ctx.moveTo(p.x, p.y);
+          ctx.arc(p.x, p.y, r, start, start + sweep);
+          ctx.closePath();
+          ctx.fillStyle = colours[row[k]];
+          ctx.fill();
+          start += sweep;
+        }
+        ctx.globalAlpha = 1;
+        ctx.beginPath();
+        ctx.arc(p.x, p.y, r, 0, 2 * Math.PI);
+        ctx.lineWidth = 1.6;
+        ctx.strokeStyle = "#fff";
+        ctx.stroke();
+        labels.push([p.x, p.y, r, row[3]]);
+      }
+      // Numbers after every circle: no circle covers another's number.
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      ctx.lineJoin = "round";
+      labels.forEach(function (label) {
+        var px = Math.max(Math.min(label[2] * 0.75, 14), 9);
+        ctx.font = "bold " + px + "px system-ui, -apple-system, 'Segoe UI', sans-serif";
+        ctx.lineWidth = 3;
+        ctx.strokeStyle = "rgba(0, 0, 0, .75)";
+        ctx.strokeText(label[3], label[0], label[1]);
+        ctx.fillStyle = "#fff";
+        ctx.fillText(label[3], label[0], label[1]);
+      });
+    }
+  });
+
+  function clusters(map, cfg) {
+    return new ClusterLayer(cfg).addTo(map);
+  }
+
   function events(map, cfg) {
     var outlines = L.layerGroup();
     cfg.shapes.forEach(function (shape) {
@@ -132,6 +204,7 @@
     });
   }
 
-  global.BriefingSnapshot = {admin1: admin1, events: events, caption: caption,
+  global.BriefingSnapshot = {admin1: admin1, clusters: clusters, events: events,
+                             caption: caption,
                              message: message, ready: ready};
 }(window));

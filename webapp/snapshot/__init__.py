@@ -1,6 +1,8 @@
 """Map snapshots for reports: a filtered view of the events as PNG, SVG or PDF.
 
-:func:`render_snapshot` is the one entry point for the CLI and the web layer. A PNG is
+:func:`marks_for` asks the store what a picture draws (single events when few are in its
+frame, the store's clusters otherwise) and its exact totals; :func:`render_snapshot`
+draws those marks and is the one entry point for the CLI and the web layer. A PNG is
 photographed by headless Chromium from the map page itself when a browser is given
 (:mod:`webapp.snapshot.browser`, :mod:`webapp.snapshot.page`), so the picture looks like
 the map; SVG and PDF, and PNG with no browser or a browser that fails, are drawn by
@@ -13,11 +15,12 @@ import logging
 
 from webapp.errors import SnapshotError
 from webapp.models import Event
+from webapp.snapshot.marks import MAX_SINGLE_MARKS, Marks, as_marks, marks_for
 from webapp.snapshot.spec import FORMATS, SnapshotSpec, check_format, make_spec
 from webapp.snapshot.static_render import render_static
 
-__all__ = ["FORMATS", "SnapshotError", "SnapshotSpec", "check_format", "make_spec",
-           "render_snapshot", "render_static"]
+__all__ = ["FORMATS", "MAX_SINGLE_MARKS", "Marks", "SnapshotError", "SnapshotSpec",
+           "check_format", "make_spec", "marks_for", "render_snapshot", "render_static"]
 
 RENDERER_NAMES = ("auto", "chromium", "matplotlib")
 
@@ -53,10 +56,12 @@ def _pick(renderer: str, fmt: str, browser) -> str:
     return renderer
 
 
-def render_snapshot(events: list[Event], spec: SnapshotSpec, fmt: str = "png",
+def render_snapshot(events: Marks | list[Event], spec: SnapshotSpec, fmt: str = "png",
                     renderer: str = "auto", browser=None) -> tuple[bytes, str]:
-    """(file bytes, name of the renderer that drew them) for ``events`` as ``fmt``."""
+    """(file bytes, name of the renderer that drew them) for ``events`` (marks from
+    :func:`marks_for`, or a list of events) as ``fmt``."""
     fmt = check_format(fmt)
+    events = as_marks(events)
     name = _pick(renderer, fmt, browser)
     try:
         return _RENDERERS[name](events, spec, fmt, browser), name

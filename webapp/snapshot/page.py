@@ -3,9 +3,12 @@ report needs printed on it.
 
 It is the interactive map's own make-up (the same land, glyphs, colours, legend and title
 from :mod:`webapp.maps` and :mod:`webapp.map_html`) with what only a screen needs taken
-away: no popups, clusters, zoom buttons or layer switcher. The events are painted onto one
-canvas (``map_static/briefing-snapshot.js``), so 100,000 of them draw in about a second;
-the lines and areas that events are placed on are outlined; a caption names the sources,
+away: no popups, zoom buttons or layer switcher. The events are painted onto one
+canvas (``map_static/briefing-snapshot.js``); when too many are in view to tell apart
+(:mod:`webapp.snapshot.marks`), the store's clusters are painted instead, as circles
+sized by their counts, split by type and numbered, at the map zoom their grid was made
+for, and the legend says so; the lines and areas that single events are placed on are
+outlined; a caption names the sources,
 the licences and when the picture was made. Report text reaches the page only as JSON
 escaped by :func:`webapp.maps.script_json` and is shown through ``textContent`` or HTML
 that :mod:`webapp.map_html` escaped.
@@ -21,9 +24,12 @@ from folium.template import Template
 
 from webapp import maps
 from webapp.assets import land_geojson
-from webapp.map_html import CATEGORY_SHAPES, glyph, legend_html, type_colour
+from webapp.map_html import CATEGORY_SHAPES, glyph, type_colour
 from webapp.models import Event
-from webapp.snapshot.caption import NO_EVENTS_TEXT, attribution_text, made_text, title_text
+from webapp.snapshot.caption import attribution_text, empty_text, made_text, title_text
+from webapp.snapshot.legend import legend_html
+from webapp.snapshot.grid import FIT_PAD_PX, picture_grid
+from webapp.snapshot.marks import Marks, as_marks, cluster_radius, count_label
 from webapp.snapshot.spec import SnapshotSpec
 
 SCRIPTS = [("leaflet", "leaflet.js"), ("briefing", "briefing-map.js"),
@@ -34,15 +40,25 @@ MAX_OUTLINES = 300     # distinct borders/areas outlined; beyond that they hide 
 COORD_DECIMALS = 4     # about 10 m: finer than a glyph at any zoom a report prints
 
 
-def snapshot_html(events: list[Event], spec: SnapshotSpec, *, static_url: str = "/static") -> str:
-    """A whole HTML page holding the snapshot of ``events`` at ``spec``'s size."""
-    drawn = maps.drawn_events(events)
+def snapshot_html(events: Marks | list[Event], spec: SnapshotSpec, *,
+                  static_url: str = "/static") -> str:
+    """A whole HTML page holding the snapshot of ``events`` (marks from
+    :func:`webapp.snapshot.marks.marks_for`, or a list of events) at ``spec``'s size."""
+    marks = as_marks(events)
+    drawn = list(marks.events)
     fit = None
     if spec.frame:
         west, south, east, north = spec.frame
         fit = (south, west, north, east if east >= west else east + 360)
+    elif marks.clustered and marks.extent:
+        fit = marks.extent
     south, west, north, east = maps.view_bounds(drawn, fit)
-    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=5,
+    centre, zoom = [(south + north) / 2, (west + east) / 2], 5   # until fitted below
+    if marks.clustered:   # the view the clusters' grid was made for, as fitBounds picks it
+        zoom, _, centre = picture_grid((south, west, north, east), spec.width, spec.height,
+                                       pad_px=0 if spec.frame else FIT_PAD_PX,
+                                       max_zoom=maps.MAX_ZOOM if spec.frame else None)
+    fmap = folium.Map(location=list(centre), zoom_start=zoom,
                       tiles=None, control_scale=True, zoom_control=False,
                       attributionControl=False, minZoom=1, maxZoom=maps.MAX_ZOOM,
                       zoomAnimation=False, fadeAnimation=False, markerZoomAnimation=False,
@@ -57,23 +73,38 @@ def snapshot_html(events: list[Event], spec: SnapshotSpec, *, static_url: str = 
                            "attribution": maps.ATTRIBUTION}, name="Land",
                   overlay=False, control=False).add_to(fmap)
     _Call("admin1", maps.admin1_payload(static_url)).add_to(fmap)
-    _Call("events", _payload(drawn)).add_to(fmap)
-    # The picture cannot be clicked: the categories are shown, not folded away.
-    legend = legend_html(events, drawn, [], only_drawn=True).replace("<details>",
-                                                                      "<details open>")
-    maps._JsCall("legend", {"html": legend}).add_to(fmap)
-    title = title_text(spec, events)
-    maps._JsCall("title", title).add_to(fmap)
-    if not drawn:
-        _Call("message", NO_EVENTS_TEXT).add_to(fmap)
-    _Call("caption", [attribution_text(events), made_text(spec)]).add_to(fmap)
-    if spec.frame:   # the frame a reader chose, edge to edge, however close
-        fmap.fit_bounds([[south, west], [north, east]], max_zoom=maps.MAX_ZOOM)
+    if marks.clustered:
+        _Call("clusters", clusters_payload(marks)).add_to(fmap)
     else:
-        fmap.fit_bounds([[south, west], [north, east]], padding=(40, 40),
+        _Call("events", _payload(drawn)).add_to(fmap)
+    maps._JsCall("legend", {"html": legend_html(marks)}).add_to(fmap)
+    title = title_text(spec, marks)
+    maps._JsCall("title", title).add_to(fmap)
+    if not marks.placed:
+        _Call("message", empty_text(marks)).add_to(fmap)
+    _Call("caption", [attribution_text(marks), made_text(spec)]).add_to(fmap)
+    if spec.frame and not marks.clustered:   # the frame a reader chose, edge to edge
+        fmap.fit_bounds([[south, west], [north, east]], max_zoom=maps.MAX_ZOOM)
+    elif not marks.clustered:   # (clusters: the map is at their grid's view already)
+        fmap.fit_bounds([[south, west], [north, east]], padding=(FIT_PAD_PX, FIT_PAD_PX),
                         max_zoom=maps.MAX_FIT_ZOOM)
     _Ready().add_to(fmap)   # last: after the view is fitted
     return maps.standalone_html(_titled(fmap, title))
+
+
+def clusters_payload(marks: Marks) -> dict:
+    """Rows [lat, lon, radius px, label, colour index, count, colour index, count, ...]
+    and the colours, for painting the clusters as the matplotlib picture does."""
+    colours: dict[str, int] = {}
+    largest = max((c.count for c in marks.clusters), default=1)
+    rows = []
+    for c in sorted(marks.clusters, key=lambda c: -c.count):   # small ones on top
+        row = [round(c.latitude, COORD_DECIMALS), round(c.longitude, COORD_DECIMALS),
+               round(cluster_radius(c.count, largest), 1), count_label(c.count)]
+        for name, n in c.by_type.items():
+            row += [colours.setdefault(type_colour(name), len(colours)), n]
+        rows.append(row)
+    return {"rows": rows, "colours": list(colours)}
 
 
 def _titled(fmap: folium.Map, title: str) -> folium.Map:

@@ -3,7 +3,9 @@
 The picture holds the land (country and admin-1 outlines from ``geodata/``), the events
 as markers (colour = event type, shape = category, as on the interactive map), their
 borders and areas drawn lightly, a legend with counts, the title, a scale bar true at
-its latitude, and the credits and time of making in a footer.
+its latitude, and the credits and time of making in a footer. When more events are in
+view than can be told apart (:mod:`webapp.snapshot.marks`), the store's clusters are
+drawn instead: circles sized by their counts, split like a pie by type, numbered.
 
 Each call builds its own :class:`~matplotlib.figure.Figure` on an Agg canvas and never
 touches pyplot, so the web server may render in several threads. Report text reaches
@@ -26,12 +28,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from webapp.map_html import CATEGORY_SHAPES, type_colour
-from webapp.maps import MAX_FIT_ZOOM, MAX_ZOOM, MIDDLE_EAST, drawn_events, view_bounds
+from webapp.maps import MAX_FIT_ZOOM, MAX_ZOOM, MIDDLE_EAST, view_bounds
 from webapp.models import Event
 from webapp.snapshot import basemap
 from webapp.snapshot.caption import attribution_text, empty_text, made_text, title_text
+from webapp.snapshot.clusters import draw_clusters
 from webapp.snapshot.furniture import (ADMIN1, BORDER, CHAR_EM, DPI, FAINT, INK, LAND,
                                        MARKERS, SEA, draw_legend, draw_scale_bar)
+from webapp.snapshot.marks import Marks, as_marks
 from webapp.snapshot.spec import SnapshotSpec, check_format
 
 PAD_PX = 40                # room around the fitted events (the page's 30, plus a marker)
@@ -41,29 +45,35 @@ _VECTOR_RC = {"svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "brief
 _RC_LOCK = threading.Lock()
 
 
-def render_static(events: list[Event], spec: SnapshotSpec, fmt: str = "png") -> bytes:
-    """The snapshot of ``events`` (as the store returned them for ``spec.filters``)."""
+def render_static(marks: Marks | list[Event], spec: SnapshotSpec,
+                  fmt: str = "png") -> bytes:
+    """The snapshot of ``marks`` (:func:`webapp.snapshot.marks.marks_for`), or of a
+    list of events (as the store returned them for ``spec.filters``)."""
     fmt = check_format(fmt)
+    marks = as_marks(marks)
     fig = Figure(figsize=(spec.width / DPI, spec.height / DPI), dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)
     scale = min(max(math.sqrt(spec.width * spec.height / (1200 * 800)), 0.6), 2.0)
-    drawn = drawn_events(events)
-    title = title_text(spec, drawn)
-    ax, box = _layout(fig, spec, title, drawn, scale)
-    view = _view(spec, drawn, box)
+    drawn = list(marks.events)
+    title = title_text(spec, marks)
+    ax, box = _layout(fig, spec, title, marks, scale)
+    view = _view(spec, marks, box)
     ax.set_xlim(view.x0, view.x1)
     ax.set_ylim(view.y0, view.y1)
     ax.set_autoscale_on(False)
 
     _draw_basemap(ax, view, scale)
     _draw_outlines(ax, drawn, view, scale)
-    points = _draw_markers(ax, drawn, view, scale)
-    draw_scale_bar(ax, view, scale)
-    if drawn:
-        draw_legend(ax, events, drawn, points, box, scale)
+    if marks.clustered:
+        points = draw_clusters(ax, marks.clusters, view, scale)
     else:
-        ax.text(0.5, 0.5, empty_text(events), transform=ax.transAxes, ha="center", va="center",
-                fontsize=12 * scale, color=INK, parse_math=False, zorder=20,
+        points = _draw_markers(ax, drawn, view, scale)
+    draw_scale_bar(ax, view, scale)
+    if marks.placed:
+        draw_legend(ax, marks, points, box, scale)
+    else:
+        ax.text(0.5, 0.5, empty_text(marks), transform=ax.transAxes, ha="center",
+                va="center", fontsize=12 * scale, color=INK, parse_math=False, zorder=20,
                 bbox={"boxstyle": "round,pad=0.6", "facecolor": "white", "alpha": 0.9,
                       "edgecolor": BORDER})
     return _save(fig, fmt, title)
@@ -85,7 +95,7 @@ def _wrap(text: str, width_px: float, font_pt: float, max_lines: int) -> list[st
     return lines
 
 
-def _layout(fig: Figure, spec: SnapshotSpec, title: str, drawn: list[Event], scale: float):
+def _layout(fig: Figure, spec: SnapshotSpec, title: str, marks: Marks, scale: float):
     """Title band, map axes and footer band; returns the axes and their size in px."""
     w, h = spec.width, spec.height
     margin = 10 * scale
@@ -93,7 +103,7 @@ def _layout(fig: Figure, spec: SnapshotSpec, title: str, drawn: list[Event], sca
     title_px, foot_px = title_pt * DPI / 72, foot_pt * DPI / 72
     title = _wrap(title, w - 2 * margin, title_pt, 2)
     made = made_text(spec)
-    credits = attribution_text(drawn)
+    credits = attribution_text(marks)
     side_by_side = len(f"{credits}    {made}") <= _chars(w - 2 * margin, foot_pt)
     footer = [credits] if side_by_side else (
         _wrap(credits, w - 2 * margin, foot_pt, 2) + [made])
@@ -120,17 +130,19 @@ def _layout(fig: Figure, spec: SnapshotSpec, title: str, drawn: list[Event], sca
     return ax, box
 
 
-def _view(spec: SnapshotSpec, drawn: list[Event], box) -> basemap.View:
+def _view(spec: SnapshotSpec, marks: Marks, box) -> basemap.View:
     width, height = max(int(box[0]), 1), max(int(box[1]), 1)
     frame = spec.frame
     if frame:
         west, south, east, north = frame
         return basemap.fit_view(south, west, north, east, width, height, 0, MAX_ZOOM)
-    if drawn:   # the page's view: the precisely placed events, when there are any
-        south, west, north, east = view_bounds(drawn)
-        return basemap.fit_view(south, west, north, east, width, height, PAD_PX,
-                                MAX_FIT_ZOOM)
-    return basemap.fit_view(*MIDDLE_EAST, width, height, 0, MAX_FIT_ZOOM)
+    if marks.events:   # the page's view: the precisely placed events, when there are any
+        south, west, north, east = view_bounds(list(marks.events))
+    elif marks.extent:   # clusters: the cells holding the events
+        south, west, north, east = marks.extent
+    else:
+        return basemap.fit_view(*MIDDLE_EAST, width, height, 0, MAX_FIT_ZOOM)
+    return basemap.fit_view(south, west, north, east, width, height, PAD_PX, MAX_FIT_ZOOM)
 
 
 # -- drawing --------------------------------------------------------------------------

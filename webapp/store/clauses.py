@@ -60,11 +60,13 @@ def cells_area(columns, first_row: int, last_row: int, zoom: int,
             [south, north, *[v for pair in zip(west, east) for v in pair]])
 
 
-def where(f: Filters) -> tuple[str, list]:
-    """The WHERE clause (with its parameters) for validated filters. A box over a few
-    weeks is found through the dates' index: the place index would walk every event of
-    the box's latitudes, in a dense place hundreds of thousands (``+`` makes a column
-    an expression, which no index answers)."""
+def where(f: Filters, newest_first: bool = False) -> tuple[str, list]:
+    """The WHERE clause (with its parameters) for validated filters. A box is found
+    through the dates' index (which carries the coordinates) when the answer is a
+    listing (``newest_first``: read in order, stopped at the page's end) or dates are
+    given: the place index would walk, then sort, every event of the box's latitudes,
+    in a dense place hundreds of thousands (``+`` makes a column an expression, which
+    no index answers)."""
     clauses, params = [], []
 
     def add(clause: str, *values) -> None:
@@ -89,7 +91,7 @@ def where(f: Filters) -> tuple[str, list]:
         add("e.article_id = (SELECT id FROM articles WHERE content_hash = ?)", f.article)
     if f.bbox:
         west, south, east, north = f.bbox
-        plus = "" if cells.short_range(f) is None else "+"
+        plus = "+" if newest_first or f.since or f.until else ""
         add(f"{plus}e.latitude BETWEEN ? AND ?", south, north)
         if west <= east:
             add(f"{plus}e.longitude BETWEEN ? AND ?", west, east)

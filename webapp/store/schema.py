@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from webapp.store import cells, days, points
+from webapp.store import cells, days, points, regions_table
 
 # Marks the file as ours (PRAGMA application_id), so another program's database that
 # happens to sit at the path is not silently extended with our tables.
@@ -146,13 +146,15 @@ def _cells_v4(conn: sqlite3.Connection) -> None:
     cells.create(conn)
     points.create(conn)
     days.create(conn)
+    regions_table.create(conn)
     set_count_triggers(conn, True)
 
 
 def set_count_triggers(conn: sqlite3.Connection, on: bool) -> None:
-    """Create the triggers that keep the cell, point and day counts, or drop them for a bulk
+    """Create the triggers that keep the cell, point, day and region counts, or drop them for a bulk
     insert (inside its transaction, which restores them if it fails)."""
-    for name, sql in {**cells.TRIGGERS, **points.TRIGGERS, **days.TRIGGERS}.items():
+    for name, sql in {**cells.TRIGGERS, **points.TRIGGERS, **days.TRIGGERS,
+                      **regions_table.TRIGGERS}.items():
         conn.execute(sql if on else f"DROP TRIGGER IF EXISTS {name}")
 
 

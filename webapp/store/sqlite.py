@@ -19,7 +19,7 @@ from pathlib import Path
 
 from webapp.errors import FilterError, StoreError
 from webapp.models import Article, Event
-from webapp.store import audit, cells, clauses, days, points
+from webapp.store import audit, cells, clauses, days, points, regions_table
 from webapp.store.base import (EVENT_COLUMNS, MAX_ZOOM, READ_COLUMNS, Cluster, EventStore,
                                Filters, Page, event_from_row, event_rows)
 from webapp.store.schema import (APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION,
@@ -232,7 +232,7 @@ class SQLiteStore(EventStore):
         return mode == "delete"
 
     def query(self, filters: Filters = Filters(), limit: int | None = None) -> list[Event]:
-        where, params = clauses.where(_checked(filters))
+        where, params = clauses.where(_checked(filters), newest_first=True)
         sql = f"{_SELECT}{where} {clauses.NEWEST_FIRST}"
         if limit is not None:
             if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
@@ -241,7 +241,7 @@ class SQLiteStore(EventStore):
         return [event_from_row(row) for row in self._read(sql, params)]
 
     def iter_events(self, filters: Filters = Filters()) -> Iterator[Event]:
-        where, params = clauses.where(_checked(filters))
+        where, params = clauses.where(_checked(filters), newest_first=True)
         # A connection of its own: the rows are read while the caller writes them out,
         # and this store's connection stays free for other questions meanwhile.
         conn = connect(self.path)
@@ -258,7 +258,7 @@ class SQLiteStore(EventStore):
         f = _checked(filters)
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise FilterError(f"limit must be a whole number >= 1: {limit!r}")
-        where, params = clauses.where(f)
+        where, params = clauses.where(f, newest_first=True)
         glue = " AND " if where else " WHERE "
         found: list[tuple] = []
         # The order is (date newest first, then id), undated last. Each step below is
@@ -285,7 +285,7 @@ class SQLiteStore(EventStore):
 
     def count(self, filters: Filters = Filters()) -> int:
         f = _checked(filters)
-        if cells.tabled(f) and not f.bbox:
+        if cells.tabled(f) and (not f.bbox or not (f.since or f.until)):
             return sum(self.counts(f).values())
         where, params = clauses.where(f)
         return self._read(f"SELECT count(*) FROM events e{where}", params)[0][0]
@@ -297,6 +297,8 @@ class SQLiteStore(EventStore):
         f = _checked(filters)
         if by == "event_date" and cells.tabled(f) and not f.bbox:
             return self._day_counts(f)
+        if f.bbox and by != "event_date" and cells.by_point(f, cells.TOP_ZOOM + 1):
+            return self._point_counts(f, by)
         if by == "event_date" or not cells.tabled(f) or f.bbox:
             where, params = clauses.where(f)
             return dict(self._read(f"SELECT e.{by}, count(*) FROM events e{where} "
@@ -307,6 +309,19 @@ class SQLiteStore(EventStore):
             found[key] = found.get(key, 0) + n
         return dict(sorted(((k, n) for k, n in found.items() if n > 0),
                            key=lambda kv: (-kv[1], kv[0])))
+
+    def _point_counts(self, f: Filters, by: str) -> dict:
+        """counts() of a box from the per-point counts: placed events only, as a box
+        holds no others."""
+        west, south, east, north = f.bbox
+        spans = [(west, east)] if west <= east else [(west, 180.0), (-180.0, east)]
+        area = "e.latitude BETWEEN ? AND ? AND (" + " OR ".join(
+            "e.longitude BETWEEN ? AND ?" for _ in spans) + ")"
+        extra, params = clauses.cell_where(f)
+        rows = self._read(f"SELECT {by}, sum(n) AS c FROM event_points e WHERE {area}"
+                          f"{extra} GROUP BY {by} HAVING c > 0",
+                          [south, north, *[v for span in spans for v in span], *params])
+        return dict(sorted(rows, key=lambda kv: (-kv[1], kv[0])))
 
     def _day_counts(self, f: Filters) -> dict:
         """counts(by="event_date") from the per-day counts."""
@@ -320,7 +335,15 @@ class SQLiteStore(EventStore):
                            key=lambda kv: (-kv[1], kv[0] or "")))
 
     def region_totals(self, filters: Filters = Filters(), by_type: bool = False) -> list[tuple]:
-        where, params = clauses.where(_checked(filters))
+        f = _checked(filters)
+        keys = "country_code, admin1" + (", event_type" if by_type else "")
+        if cells.tabled(f) and not (f.bbox or f.since or f.until):
+            extra, params = clauses.cell_where(f)
+            return self._read(
+                f"SELECT {keys}, sum(n) AS c, sum(fatalities) FROM event_regions "
+                f"WHERE 1{extra} GROUP BY {keys} HAVING c > 0 "
+                f"ORDER BY c DESC, {keys}", params)
+        where, params = clauses.where(f)
         glue = " AND " if where else " WHERE "
         keys = "e.country_code, e.admin1" + (", e.event_type" if by_type else "")
         return self._read(
@@ -535,7 +558,7 @@ def _insert_many(conn: sqlite3.Connection, rows: Iterable[tuple], sql: str,
     for _, create in indexes:
         conn.execute(create)
     if not seen.write(conn, last):   # some rows were not new rows
-        for table in (cells, points, days):
+        for table in (cells, points, days, regions_table):
             if replace and last:   # stored rows were overwritten: count all anew
                 table.rebuild(conn)
             else:                  # duplicates in the batch: count the new rows, all

@@ -21,7 +21,7 @@ from webapp.store.base import EVENT_COLUMNS
 
 _AT = {name: EVENT_COLUMNS.index(name) for name in (
     "event_date", "event_type", "sub_event_type", "category", "fatalities", "latitude",
-    "longitude", "country_code", "is_total", "is_historical")}
+    "longitude", "country_code", "is_total", "is_historical", "admin1")}
 
 
 class Tally:
@@ -34,6 +34,8 @@ class Tally:
         self._dead = array("q")
         self._kind = array("q")
         self._kinds: dict[tuple, int] = {}   # (country, type, sub, category, flagged)
+        self._area = array("q")
+        self._areas: dict[str, int] = {}     # admin1 -> its number
 
     def __len__(self) -> int:
         return len(self._kind)
@@ -44,7 +46,8 @@ class Tally:
         day_of, dead, kind = self._day.append, self._dead.append, self._kind.append
         kinds = self._kinds
         (at_date, at_type, at_sub, at_cat, at_dead, at_lat, at_lon, at_country, at_total,
-         at_past) = _AT.values()
+         at_past, at_area) = _AT.values()
+        area, areas = self._area.append, self._areas
         nan = float("nan")
         for row in rows:
             yield row
@@ -61,6 +64,11 @@ class Tally:
             if number is None:
                 number = kinds[key] = len(kinds)
             kind(number)
+            name = row[at_area]
+            number = areas.get(name)
+            if number is None:
+                number = areas[name] = len(areas)
+            area(number)
 
     def write(self, conn: sqlite3.Connection, last_rowid: int) -> bool:
         """Add the tallied rows to event_cells, if they were stored as rowids
@@ -114,7 +122,28 @@ class Tally:
             for part in rows for zoom, x, y, m, k, n, la, lo, ident, dead in part))
         self._write_points(conn, placed, lat, lon, kind, values, names)
         self._write_days(conn, day, kind, names)
+        self._write_regions(conn, kind, values[4], names)
         return True
+
+    def _write_regions(self, conn, kind, dead, names) -> None:
+        """The same rows' counts per admin-1 area and kind (webapp.store.regions_table)."""
+        area = np.frombuffer(self._area, dtype=np.int64)
+        unique, inverse, counts = np.unique(area << _BITS_KIND | kind, return_inverse=True,
+                                            return_counts=True)
+        fatalities = np.bincount(inverse.ravel(), weights=dead, minlength=len(unique))
+        area_names = list(self._areas)
+        sql = ("INSERT INTO event_regions (admin1, country_code, event_type, "
+               "sub_event_type, category, flagged, n, fatalities) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        if conn.execute("SELECT 1 FROM event_regions LIMIT 1").fetchone() is not None:
+            sql += (" ON CONFLICT DO UPDATE SET n = n + excluded.n, "
+                    "fatalities = fatalities + excluded.fatalities")
+        rows = sorted((names[k & (MAX_KINDS - 1)][0], area_names[k >> _BITS_KIND],
+                       *names[k & (MAX_KINDS - 1)][1:], n, d)
+                      for k, n, d in zip(unique.tolist(), counts.tolist(),
+                                         fatalities.astype(np.int64).tolist())
+                      if area_names[k >> _BITS_KIND])
+        conn.executemany(sql, ((a, c, *rest) for c, a, *rest in rows))
 
     @staticmethod
     def _write_days(conn, day, kind, names) -> None:

@@ -22,7 +22,7 @@ first start and kept in ``<instance>/secret_key``, mode 0600, so forms left open
 a restart are still accepted; set it, e.g. ``BRIEFING_SECRET_KEY``, when several
 servers share the work or the instance folder is read-only), ``SNAPSHOT_BROWSER``
 (``"auto"``: Debian's Chromium when installed, else matplotlib; ``"none"``; a Chromium
-path; or a renderer object), ``SNAPSHOT_LIMIT`` (events in one picture),
+path; or a renderer object),
 ``TRUSTED_HOSTS`` (the host names the server answers to, Flask's setting; by default
 the loopback names ``localhost`` and ``127.0.0.1``; a request naming any
 other ``Host`` is a 400; ``BRIEFING_TRUSTED_HOSTS`` takes a JSON list or names
@@ -99,7 +99,6 @@ DEFAULTS = {  # and DB, INSTANCE_PATH: see create_app()
     # "auto": Debian's Chromium when installed, else matplotlib; "none": matplotlib
     # always; a path: that Chromium; an object with render_png(): that renderer.
     "SNAPSHOT_BROWSER": "auto",
-    "SNAPSHOT_LIMIT": 200_000,   # events drawn in one picture
     # Host names the server answers to (any other Host header is a 400): the loopback
     # names `serve` listens on by default. A page on another site cannot reach this
     # server by pointing its own name at 127.0.0.1 (DNS rebinding).

@@ -69,10 +69,7 @@ def events():
     limit = limit or current_app.config["PAGE_SIZE"]
     after = paging.read_cursor(webfilters.single(request.args, "after"), view)
     page = get_store().page(view, limit, after)
-    following = None
-    if page.next_after is not None:
-        following = url_for("api.events", **_args_dict(view.args()), limit=limit,
-                            after=paging.make_cursor(page.next_after, view))
+    following = paging.next_page_url(view, limit, page.next_after)
     body = geojson_text(page.events).rstrip()[:-1] + (
         f', "total": {page.total:d}, "next": {json.dumps(following)}}}\n')
     return Response(body, mimetype=GEOJSON)
@@ -141,13 +138,6 @@ def _cluster_properties(c) -> dict:
     if c.count == 1:
         props.update(event_id=c.event_id, event_type=c.event_type, category=c.category)
     return props
-
-
-def _args_dict(args: list[tuple[str, str]]) -> dict:
-    out: dict = {}
-    for name, value in args:
-        out.setdefault(name, []).append(value)
-    return out
 
 
 @bp.get("/regions")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app
+from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from webapp.errors import FilterError
@@ -54,3 +54,20 @@ def read_cursor(value: str | None, filters: Filters) -> tuple | None:
     if not (day is None or isinstance(day, str)) or not isinstance(event_id, str):
         raise FilterError("after is not a cursor of this listing")
     return day, event_id
+
+
+def url_args(filters: Filters) -> dict[str, list[str]]:
+    """The filters as ``url_for`` takes them (a repeated name: a list of its values)."""
+    out: dict[str, list[str]] = {}
+    for name, value in filters.args():
+        out.setdefault(name, []).append(value)
+    return out
+
+
+def next_page_url(filters: Filters, limit: int, after: tuple | None) -> str | None:
+    """The URL of the listing's page after the position ``after`` (a page's
+    ``next_after``), or None when there is no next page."""
+    if after is None:
+        return None
+    return url_for("api.events", **url_args(filters), limit=limit,
+                   after=make_cursor(after, filters))

@@ -53,10 +53,7 @@ def index():
     facets = vocabulary_with_counts(type_counts(store, view.without_types()))
     title = current_app.config["TITLE"]
     query = urlencode(view.args())
-    more_url = None
-    if listed.next_after is not None:
-        more_url = url_for("api.events", **_args_dict(view.args()), limit=LIST_PAGE,
-                           after=paging.make_cursor(listed.next_after, view))
+    more_url = paging.next_page_url(view, LIST_PAGE, listed.next_after)
     return render_template(
         "map.html", title=title, view=view, events=listed.events, total=listed.total,
         more_url=more_url, counts=counts, unplaced=legend.unplaced, facets=facets,
@@ -160,7 +157,7 @@ def _map_parts(store, view: Filters, legend) -> dict[str, str]:
         clusters_url=url_for("api.clusters"), events_url=url_for("api.events"),
         event_url=url_for("api.event", event_id=live_map.EVENT_ID),
         regions_url=url_for("api.regions", format="geojson", by_type=0,
-                            **_args_dict(view.args())),
+                            **paging.url_args(view)),
         query=query, bbox=view.bbox)
     fmap = live_map.build_live_map(source, legend, static_url=_static_root(),
                                    title=current_app.config["TITLE"], fit=fit)
@@ -171,14 +168,6 @@ def _legend_counts(store, view: Filters, counts: dict | None = None):
     from webapp.live_map import legend_counts   # folium: only when a map is drawn
 
     return legend_counts(store, view, counts)
-
-
-def _args_dict(args: list[tuple[str, str]]) -> dict[str, list[str]]:
-    """URL parameters as url_for takes them (a repeated name: a list of its values)."""
-    out: dict[str, list[str]] = {}
-    for name, value in args:
-        out.setdefault(name, []).append(value)
-    return out
 
 
 def _embed_code(view: Filters, title: str) -> str:
