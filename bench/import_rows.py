@@ -51,6 +51,14 @@ WORDS = ("On this date, forces shelled the outskirts of the town, killing two pe
          "house near the market. \"Heavy\" fire, reported by residents.").split()
 
 
+def acled_date(day: date, i: int) -> str:
+    """The day in one of the three styles ACLED files come in, by row number."""
+    style = i % 3
+    return (day.isoformat() if style == 0 else
+            f"{day.day} {day:%B} {day.year}" if style == 1 else
+            f"{day.day}-{day:%b}-{day:%y}")
+
+
 def synthetic_rows(n: int, seed: int = 7):
     rng = random.Random(seed)
     subs = sorted(sub_event_types().items())
@@ -59,12 +67,8 @@ def synthetic_rows(n: int, seed: int = 7):
         iso, country, region, lat, lon = rng.choice(COUNTRIES)
         sub, etype = rng.choice(subs)
         day = start + timedelta(days=rng.randrange(700))
-        style = i % 3  # the three date styles ACLED files come in
-        event_date = (day.isoformat() if style == 0 else
-                      f"{day.day} {day:%B} {day.year}" if style == 1 else
-                      f"{day.day}-{day:%b}-{day:%y}")
         yield {
-            "event_id_cnty": f"SYN{i}", "event_date": event_date, "year": day.year,
+            "event_id_cnty": f"SYN{i}", "event_date": acled_date(day, i), "year": day.year,
             "time_precision": rng.choice((1, 1, 1, 2, 3)), "disorder_type": "Political violence",
             "event_type": etype, "sub_event_type": sub, "actor1": rng.choice(ACTORS),
             "assoc_actor_1": "", "inter1": rng.randrange(1, 9), "actor2": rng.choice(ACTORS),
@@ -80,6 +84,14 @@ def synthetic_rows(n: int, seed: int = 7):
             "source_scale": "National-International", "notes": " ".join(rng.sample(WORDS, 25)),
             "fatalities": rng.choice((0, 0, 0, 1, 2, 5)), "tags": "", "timestamp": 1718000000 + i,
         }
+
+
+def write_rows(path: Path, rows) -> None:
+    """ACLED rows (dicts by column name) to a CSV file with ACLED's header."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=ACLED_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def timed(label: str, n: int, func):
@@ -143,10 +155,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         tmp = Path(tmp)
         csv_path = tmp / "acled.csv"
-        with csv_path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=ACLED_COLUMNS)
-            writer.writeheader()
-            writer.writerows(synthetic_rows(n))
+        write_rows(csv_path, synthetic_rows(n))
         print(f"synthetic ACLED CSV: {n:,} rows, {csv_path.stat().st_size / 1e6:.0f} MB, "
               f"CPU: {os.cpu_count()} cores")
 
