@@ -205,7 +205,7 @@ def test_the_counts_tallied_during_a_bulk_import_are_those_sql_makes(tmp_path):
 
 def test_a_close_view_of_very_many_events_over_a_long_range_is_answered_coarser(tmp_path,
                                                                                 monkeypatch):
-    from webapp.store import sqlite as backend
+    from webapp.store import aggregates as backend
 
     with SQLiteStore(tmp_path / "events.sqlite") as store:
         store.add_events(random_events(3000, seed=2))
