@@ -91,6 +91,7 @@
       this._singles = new Map();   // event id -> its marker, for those drawn now
       this._timer = null;
       this._request = null;
+      this._asked = null;          // the URL of the marks drawn or on their way
       this._opening = null;
       this._outline = null;
       this.total = null;           // events counted in the marks drawn now
@@ -128,9 +129,10 @@
     refresh: function () {
       var self = this, map = this._map;
       if (!map) { return this.ready; }
-      if (this._request) { this._request.abort(); }
       var box = overlap(viewBox(map.getBounds().pad(0.15)), this._cfg.bbox);
       if (box === false) {   // the view is outside the filtered area
+        if (this._request) { this._request.abort(); }
+        this._asked = null;
         this.total = 0;
         this._draw([]);
         return (this.ready = Promise.resolve());
@@ -138,9 +140,14 @@
       var zoom = Math.max(0, Math.min(this._cfg.maxZoom, Math.round(map.getZoom())));
       var extra = [["zoom", String(zoom)]];
       if (box) { extra.unshift(["bbox", boxText(box)]); }
+      var url = address(this._cfg.clustersUrl, this._cfg.query, extra);
+      // The opening fit ends where the page began (one moveend more): the marks asked
+      // for, or drawn, are those of this very view already.
+      if (url === this._asked) { return this.ready; }
+      if (this._request) { this._request.abort(); }
+      this._asked = url;
       var request = this._request = new AbortController();
-      this.ready = getJSON(address(this._cfg.clustersUrl, this._cfg.query, extra),
-                           request.signal)
+      this.ready = getJSON(url, request.signal)
         .then(function (answer) {
           if (self._request !== request) { return; }
           self._request = null;
@@ -150,7 +157,7 @@
         })
         .catch(function (err) {
           if (err && err.name === "AbortError") { return; }
-          if (self._request === request) { self._request = null; }
+          if (self._request === request) { self._request = null; self._asked = null; }
           if (global.console) { global.console.warn("events not loaded:", err); }
         });
       return this.ready;
