@@ -41,6 +41,7 @@ from webapp.snapshot.browser import chromium_available  # noqa: E402
 from webapp.store import SQLiteStore  # noqa: E402
 from webapp.store.base import make_filters  # noqa: E402
 from webapp.web import create_app  # noqa: E402
+from web import KINDS  # noqa: E402  (bench/web.py's mix of event kinds)
 
 VIEWS = {"all": "", "Levant box": "&bbox=34,29,37,34"}
 URL = "/snapshot.png?width=1200&height=800"
@@ -50,13 +51,6 @@ HOT_SPOTS = [(31.50, 34.46, 0.08, "PS", 30), (31.30, 34.28, 0.06, "PS", 15),
              (36.20, 37.15, 0.3, "SY", 8), (33.31, 44.36, 0.4, "IQ", 8),
              (15.35, 44.20, 0.6, "YE", 7), (32.22, 35.25, 0.1, "PS", 6)]
 SPREAD_WEIGHT = 20
-KINDS = [("Explosions/Remote violence", "Air/drone strike", "strike"),
-         ("Explosions/Remote violence", "Shelling/artillery/missile attack", "strike"),
-         ("Battles", "Armed clash", "armed clash"),
-         ("Violence against civilians", "Attack", "attack on civilians"),
-         ("Protests", "Peaceful protest", "protest"),
-         ("Strategic developments", "Other", "statement"),
-         ("Strategic developments", "Arrests", "arrests")]
 NOTE = ("{place}: forces struck a building near the market on {day:%d %B}, killing {k} "
         "people and wounding several others, local officials said.")
 

@@ -18,6 +18,19 @@ needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
                                     reason="needs Debian's chromium at /usr/bin/chromium")
 
 
+def keep_local(route, outside: list, local_hosts) -> None:
+    """A Playwright route handler's work: let requests to ``local_hosts`` through, and
+    refuse (and note in ``outside``) any other, so a test sees what a page would fetch
+    from the internet."""
+    from urllib.parse import urlsplit
+
+    if urlsplit(route.request.url).hostname in local_hosts:
+        route.continue_()
+    else:
+        outside.append(route.request.url)
+        route.abort()
+
+
 def wait_until(target, expression: str, timeout: float = 30) -> None:
     """Poll a JavaScript expression in a page or frame until it is truthy (seconds)."""
     deadline = time.monotonic() + timeout

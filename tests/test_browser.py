@@ -16,7 +16,7 @@ import json
 import pytest
 
 from browsing import marker_count as count_markers
-from browsing import needs_chromium, serving, wait_until
+from browsing import keep_local, needs_chromium, serving, wait_until
 
 pytestmark = needs_chromium
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -71,11 +71,7 @@ class Offline:
         self.page.on("dialog", self._dialog)
 
     def _route(self, route):
-        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            self.outside.append(route.request.url)
-            route.abort()
+        keep_local(route, self.outside, LOCAL_HOSTS)
 
     def _console(self, message):
         if message.type == "error":

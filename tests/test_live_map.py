@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from browsing import marker_count, needs_chromium, serving, wait_until
+from browsing import keep_local, marker_count, needs_chromium, serving, wait_until
 from conftest import make_event
 
 pytestmark = needs_chromium
@@ -95,11 +95,7 @@ class Tab:
         self.page.on("request", self._request)
 
     def _route(self, route):
-        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            self.outside.append(route.request.url)
-            route.abort()
+        keep_local(route, self.outside, LOCAL_HOSTS)
 
     def _request(self, request):
         url = urlsplit(request.url)

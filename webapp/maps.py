@@ -203,9 +203,6 @@ class JsCall(MacroElement):
         self.payload = script_json(payload)
 
 
-_JsLayer, _JsCall = JsLayer, JsCall   # the names other modules knew them by
-
-
 # -- events -------------------------------------------------------------------------
 
 def ranked_sources(events: list[Event]) -> list[str]:

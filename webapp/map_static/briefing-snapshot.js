@@ -46,9 +46,9 @@
     return tile;
   }
 
-  // One canvas over the map, redrawn whenever the view changes (a resized window, say).
-  var GlyphLayer = L.Layer.extend({
-    initialize: function (cfg, images) { this._cfg = cfg; this._images = images; },
+  // One canvas over the map, repainted whenever the view changes (a resized window,
+  // say): a subclass's _paint(ctx, map, size) draws on it in screen pixels.
+  var CanvasLayer = L.Layer.extend({
     onAdd: function (map) {
       this._canvas = L.DomUtil.create("canvas", "briefing-glyphs");
       map.getPane("markerPane").appendChild(this._canvas);
@@ -69,6 +69,14 @@
       L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([0, 0]));
       var ctx = canvas.getContext("2d");
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      this._paint(ctx, map, size);
+    }
+  });
+
+  // One glyph per event.
+  var GlyphLayer = CanvasLayer.extend({
+    initialize: function (cfg, images) { this._cfg = cfg; this._images = images; },
+    _paint: function (ctx, map, size) {
       var rows = this._cfg.rows, images = this._images;
       for (var i = 0; i < rows.length; i++) {
         var row = rows[i], img = images[row[2]];
@@ -83,28 +91,9 @@
   });
 
   // One canvas of clusters; rows are [lat, lon, radius, label, colour, n, colour, n, ...].
-  var ClusterLayer = L.Layer.extend({
+  var ClusterLayer = CanvasLayer.extend({
     initialize: function (cfg) { this._cfg = cfg; },
-    onAdd: function (map) {
-      this._canvas = L.DomUtil.create("canvas", "briefing-glyphs");
-      map.getPane("markerPane").appendChild(this._canvas);
-      map.on("moveend zoomend resize", this._draw, this);
-      this._draw();
-    },
-    onRemove: function (map) {
-      map.off("moveend zoomend resize", this._draw, this);
-      L.DomUtil.remove(this._canvas);
-    },
-    _draw: function () {
-      var map = this._map, size = map.getSize(), canvas = this._canvas;
-      var ratio = global.devicePixelRatio || 1;
-      canvas.width = size.x * ratio;
-      canvas.height = size.y * ratio;
-      canvas.style.width = size.x + "px";
-      canvas.style.height = size.y + "px";
-      L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([0, 0]));
-      var ctx = canvas.getContext("2d");
-      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    _paint: function (ctx, map, size) {
       var rows = this._cfg.rows, colours = this._cfg.colours, labels = [];
       for (var i = 0; i < rows.length; i++) {
         var row = rows[i], r = row[2], p = map.latLngToContainerPoint([row[0], row[1]]);

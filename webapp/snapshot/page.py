@@ -69,7 +69,7 @@ def snapshot_html(events: Marks | list[Event], spec: SnapshotSpec, *,
     fmap.default_css = [(f"snapshot_css_{i}", f"{base}/{prefix}/{name}")
                         for i, (prefix, name) in enumerate(STYLES)]
 
-    maps._JsLayer("land", {"land": json.loads(land_geojson()),
+    maps.JsLayer("land", {"land": json.loads(land_geojson()),
                            "attribution": maps.ATTRIBUTION}, name="Land",
                   overlay=False, control=False).add_to(fmap)
     _Call("admin1", maps.admin1_payload(static_url)).add_to(fmap)
@@ -77,9 +77,9 @@ def snapshot_html(events: Marks | list[Event], spec: SnapshotSpec, *,
         _Call("clusters", clusters_payload(marks)).add_to(fmap)
     else:
         _Call("events", _payload(drawn)).add_to(fmap)
-    maps._JsCall("legend", {"html": legend_html(marks)}).add_to(fmap)
+    maps.JsCall("legend", {"html": legend_html(marks)}).add_to(fmap)
     title = title_text(spec, marks)
-    maps._JsCall("title", title).add_to(fmap)
+    maps.JsCall("title", title).add_to(fmap)
     if not marks.placed:
         _Call("message", empty_text(marks)).add_to(fmap)
     _Call("caption", [attribution_text(marks), made_text(spec)]).add_to(fmap)
