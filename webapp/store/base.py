@@ -303,6 +303,19 @@ class EventStore(ABC):
         the article's hash as their ``article_hash``; their ids must be new. With
         ``by`` (who asked), an audit row is written in the same transaction."""
 
+    def add_articles(self, batch: Iterable[tuple[Article, list[Event]]], *,
+                     by: str | None = None) -> list[bool]:
+        """Store many (article, events) pairs in one transaction, all or nothing: for
+        each, True when stored, False when its content hash was already there (or
+        earlier in the batch). This default stores them one by one; stores override it
+        to write the batch at once."""
+        return [self.add_article(article, events, by=by) for article, events in batch]
+
+    @abstractmethod
+    def has_articles(self, hashes: Iterable[str]) -> set[str]:
+        """The content hashes among ``hashes`` that are stored: ingest skips those
+        articles before extracting them."""
+
     @abstractmethod
     def add_events(self, events: Iterable[Event], replace: bool = False, *,
                    by: str | None = None, about: dict | None = None) -> int:

@@ -169,29 +169,32 @@ class SQLiteStore(Aggregates, EventStore):
 
     def add_article(self, article: Article, events: Iterable[Event], *,
                     by: str | None = None) -> bool:
+        return self.add_articles([(article, events)], by=by)[0]
+
+    def add_articles(self, batch: Iterable[tuple[Article, Iterable[Event]]], *,
+                     by: str | None = None) -> list[bool]:
+        batch = list(batch)
+        article = None
         try:
             with self._transaction() as conn:
-                cur = conn.execute(
-                    "INSERT INTO articles (content_hash, title, url, source, published, "
-                    "ingested_at) VALUES (?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT(content_hash) DO NOTHING",
-                    (article.content_hash, article.title, article.url, article.source,
-                     article.published.isoformat() if article.published else None,
-                     datetime.now(timezone.utc).isoformat(timespec="seconds")))
-                if cur.rowcount == 0:
-                    return False
-                article_id = cur.lastrowid
-                added = conn.executemany(_INSERT, event_rows(events, article_id)).rowcount
-                if by is not None:
-                    audit.write(conn, by, "article.add", {
-                        "article": article.content_hash, "title": article.title[:80],
-                        "events": added})
+                stored = []
+                for article, events in batch:
+                    stored.append(_insert_article(conn, article, events, by))
         except sqlite3.IntegrityError as err:
             raise StoreError(f"article {article.title[:60]!r} not stored: {err} "
                              f"(an event id is already taken?)") from err
         except sqlite3.Error as err:
-            raise StoreError(f"article {article.title[:60]!r} not stored: {err}") from err
-        return True
+            title = article.title[:60] if article is not None else ""
+            raise StoreError(f"article {title!r} not stored: {err}") from err
+        return stored
+
+    def has_articles(self, hashes: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(list(dict.fromkeys(hashes)), 500):
+            marks = ", ".join("?" * len(chunk))
+            found.update(h for (h,) in self._read(
+                f"SELECT content_hash FROM articles WHERE content_hash IN ({marks})", chunk))
+        return found
 
     def add_events(self, events: Iterable[Event], replace: bool = False, *,
                    by: str | None = None, about: dict | None = None) -> int:
@@ -398,3 +401,25 @@ def _insert_many(conn: sqlite3.Connection, rows: Iterable[tuple], sql: str,
 
 
 _BATCH = 1000          # rows fetched at a time by iter_events
+
+
+def _insert_article(conn: sqlite3.Connection, article: Article, events: Iterable[Event],
+                    by: str | None) -> bool:
+    cur = conn.execute(
+        "INSERT INTO articles (content_hash, title, url, source, published, "
+        "ingested_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(content_hash) DO NOTHING",
+        (article.content_hash, article.title, article.url, article.source,
+         article.published.isoformat() if article.published else None,
+         datetime.now(timezone.utc).isoformat(timespec="seconds")))
+    if cur.rowcount == 0:
+        return False
+    added = conn.executemany(_INSERT, event_rows(events, cur.lastrowid)).rowcount
+    if by is not None:
+        audit.write(conn, by, "article.add", {
+            "article": article.content_hash, "title": article.title[:80], "events": added})
+    return True
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
