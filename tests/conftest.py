@@ -134,3 +134,47 @@ def browser_client(app, db, name=EDITOR):
     client = log_in(app.test_client(), db, name)
     html = client.get("/paste").get_data(as_text=True)
     return client, re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+# -- PostgreSQL + PostGIS -----------------------------------------------------------------
+# One throwaway server per test run (tests/pgserver.py), started when a test first
+# asks for it; each test gets a database of its own, copied from a template that has
+# the postgis extension already.
+
+@pytest.fixture(scope="session")
+def pg_server():
+    import pgserver
+
+    problem = pgserver.missing()
+    if problem:
+        pytest.skip(problem)
+    server = pgserver.PostgresServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgis_url(pg_server):
+    """The URL of a new, empty database with PostGIS, dropped after the test."""
+    url = pg_server.create_database()
+    yield url
+    pg_server.drop_database(url.rsplit("/", 1)[1])
+
+
+@pytest.fixture(params=["sqlite", "postgis"])
+def store_target(request, tmp_path):
+    """Where a new store goes, once as an SQLite file path and once as a PostGIS URL:
+    for tests that must hold for both stores (``open_store(store_target)``)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "events.sqlite")
+    return request.getfixturevalue("postgis_url")
+
+
+def needs_postgis_store():
+    """Skip unless the PostGIS store is there (it is being written alongside)."""
+    try:
+        import webapp.store.postgis  # noqa: F401
+    except ImportError:
+        pytest.skip("webapp.store.postgis is not there yet")
