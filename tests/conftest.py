@@ -85,10 +85,10 @@ EDITOR, EDITOR_PASSWORD = "ed", "ed-password-1"
 
 def add_user(db, name=EDITOR, role="editor", password=EDITOR_PASSWORD):
     """Add a user to the store at ``db``; returns an API token of theirs."""
-    from webapp.store import SQLiteStore
+    from webapp.store import open_store
     from webapp.store.accounts import Accounts
 
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         accounts = Accounts(store)
         accounts.add(name, role, password, by="test")
         return accounts.make_token(name, by="test")
@@ -96,10 +96,10 @@ def add_user(db, name=EDITOR, role="editor", password=EDITOR_PASSWORD):
 
 def log_in(client, db, name=EDITOR):
     """Log ``client`` (a Flask test client) in as ``name`` through a one-time link."""
-    from webapp.store import SQLiteStore
+    from webapp.store import open_store
     from webapp.store.accounts import Accounts
 
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         token = Accounts(store).make_login_link_token(name, by="test")
     response = client.get(f"/login?token={token}")
     assert response.status_code == 303, response.get_data(as_text=True)[:300]
@@ -110,10 +110,10 @@ def editor_client(app, db, name=EDITOR):
     """A script's client for ``app``: the API token of the editor ``name`` (added to the
     store at ``db`` when missing) as ``Authorization: Bearer``, no cookies."""
     from webapp.errors import AccountError
-    from webapp.store import SQLiteStore
+    from webapp.store import open_store
     from webapp.store.accounts import Accounts
 
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         accounts = Accounts(store)
         try:
             accounts.get(name)

@@ -770,6 +770,8 @@ def test_hostile_text_is_shown_as_text(api, client):
 # -- configuration and the serve command ---------------------------------------------
 
 def test_configuration_order(tmp_path, monkeypatch):
+    for name in ("DATABASE_URL", "BRIEFING_INSTANCE", "BRIEFING_DB"):
+        monkeypatch.delenv(name, raising=False)
     (tmp_path / "config.py").write_text('DB = "from-file.sqlite"\nPAGE_SIZE = 7\n'
                                         'TITLE = "From the file"\n')
     app = create_app(instance_path=tmp_path)

@@ -44,7 +44,8 @@ def _geocoder(instance):
 
 @main.command("build-index")
 @click.option("--instance", type=click.Path(file_okay=False), default=None,
-              help="Folder for the cached index (default: ./instance).")
+              help="Folder for the cached index (default: BRIEFING_INSTANCE, else the "
+                   "project's instance/).")
 @one_line_errors
 def build_index(instance):
     """Build (or check) the cached gazetteer index now, so later commands start fast."""
@@ -65,7 +66,8 @@ def build_index(instance):
 @click.option("--limit", type=click.IntRange(1, 50), default=1, show_default=True,
               help="Print up to this many ranked candidates (one JSON line each).")
 @click.option("--instance", type=click.Path(file_okay=False), default=None,
-              help="Folder for the cached index (default: ./instance).")
+              help="Folder for the cached index (default: BRIEFING_INSTANCE, else the "
+                   "project's instance/).")
 @one_line_errors
 def geocode(query, context_text, batch, limit, instance):
     """Resolve a place name, area, border or spatial expression to JSON.
@@ -118,7 +120,8 @@ def _batch_answer(geocoder, number: int, line: str) -> dict:
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True))
 @click.option("--instance", type=click.Path(file_okay=False), default=None,
-              help="Folder for the cached index (default: ./instance).")
+              help="Folder for the cached index (default: BRIEFING_INSTANCE, else the "
+                   "project's instance/).")
 @one_line_errors
 def geoparse(files, instance):
     """Find and resolve the places named in text files.
@@ -145,9 +148,36 @@ def geoparse(files, instance):
     sys.exit(1 if failed else 0)
 
 
-DEFAULT_DB = "instance/briefing.sqlite"
-db_option = click.option("--db", type=click.Path(dir_okay=False), default=DEFAULT_DB,
-                          show_default=True, help="SQLite file holding the events.")
+STORE_DEFAULT = ("BRIEFING_DB, else DB in <instance>/config.py, else DATABASE_URL, else "
+                 "<instance>/briefing.sqlite")
+
+
+def _store_or_default(ctx, param, value):
+    from webapp.paths import configured_store
+
+    if value is not None:
+        return value
+    try:
+        return configured_store()
+    except BriefingMapError as err:   # before one_line_errors is in charge
+        raise click.ClickException(str(err)) from err
+
+
+db_option = click.option(
+    "--db", default=None, metavar="FILE|URL", callback=_store_or_default,
+    help="The event store: an SQLite file or a postgresql://user@host/dbname URL "
+         "(default: " + STORE_DEFAULT + "; the same for every command and the server, "
+         "wherever they are run from).")
+
+
+def no_store_file(db) -> bool:
+    """Whether ``db`` names an SQLite file that is not there (opening it would make an
+    empty store as a side effect); a database URL is never "not there" here."""
+    from pathlib import Path
+
+    from webapp.store import is_database_url
+
+    return not is_database_url(db) and not Path(db).is_file()
 
 
 def _iso_date(ctx, param, value):
@@ -167,7 +197,8 @@ def _iso_date(ctx, param, value):
               help="Publication date (YYYY-MM-DD) for articles that carry none.")
 @db_option
 @click.option("--instance", type=click.Path(file_okay=False), default=None,
-              help="Folder for the cached index (default: ./instance).")
+              help="Folder for the cached index (default: BRIEFING_INSTANCE, else the "
+                   "project's instance/).")
 @one_line_errors
 def ingest(paths, published, db, instance):
     """Extract events from articles (text, JSON, RSS/Atom, folders) into the store.
@@ -182,7 +213,7 @@ def ingest(paths, published, db, instance):
     from webapp.extract.pipeline import Extractor
     from webapp.ingest import IngestError, expand, read_file
     from webapp.regions import Regions
-    from webapp.store import SQLiteStore
+    from webapp.store import open_store
     from webapp.store.audit import cli_actor
 
     files = expand(paths)
@@ -190,7 +221,7 @@ def ingest(paths, published, db, instance):
     extractor = Extractor(_geocoder(instance), Regions.load())
     added = duplicates = failed = 0
     per_type: Counter = Counter()
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         for path in tqdm(files, unit="file", disable=len(files) < 10 or None):
             try:
                 articles = read_file(path, published)
@@ -222,13 +253,13 @@ def import_(file, db, skip_bad):
     from pathlib import Path
 
     from webapp.interchange import read_acled_rows_parallel, read_geojson
-    from webapp.store import SQLiteStore
+    from webapp.store import open_store
     from webapp.store.audit import cli_actor
 
     skipped = [] if skip_bad else None
     audit = {"by": cli_actor(), "about": {"file": Path(file).name}}
     try:
-        with SQLiteStore(db) as store:
+        with open_store(db) as store:
             if file.lower().endswith(".csv"):  # rows straight to the store: the fast path
                 # a large file is read by a second process while this one stores it
                 count = store.add_rows(read_acled_rows_parallel(file, skipped=skipped),
@@ -267,12 +298,12 @@ def export(db, fmt, types, since, until, country, region, text, exclude_flagged,
     """Write stored events as GeoJSON (Point features), ACLED-column CSV, or a map in
     one HTML file (scripts, styles, land and events inside; opens with no internet)."""
     from webapp.interchange import write_acled_csv, write_geojson
-    from webapp.store import SQLiteStore
+    from webapp.store import open_store
     from webapp.store.base import make_filters
 
     filters = make_filters(types=types, since=since, until=until, country=country,
                            region=region, q=text, include_flagged=not exclude_flagged)
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         if fmt == "html":   # every event, or past 2,000 the store's clusters per zoom
             from webapp.standalone import export_store_html
 
@@ -340,7 +371,7 @@ def snapshot(db, types, since, until, country, region, text, bbox, title, frame,
 
     from webapp.errors import SnapshotError
     from webapp.snapshot import check_format, make_spec, marks_for, render_snapshot
-    from webapp.store import SQLiteStore
+    from webapp.store import describe, open_store
     from webapp.store.base import make_filters
 
     target = Path(output)
@@ -353,13 +384,13 @@ def snapshot(db, types, since, until, country, region, text, bbox, title, frame,
                            region=region, q=text, bbox=_bbox_text(bbox),
                            include_flagged=include_flagged)
     spec = make_spec(filters, width=width, height=height, title=title, view=frame)
-    if not Path(db).is_file():   # opening would create an empty store as a side effect
-        raise click.ClickException(f"no event store at {db} (ingest or import first, "
-                                   "or give --db)")
+    if no_store_file(db):
+        raise click.ClickException(f"no event store at {describe(db)} (ingest or import "
+                                   "first, or give --db)")
     if renderer == "chromium" and fmt != "png":
         raise _BadOutput(f"-o {output}: Chromium draws PNG only; SVG and PDF come from "
                          "--renderer matplotlib")
-    with SQLiteStore(db) as store:   # single events when few are in view, else clusters
+    with open_store(db) as store:   # single events when few are in view, else clusters
         marks = marks_for(store, spec)
     browser = None
     if fmt == "png" and renderer != "matplotlib":
@@ -405,15 +436,13 @@ def backup(dest, db, overwrite):
     The copy is one consistent moment of the store, checked, in a single file that
     `--db DEST` opens as it is; DEST appears whole or not at all.
     """
-    from pathlib import Path
-
     from webapp.errors import StoreError
-    from webapp.store import SQLiteStore
+    from webapp.store import describe, open_store
 
-    if not Path(db).is_file():   # opening would make an empty store to copy
-        raise StoreError(f"no event store at {db}")
+    if no_store_file(db):   # opening would make an empty store to copy
+        raise StoreError(f"no event store at {describe(db)}")
     started = time.perf_counter()
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         copied = store.backup(dest, overwrite=overwrite)
     click.echo(f"backed up {copied['events']:,} event(s) and {copied['articles']:,} "
                f"article(s) to {dest} ({copied['bytes'] / 1e6:.1f} MB, "

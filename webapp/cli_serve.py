@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from webapp.cli import main, one_line_errors
+from webapp.cli import STORE_DEFAULT, main, one_line_errors
 
 
 def _settle_addresses(app, address, port) -> None:
@@ -34,20 +34,29 @@ def _settle_addresses(app, address, port) -> None:
 def _first_admin(db: str, public_url: str) -> None:
     """On the first start (no user yet), make an admin and print a link that logs the
     browser in once; always say how to add users."""
-    from webapp.store import SQLiteStore
+    from webapp.store import describe, open_store
     from webapp.store.accounts import Accounts
     from webapp.store.audit import cli_actor
 
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         token = Accounts(store).add_first_admin(by=cli_actor())
     if token:
         click.echo("No users yet: made the user 'admin'. Open this link within a day to "
                    "log in as admin (it works once):")
         click.echo(f"    {public_url}login?token={token}")
         click.echo("    (set admin's password with: python -m webapp users reset admin "
-                   f"--db {db})")
+                   f"--db {_shown(db)})")
     click.echo("Add users with: python -m webapp users add NAME --role editor "
-               f"--db {db}")
+               f"--db {_shown(db)}")
+
+
+def _shown(db: str) -> str:
+    """``db`` for a command to copy: quoted for the shell, without a URL's password."""
+    import shlex
+
+    from webapp.store import describe
+
+    return shlex.quote(describe(db))
 
 
 def _allow_open_files(needed: int) -> None:
@@ -62,9 +71,9 @@ def _allow_open_files(needed: int) -> None:
 
 
 @main.command()
-@click.option("--db", type=click.Path(dir_okay=False), default=None,
-              help="SQLite file holding the events (default: BRIEFING_DB, else "
-                   "instance/briefing.sqlite).")
+@click.option("--db", default=None, metavar="FILE|URL",
+              help="The event store: an SQLite file or a postgresql://user@host/dbname "
+                   f"URL (default: {STORE_DEFAULT}).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0: every interface).")
 @click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True,
@@ -95,9 +104,12 @@ def serve(db, host, port, threads, connection_limit, channel_timeout, cleanup_in
     """
     from waitress import create_server
 
+    from webapp.store import describe, open_store
     from webapp.web import create_app
 
     app = create_app({"DB": db} if db else None)
+    with open_store(app.config["DB"]):   # one line, before anything listens, if it fails
+        pass
     _allow_open_files(connection_limit + 100)
     options = dict(threads=threads, connection_limit=connection_limit,
                    channel_timeout=channel_timeout, cleanup_interval=cleanup_interval,
@@ -120,7 +132,7 @@ def serve(db, host, port, threads, connection_limit, channel_timeout, cleanup_in
     for address, bound_port in listening:
         shown = f"[{address}]" if ":" in str(address) else address
         click.echo(f"Serving the briefing map at http://{shown}:{bound_port}/ "
-                   f"(events from {app.config['DB']}; Ctrl+C stops)")
+                   f"(events from {describe(app.config['DB'])}; Ctrl+C stops)")
     _settle_addresses(app, *listening[0])
     _first_admin(app.config["DB"], app.config["PUBLIC_URL"])
     shared = app.extensions["briefing"]

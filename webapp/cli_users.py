@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from webapp.cli import db_option, one_line_errors, main
+from webapp.cli import db_option, main, no_store_file, one_line_errors
 from webapp.store.accounts import ROLES
 
 _role = click.Choice(ROLES)
@@ -17,15 +17,13 @@ _days = click.option("--days", type=click.FloatRange(min=0, min_open=True), defa
 
 
 def _accounts(db, create: bool = False):
-    from pathlib import Path
-
-    from webapp.store import SQLiteStore
+    from webapp.store import describe, open_store
     from webapp.store.accounts import Accounts
 
-    if not create and not Path(db).is_file():   # a mistyped --db makes no new store
-        raise click.ClickException(f"no event store at {db} (give --db, or add a user "
-                                   "first: `users add` makes the store)")
-    store = SQLiteStore(db)
+    if not create and no_store_file(db):   # a mistyped --db makes no new store
+        raise click.ClickException(f"no event store at {describe(db)} (give --db, or add "
+                                   "a user first: `users add` makes the store)")
+    store = open_store(db)
     return store, Accounts(store)
 
 
@@ -187,13 +185,12 @@ def link(name, url, db):
 def audit(limit, db):
     """Show the newest writes: when, who, what (tab-separated, newest first)."""
     import json
-    from pathlib import Path
 
-    from webapp.store import SQLiteStore
+    from webapp.store import describe, open_store
 
-    if not Path(db).is_file():
-        raise click.ClickException(f"no event store at {db}")
-    with SQLiteStore(db) as store:
+    if no_store_file(db):
+        raise click.ClickException(f"no event store at {describe(db)}")
+    with open_store(db) as store:
         entries = store.audit_trail(limit)
     for entry in entries:
         detail = json.dumps(entry.detail, ensure_ascii=False)

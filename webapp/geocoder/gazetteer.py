@@ -270,7 +270,10 @@ def load_gazetteer(cache_dir: Path | None = None, geodata: Path = GEODATA_DIR,
 
 
 def default_cache_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "instance"
+    """The instance folder (:func:`webapp.paths.instance_dir`), as the server's."""
+    from webapp.paths import instance_dir
+
+    return instance_dir()
 
 
 def read_curated(path: Path):

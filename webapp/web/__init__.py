@@ -8,8 +8,10 @@ Configuration, later sources overriding earlier ones:
    ``BRIEFING_PAGE_SIZE=500`` (values that parse as JSON are read as JSON);
 4. the ``config`` dict given to :func:`create_app`.
 
-Keys: ``DB`` (the SQLite event store; ``instance/briefing.sqlite``), ``INSTANCE_PATH``
-(the gazetteer index and the online geocoder's cache; ``instance/``),
+Keys: ``DB`` (the event store: an SQLite file or a ``postgresql://`` URL; by default
+``DATABASE_URL``, else ``<instance>/briefing.sqlite``, see :mod:`webapp.paths`),
+``INSTANCE_PATH`` (the gazetteer index and the online geocoder's cache; ``BRIEFING_INSTANCE``,
+else ``instance/``),
 ``GEOCODER_FALLBACK`` / ``GEOCODER_FALLBACK_OPTIONS`` / ``GEOCODER_FALLBACK_DELAY``
 (an optional online geocoder, see
 :func:`webapp.geocoder.make_geocoder`), ``GEOCODER`` (a ready geocoder object, for tests
@@ -37,8 +39,9 @@ Long articles, batches, jobs and rate limits: ``ASYNC_ARTICLE_BYTES``,
 ``SNAPSHOT_RATE_LIMIT``, ``LOGIN_RATE_LIMIT``, ``RATELIMIT_STORAGE_URI``, ``SNAPSHOT_SLOTS``
 (:mod:`webapp.web.limits`).
 
-One store connection per request (SQLite connections cannot cross threads), opened on
-first use and closed at the end of the request; one geocoder, one extractor and one
+One SQLite store connection per thread (SQLite connections cannot cross threads),
+opened on first use and kept for the thread's next requests; one PostGIS store for all
+threads (it holds a pool of connections); one geocoder, one extractor and one
 snapshot browser per application, made on first use and shared by all threads (the
 first two only read; the browser takes its pictures one at a time).
 """
@@ -67,7 +70,6 @@ from webapp.web import guards
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
-INSTANCE = ROOT / "instance"
 
 DEFAULTS = {  # and DB, INSTANCE_PATH: see create_app()
     "GEOCODER": None,
@@ -120,13 +122,16 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config: dict | None = None, *, instance_path=None) -> Flask:
-    """The briefing map's Flask application; ``instance_path`` (default ``instance/``
-    in the project) is where ``config.py``, the store and the gazetteer index live."""
-    instance = Path(instance_path or INSTANCE).resolve()
+    """The briefing map's Flask application; ``instance_path`` (default
+    :func:`webapp.paths.instance_dir`) is where ``config.py``, the store and the
+    gazetteer index live."""
+    from webapp.paths import default_store, instance_dir
+
+    instance = Path(instance_path or instance_dir()).resolve()
     app = Flask(__name__, template_folder=str(TEMPLATES), instance_path=str(instance),
                 instance_relative_config=True, static_folder=None)
     app.config.from_mapping(DEFAULTS)
-    app.config.update(DB=str(instance / "briefing.sqlite"), INSTANCE_PATH=str(instance))
+    app.config.update(DB=default_store(instance), INSTANCE_PATH=str(instance))
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("BRIEFING")
     if config:
@@ -168,7 +173,8 @@ class Services:
         self._extractor = None
         self._browser = None
         self._browser_checked = False
-        self._stores = threading.local()   # each thread's open store (thread_store)
+        self._stores = threading.local()   # each thread's open SQLite store
+        self._shared_stores = {}           # URL -> the one PostGIS store of all threads
 
     @property
     def snapshot_browser(self):
@@ -181,10 +187,30 @@ class Services:
                     self._browser_checked = True
         return self._browser
 
-    def thread_store(self, path):
-        """This thread's store at ``path``; a new connection when the file there was
-        replaced (another inode) or removed since."""
-        from webapp.store import SQLiteStore
+    def thread_store(self, target):
+        """The store at ``target`` for this thread. A database URL's store is one for
+        every thread (it keeps a pool of connections); an SQLite file's is the
+        thread's own, opened again when the file there was replaced (another inode) or
+        removed since."""
+        from webapp.store import is_database_url
+
+        if is_database_url(target):
+            return self._shared_store(target)
+        return self._file_store(target)
+
+    def _shared_store(self, url):
+        store = self._shared_stores.get(url)
+        if store is None:
+            with self._lock:
+                store = self._shared_stores.get(url)
+                if store is None:
+                    from webapp.store import open_store
+
+                    store = self._shared_stores[url] = open_store(url)
+        return store
+
+    def _file_store(self, path):
+        from webapp.store import open_store
 
         kept = getattr(self._stores, "kept", None)
         try:
@@ -196,15 +222,19 @@ class Services:
         if kept is not None:
             kept[1].close()
             self._stores.kept = None
-        store = SQLiteStore(path)
+        store = open_store(path)
         self._stores.kept = ((str(path), _file_identity(path)), store)
         return store
 
     def close(self) -> None:
-        """Stop the snapshot browser, if one was started."""
+        """Stop the snapshot browser, if one was started, and close the shared stores."""
         browser, self._browser = self._browser, None
         if browser is not None and hasattr(browser, "close"):
             browser.close()
+        with self._lock:
+            stores, self._shared_stores = list(self._shared_stores.values()), {}
+        for store in stores:
+            store.close()
 
     @property
     def geocoder(self):
