@@ -449,6 +449,6 @@ def backup(dest, db, overwrite):
                f"{time.perf_counter() - started:.1f} s)")
 
 
-# The users, audit and serve commands live in modules of their own; importing them
-# registers them.
-from webapp import cli_serve, cli_users  # noqa: E402,F401
+# The users, audit, serve and copy commands live in modules of their own; importing
+# them registers them.
+from webapp import cli_copy, cli_serve, cli_users  # noqa: E402,F401

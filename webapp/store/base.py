@@ -292,6 +292,11 @@ def event_from_row(row: tuple) -> Event:
         article_hash=row[1] or "", extra=json.loads(extra) if extra else {})
 
 
+# What a whole store holds, in the order export_records() yields it: an event comes
+# after the article it belongs to, a token after its user.
+RECORD_TABLES = ("articles", "events", "users", "api_tokens", "audit")
+
+
 class EventStore(ABC):
     """Articles and their events, kept so the map can filter them quickly."""
 
@@ -410,6 +415,52 @@ class EventStore(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release the connection; further calls fail."""
+
+    # -- whole-store records, for `python -m webapp copy` (webapp.store.transfer) ------
+    # A store is copied to a store of another kind (SQLite <-> PostGIS) as a stream of
+    # (table, record) pairs in plain values that neither store's layout shows through.
+
+    def export_records(self) -> Iterator[tuple[str, object]]:
+        """Everything stored, as ``(table, record)`` pairs: the tables in the order of
+        :data:`RECORD_TABLES`, each whole before the next, all read from one moment of
+        the store (one read transaction: writers may go on meanwhile), a batch at a
+        time (never all in memory). The records, by table:
+
+        - ``"articles"``: a dict ``content_hash``, ``title``, ``url``, ``source`` (text),
+          ``published`` (ISO date text or None), ``ingested_at`` (ISO time text, as
+          stored), in the order they were stored;
+        - ``"events"``: an :class:`~webapp.models.Event`, as :meth:`get_event` returns it:
+          ``article_hash`` is its article's content hash ("" for an imported event);
+        - ``"users"``: a dict ``name``, ``role``, ``password_hash``, ``login_key``,
+          ``created_at`` (the hashes as stored: passwords stay unknown and keep working);
+        - ``"api_tokens"``: a dict ``user`` (the user's name), ``token_hash``, ``kind``
+          (``"api"`` or ``"login"``), ``created_at``, ``expires_at`` (ISO text or None);
+        - ``"audit"``: a dict ``at``, ``who``, ``action`` (text) and ``detail`` (a dict),
+          oldest first.
+
+        A store that cannot export raises StoreError (one line)."""
+        raise StoreError(f"{type(self).__name__} cannot export its records")
+
+    def import_records(self, records: Iterable[tuple[str, object]], *,
+                       by: str | None = None, about: dict | None = None) -> dict[str, int]:
+        """Store every record of ``records`` (as :meth:`export_records` yields them,
+        read as they come) in this store, which must be empty: no article, event,
+        user or audit row (else StoreError, one line, and nothing written). All or
+        nothing: one transaction, so a failure part way (a bad record, the source
+        failing) leaves this store as it was. Events go through the store's bulk path,
+        so its counts (cells, days, regions) are those of the events; each is linked to
+        the article with its ``article_hash`` (StoreError when no such article came
+        before it); a token to the user of its ``user``. With ``by``, an audit row
+        ``store.copy`` (detail: ``about`` and the counts) is written last, in the same
+        transaction. Returns how many records of each table were stored."""
+        raise StoreError(f"{type(self).__name__} cannot import records")
+
+    def record_counts(self) -> dict[str, int | None]:
+        """How many records :meth:`export_records` would yield now per table (None
+        when this store cannot tell cheaply): for progress bars only."""
+        return {"articles": self.articles_count(),
+                "events": self.count(Filters(include_flagged=True)),
+                "users": None, "api_tokens": None, "audit": None}
 
     def __enter__(self):
         return self

@@ -356,6 +356,41 @@ class SQLiteStore(Aggregates, EventStore):
             self._conn.close()
             self._conn = None
 
+    # -- whole-store records (webapp.store.sqlite_records) -----------------------------
+
+    def export_records(self) -> Iterator[tuple[str, object]]:
+        from webapp.store import sqlite_records
+
+        conn = connect(self.path)   # its own: one read transaction for the whole export
+        try:
+            yield from sqlite_records.read_all(conn)
+        except sqlite3.Error as err:
+            raise StoreError(f"reading the event store {self.path} failed: {err}") from err
+        finally:
+            conn.close()
+
+    def import_records(self, records, *, by=None, about=None) -> dict[str, int]:
+        from webapp.store import sqlite_records
+
+        rollback_journal = self._set_aside_wal()   # as add_rows does for a bulk import
+        try:
+            with self._transaction() as conn:
+                return sqlite_records.write_all(conn, records, by, about)
+        except sqlite3.Error as err:
+            raise StoreError(f"nothing was copied into {self.path}: {err}") from err
+        finally:
+            if rollback_journal:
+                with suppress(sqlite3.Error):
+                    self._use_wal(self._timeout)
+
+    def record_counts(self) -> dict[str, int]:
+        from webapp.store import sqlite_records
+
+        try:
+            return sqlite_records.counts(self._connection())
+        except sqlite3.Error as err:
+            raise StoreError(f"reading the event store {self.path} failed: {err}") from err
+
 
 # Rows read ahead before a batch counts as bulk (see _insert_many): each row costs the
 # triggers 22 small writes, so past a few thousand the counts are tallied instead.
