@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from webapp.store import SQLiteStore  # noqa: E402
+from webapp.store import open_store  # noqa: E402
 from webapp.store.accounts import Accounts  # noqa: E402
 from webapp.web import create_app  # noqa: E402
 
@@ -38,7 +38,7 @@ def main() -> None:
     rounds = parser.parse_args().rounds
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "events.sqlite"
-        with SQLiteStore(db) as store:
+        with open_store(db) as store:
             accounts = Accounts(store)
             accounts.add("ed", "editor", "bench-password", by="bench")
             token = accounts.make_token("ed", by="bench")

@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from import_rows import synthetic_rows  # noqa: E402
 
 from webapp.interchange import ACLED_COLUMNS, read_acled_rows  # noqa: E402
-from webapp.store import SQLiteStore  # noqa: E402
+from webapp.store import open_store  # noqa: E402
 
 LONG_ARTICLE = 256 * 1024
 COUNTRIES = ["PS", "IL", "LB", "SY", "UA", "SD"]
@@ -57,7 +57,7 @@ def make_store(path: Path, n: int) -> float:
         writer.writeheader()
         writer.writerows(synthetic_rows(n))
     started = time.perf_counter()
-    with SQLiteStore(path) as store:
+    with open_store(path) as store:
         assert store.add_rows(read_acled_rows(csv_path), replace=True) == n
     csv_path.unlink()
     return time.perf_counter() - started
@@ -173,10 +173,10 @@ def readers(port: int, count: int, seconds: float) -> list[float]:
 
 def editor_token(db: Path) -> str:
     """An API token of a new editor: writing needs one."""
-    from webapp.store import SQLiteStore
+    from webapp.store import open_store
     from webapp.store.accounts import Accounts
 
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         accounts = Accounts(store)
         accounts.add("bench", "editor", by="bench")
         return accounts.make_token("bench", by="bench")

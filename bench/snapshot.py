@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from webapp.snapshot import make_spec, marks_for  # noqa: E402
 from webapp.snapshot.browser import chromium_available  # noqa: E402
-from webapp.store import SQLiteStore  # noqa: E402
+from webapp.store import open_store  # noqa: E402
 from webapp.store.base import make_filters  # noqa: E402
 from webapp.web import create_app  # noqa: E402
 from web import KINDS  # noqa: E402  (bench/web.py's mix of event kinds)
@@ -78,7 +78,7 @@ def synthetic_rows(n: int, seed: int = 11):
 
 def fill_store(path: Path, n: int) -> float:
     start = time.perf_counter()
-    with SQLiteStore(path) as store:
+    with open_store(path) as store:
         store.add_rows(synthetic_rows(n))
     return time.perf_counter() - start
 
@@ -108,7 +108,7 @@ def time_snapshots(db: Path, browser: str, query: str, runs: int = 3) -> dict:
 def time_marks(db: Path, query: str, runs: int = 3) -> tuple[float, str]:
     bbox = query.partition("bbox=")[2] or None
     spec = make_spec(make_filters(bbox=bbox.split(",") if bbox else None), 1200, 800)
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         times = []
         for _ in range(runs):
             start = time.perf_counter()

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from webapp.models import Event  # noqa: E402
 from webapp.regions import Regions  # noqa: E402
-from webapp.store import SQLiteStore  # noqa: E402
+from webapp.store import open_store  # noqa: E402
 from webapp.web import create_app  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -178,7 +178,7 @@ def main() -> None:
         for n in runs:
             with tempfile.TemporaryDirectory() as folder:
                 db = Path(folder) / "events.sqlite"
-                with SQLiteStore(db) as store:
+                with open_store(db) as store:
                     store.add_events(synthetic_events(n, regions))
                 app = create_app({"DB": str(db)}, instance_path=Path(folder) / "instance")
                 result = server_side(app)

@@ -34,7 +34,7 @@ def _settle_addresses(app, address, port) -> None:
 def _first_admin(db: str, public_url: str) -> None:
     """On the first start (no user yet), make an admin and print a link that logs the
     browser in once; always say how to add users."""
-    from webapp.store import describe, open_store
+    from webapp.store import open_store
     from webapp.store.accounts import Accounts
     from webapp.store.audit import cli_actor
 
