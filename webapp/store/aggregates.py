@@ -142,7 +142,7 @@ class Aggregates:
         return cells.TOP_ZOOM if inside > CLOSE_VIEW_EVENTS else zoom
 
     def _tabled(self, f: Filters, zoom: int, select: str, group: str, row_select: str,
-                row_group: str, where: str = "1") -> list[tuple]:
+                row_group: str, where: str = "true") -> list[tuple]:
         """Rows of ``select`` from event_cells at ``zoom`` grouped by ``group``; the
         days of a date range outside whole months are read from the events with
         ``row_select`` grouped by ``row_group``, and their rows added after."""
@@ -163,7 +163,7 @@ class Aggregates:
         """A close view's marks from the per-point counts."""
         columns, first_row, last_row = cells.cell_ranges(f.bbox, zoom)
         area, area_params = clauses.cells_area(columns, first_row, last_row, zoom,
-                                               d=self._dialect)
+                                               d=self._dialect, geom=False)
         extra, params = clauses.cell_where(f, self._dialect)
         cx, cy = cells.cell_sql(str(cells.cells_across(zoom)), d=self._dialect)
         return self._read(f"{points.view_sql(cx, cy)} WHERE {area}{extra} "

@@ -54,7 +54,8 @@ CELL_ROW = ("{{cx}} AS x, {{cy}} AS y, e.event_type, e.category, count(*), "
 
 
 def cells_area(columns, first_row: int, last_row: int, zoom: int,
-                by_place: bool = True, d: Dialect = SQLITE) -> tuple[str, list]:
+                by_place: bool = True, d: Dialect = SQLITE,
+                geom: bool = True) -> tuple[str, list]:
     """Placed events in the given cells, as coordinate ranges the place index serves
     (or, with ``by_place`` false, that keep SQLite from using it: ``+`` makes a column
     an expression, which no index answers)."""
@@ -64,7 +65,7 @@ def cells_area(columns, first_row: int, last_row: int, zoom: int,
     for a, b in columns:
         term, values = d.in_box(cells.cell_bounds(a, 0, zoom)[0], south,
                                 cells.cell_bounds(b, 0, zoom)[2], north,
-                                plus="" if by_place else "+")
+                                plus="" if by_place else "+", geom=geom)
         terms.append(f"({term})")
         params += values
     return "(" + " OR ".join(terms) + ")", params

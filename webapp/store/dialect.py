@@ -27,7 +27,11 @@ class Dialect:
         return f"CAST({expr} AS INTEGER)"
 
     def smaller(self, a: str, b: str) -> str:
-        return f"least({a}, {b})" if self.spatial else f"min({a}, {b})"
+        """The smaller of two numbers; NULL when ``a`` is NULL (PostgreSQL's least()
+        would pass over it, and an event with no place would land in a cell)."""
+        if self.spatial:
+            return f"CASE WHEN {a} IS NULL THEN NULL ELSE least({a}, {b}) END"
+        return f"min({a}, {b})"
 
     def same_text(self, column: str) -> str:
         """A term matching ``column`` to one parameter, ignoring case."""
@@ -53,12 +57,13 @@ class Dialect:
         return ", ".join([self.mark] * n)
 
     def in_box(self, west: float, south: float, east: float, north: float,
-               plus: str = "") -> tuple[str, list]:
+               plus: str = "", geom: bool = True) -> tuple[str, list]:
         """(term, parameters) keeping placed events inside the box, edges included;
         west > east crosses the antimeridian. ``plus`` ("+") keeps SQLite from
         reading the place index (see clauses.where); PostgreSQL's planner chooses
-        for itself."""
-        if self.spatial:
+        for itself. ``geom`` false: the table has coordinates but no PostGIS point
+        (the per-point counts)."""
+        if self.spatial and geom:
             spans = [(west, east)] if west <= east else [(west, 180.0), (-180.0, east)]
             # ST_Intersects checks the exact coordinates after the index's rounded
             # boxes, so an event on the edge counts as it does in SQLite
