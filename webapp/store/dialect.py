@@ -59,11 +59,12 @@ class Dialect:
     def in_box(self, west: float, south: float, east: float, north: float,
                plus: str = "", geom: bool = True) -> tuple[str, list]:
         """(term, parameters) keeping placed events inside the box, edges included;
-        west > east crosses the antimeridian. ``plus`` ("+") keeps SQLite from
-        reading the place index (see clauses.where); PostgreSQL's planner chooses
-        for itself. ``geom`` false: the table has coordinates but no PostGIS point
-        (the per-point counts)."""
-        if self.spatial and geom:
+        west > east crosses the antimeridian. ``plus`` ("+") asks for the events to
+        be found through another index than the place's (see clauses.where): SQLite
+        then reads the coordinates as expressions, PostgreSQL compares the columns
+        its dates' indexes carry instead of the PostGIS point. ``geom`` false: the
+        table has coordinates but no PostGIS point (the per-point counts)."""
+        if self.spatial and geom and not plus:
             spans = [(west, east)] if west <= east else [(west, 180.0), (-180.0, east)]
             # ST_Intersects checks the exact coordinates after the index's rounded
             # boxes, so an event on the edge counts as it does in SQLite
@@ -71,6 +72,7 @@ class Dialect:
                                "4326))" for _ in spans)
             return f"({term})", [v for w, e in spans for v in (w, south, e, north)]
         m = self.mark
+        plus = "" if self.spatial else plus
         if west <= east:
             return (f"{plus}e.latitude BETWEEN {m} AND {m} AND "
                     f"{plus}e.longitude BETWEEN {m} AND {m}", [south, north, west, east])

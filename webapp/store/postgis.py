@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from itertools import islice
+from itertools import chain, islice
 
 import psycopg
 from psycopg.adapt import Loader
@@ -30,8 +30,9 @@ from webapp.store.aggregates import checked as _checked
 from webapp.store.base import (EVENT_COLUMNS, READ_COLUMNS, EventStore, Filters, Page,
                                event_from_row, event_rows)
 from webapp.store.dialect import POSTGRES
-from webapp.store.postgis_schema import (APPLICATION, EVENT_INDEXES, MIGRATION_LOCK,
-                                         MIGRATIONS, SCHEMA_VERSION, staging_sql)
+from webapp.store.postgis_schema import (APPLICATION, COPY_TYPES, EVENT_INDEXES,
+                                         EVENT_KEYS, MIGRATION_LOCK, MIGRATIONS,
+                                         SCHEMA_VERSION, staging_sql)
 from webapp.store.tally import Tally
 
 _SELECT = ("SELECT " + ", ".join("a.content_hash" if c == "article_hash" else f"e.{c}"
@@ -239,57 +240,98 @@ class PostGISStore(Aggregates, EventStore):
                              f"{_first_line(err)}") from err
 
     def _write_rows(self, conn: psycopg.Connection, rows: Iterable[tuple], mode: str) -> int:
-        """Write rows of :data:`EVENT_COLUMNS` inside the caller's transaction: copied
-        into a staging table (numbered after the last stored event, and tallied on
-        the way), then moved into events. ``mode``: "new" (an id already stored is an
-        error), "keep" (such rows are left out) or "replace" (they overwrite)."""
+        """Write rows of :data:`EVENT_COLUMNS` inside the caller's transaction, numbered
+        after the last stored event and tallied on the way. ``mode``: "new" (an id
+        already stored is an error), "keep" (such rows are left out) or "replace"
+        (they overwrite)."""
         conn.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
         last = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
-        conn.execute(staging_sql())
+        rows = iter(rows)
+        head = list(islice(rows, BULK_ROWS))
         seen = Tally()
-        with conn.cursor().copy(f"COPY staged_events (id, {_COLUMNS}) FROM STDIN") as copy:
-            for number, row in enumerate(seen.tap(rows), last + 1):
+        if len(head) == BULK_ROWS and last == 0 and mode != "new":
+            count, dropped = self._load_empty(conn, chain(head, rows), seen, mode)
+        else:
+            count, dropped = self._merge(conn, chain(head, rows), seen, mode, last), 0
+        if count < 0:      # stored events were overwritten
+            postgis_counts.rebuild(conn)
+            return -count
+        if dropped or count != len(seen) or not seen.fits:
+            # duplicate ids left some numbers unused: count what went in
+            postgis_counts.add_since(conn, last)
+        elif count:
+            postgis_counts.write(conn, seen.tables(last + 1))
+        return count
+
+    @staticmethod
+    def _copy(conn: psycopg.Connection, table: str, rows: Iterable[tuple], seen: Tally,
+              first: int, freeze: bool = False) -> None:
+        options = "FORMAT BINARY, FREEZE" if freeze else "FORMAT BINARY"
+        with conn.cursor().copy(f"COPY {table} (id, {_COLUMNS}) FROM STDIN "
+                                f"({options})") as copy:
+            copy.set_types(COPY_TYPES)
+            for number, row in enumerate(seen.tap(rows), first):
                 copy.write_row((number, *row))
-        staged = len(seen)
-        if not staged:
+
+    def _merge(self, conn, rows, seen: Tally, mode: str, last: int) -> int:
+        """Rows copied into a staging table, then moved into events; the number
+        stored, negative when stored events were overwritten."""
+        conn.execute(staging_sql())
+        self._copy(conn, "staged_events", rows, seen, last + 1)
+        if not len(seen):
             return 0
-        bulk = staged >= BULK_ROWS and last == 0 and conn.execute(
-            "SELECT 1 FROM events LIMIT 1").fetchone() is None
-        if bulk:
-            for name in EVENT_INDEXES:
-                conn.execute(f"DROP INDEX IF EXISTS {name}")
+        moved = f"INSERT INTO events (id, {_COLUMNS}) SELECT id, {_COLUMNS} FROM "
         overwritten = 0
         if mode == "new":
-            count = conn.execute(f"INSERT INTO events (id, {_COLUMNS}) SELECT id, "
-                                 f"{_COLUMNS} FROM staged_events ORDER BY id").rowcount
+            count = conn.execute(f"{moved} staged_events ORDER BY id").rowcount
         elif mode == "keep":
-            count = conn.execute(f"INSERT INTO events (id, {_COLUMNS}) SELECT id, "
-                                 f"{_COLUMNS} FROM staged_events ORDER BY id "
+            count = conn.execute(f"{moved} staged_events ORDER BY id "
                                  "ON CONFLICT (event_id) DO NOTHING").rowcount
         else:
-            if last:
-                overwritten = conn.execute(
-                    "SELECT count(*) FROM staged_events s JOIN events e "
-                    "USING (event_id)").fetchone()[0]
+            overwritten = conn.execute(
+                "SELECT count(*) FROM staged_events s JOIN events e "
+                "USING (event_id)").fetchone()[0] if last else 0
             # the last of several rows with one id wins, as in a row-by-row upsert
-            count = conn.execute(
-                f"INSERT INTO events (id, {_COLUMNS}) SELECT id, {_COLUMNS} FROM "
-                f"(SELECT DISTINCT ON (event_id) * FROM staged_events "
-                f"ORDER BY event_id, id DESC) s ORDER BY id "
-                f"ON CONFLICT (event_id) DO UPDATE SET {_UPDATED}").rowcount
+            conn.execute(f"{moved} (SELECT DISTINCT ON (event_id) * FROM staged_events "
+                         f"ORDER BY event_id, id DESC) s ORDER BY id "
+                         f"ON CONFLICT (event_id) DO UPDATE SET {_UPDATED}")
             # as a row-by-row upsert counts it: every row was added or overwrote one
-            count = staged
+            count = len(seen)
         conn.execute("DELETE FROM staged_events")
-        if bulk:
-            for create in EVENT_INDEXES.values():
-                conn.execute(create)
-        if overwritten:
-            postgis_counts.rebuild(conn)
-        elif count == staged and seen.fits:
-            postgis_counts.write(conn, seen.tables(last + 1))
-        else:   # duplicate ids left some numbers unused: count what went in
-            postgis_counts.add_since(conn, last)
-        return count
+        return -count if overwritten else count
+
+    def _load_empty(self, conn, rows, seen: Tally, mode: str) -> tuple[int, int]:
+        """A bulk load into an empty events table: copied straight in with its keys
+        and indexes set aside, which are built afterwards from all the rows at once
+        (quicker than growing them row by row). Rows sharing an id are then thinned
+        to one (the last for "replace", the first for "keep"). (rows stored, rows
+        dropped as duplicates)."""
+        conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for name in EVENT_INDEXES:
+            conn.execute(f"DROP INDEX IF EXISTS {name}")
+        for name in EVENT_KEYS:
+            conn.execute(f"ALTER TABLE events DROP CONSTRAINT IF EXISTS {name}")
+        # emptied in this transaction, the table takes the rows frozen and marked
+        # visible to all (COPY FREEZE): index-only reads work at once, no VACUUM needed
+        conn.execute("TRUNCATE events")
+        self._copy(conn, "events", rows, seen, 1, freeze=True)
+        keys = ", ".join(f"ADD CONSTRAINT {name} {sql}" for name, sql in EVENT_KEYS.items())
+        dropped = 0
+        try:
+            with conn.transaction():   # a savepoint: a duplicate id undoes only this
+                conn.execute(f"ALTER TABLE events {keys}")
+        except psycopg.errors.UniqueViolation:
+            keep = "<" if mode == "replace" else ">"
+            dropped = conn.execute(
+                f"DELETE FROM events a USING events b WHERE a.event_id = b.event_id "
+                f"AND a.id {keep} b.id").rowcount
+            conn.execute(f"ALTER TABLE events {keys}")
+        for create in EVENT_INDEXES.values():
+            conn.execute(create)
+        conn.execute("ANALYZE events")
+        count = len(seen)
+        # "replace" counts every row as a row-by-row upsert would (added or overwrote)
+        return (count if mode == "replace" else count - dropped), dropped
 
     def record(self, who: str, action: str, detail: dict) -> None:
         """Add an audit row for a change made outside the store's own writes."""

@@ -10,6 +10,11 @@ from webapp.store.dialect import POSTGRES
 from webapp.store.postgis_schema import count_staging_sql, upsert_sql
 from webapp.store.tally import COUNT_TABLES
 
+# the count tables' columns that are not int4 (see postgis_schema)
+_TYPES = {"lat_sum": "float8", "lon_sum": "float8", "id_sum": "int8", "fatalities": "int8",
+          "latitude": "float8", "longitude": "float8", "day": "text", "admin1": "text",
+          "country_code": "text", "event_type": "text", "sub_event_type": "text",
+          "category": "text"}
 _FLAG = "CASE WHEN e.is_total <> 0 OR e.is_historical <> 0 THEN 1 ELSE 0 END"
 _KIND = "e.country_code, e.event_type, e.sub_event_type, e.category"
 
@@ -26,7 +31,9 @@ def write(conn, tables: dict[str, list[tuple]]) -> None:
         target = table if empty else f"staged_{table}"
         if not empty:
             conn.execute(count_staging_sql(table))
-        with conn.cursor().copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
+        with conn.cursor().copy(f"COPY {target} ({columns}) FROM STDIN "
+                                "(FORMAT BINARY)") as copy:
+            copy.set_types([_TYPES.get(c, "int4") for c in COUNT_TABLES[table][0]])
             for row in rows:
                 copy.write_row(row)
         if not empty:
