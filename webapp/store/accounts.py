@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -61,7 +60,8 @@ def new_password() -> str:
 
 
 class Accounts:
-    """The users of one store. ``store`` is an open SQLiteStore."""
+    """The users of one store (an open SQLiteStore or PostGISStore). The SQL is
+    written for both: ``?`` placeholders, names compared through lower()."""
 
     def __init__(self, store):
         self._store = store
@@ -76,12 +76,12 @@ class Accounts:
         rows = self._all(
             "SELECT u.id, u.name, u.role, u.login_key, (SELECT count(*) FROM api_tokens t "
             "WHERE t.user_id = u.id AND t.kind = 'api' AND (t.expires_at IS NULL OR "
-            "t.expires_at > ?)) FROM users u ORDER BY u.name COLLATE NOCASE "
+            "t.expires_at > ?)) FROM users u ORDER BY lower(u.name), u.name "
             f"LIMIT {MAX_USERS_LISTED:d}", (audit.now_text(),))
         return [(User(*row[:4]), row[4]) for row in rows]
 
     def get(self, name: str) -> User:
-        row = self._one("SELECT id, name, role, login_key FROM users WHERE name = ?",
+        row = self._one("SELECT id, name, role, login_key FROM users WHERE lower(name) = lower(?)",
                         (name,))
         if row is None:
             raise AccountError(f"no user named {name[:64]!r}")
@@ -100,7 +100,7 @@ class Accounts:
         if not name or not password or len(password) > MAX_SECRET_CHARS:
             return None
         row = self._one("SELECT id, name, role, login_key, password_hash FROM users "
-                        "WHERE name = ?", (name[:MAX_SECRET_CHARS],))
+                        "WHERE lower(name) = lower(?)", (name[:MAX_SECRET_CHARS],))
         if row is None:
             check_password_hash(_dummy_hash(), password)
             return None
@@ -131,7 +131,7 @@ class Accounts:
                     "VALUES (?, ?, ?, ?, ?)", (name, role, generate_password_hash(password),
                                                secrets.token_urlsafe(24), audit.now_text()))
                 audit.write(conn, by, "user.add", {"user": name, "role": role})
-        except sqlite3.IntegrityError as err:
+        except self._store.integrity_errors as err:
             raise AccountError(f"a user named {name!r} already exists") from err
         return password
 
@@ -233,13 +233,13 @@ class Accounts:
         return token
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> Iterator:
         try:
             with self._store._transaction() as conn:
                 yield conn
-        except sqlite3.IntegrityError:
+        except self._store.integrity_errors:
             raise   # the callers say what it means
-        except sqlite3.Error as err:
+        except self._store.database_errors as err:
             raise StoreError(f"the users could not be changed: {err}") from err
 
     def _one(self, sql: str, params) -> tuple | None:

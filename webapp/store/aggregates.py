@@ -1,10 +1,11 @@
-"""What the SQLite store counts rather than lists: totals, counts by type, day and
+"""What a store counts rather than lists: totals, counts by type, day and
 area, and the marks of a map view, each answered from the count tables
 (:mod:`~webapp.store.cells`, :mod:`~webapp.store.points`, :mod:`~webapp.store.days`,
 :mod:`~webapp.store.regions_table`) where they can, else grouped from the events.
 
-A mixin of :class:`~webapp.store.sqlite.SQLiteStore`: it reads through the store's
-``_read``.
+A mixin of :class:`~webapp.store.sqlite.SQLiteStore` and
+:class:`~webapp.store.postgis.PostGISStore`: it reads through the store's ``_read``, in
+the store's SQL dialect (``_dialect``).
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ import dataclasses
 from webapp.errors import FilterError
 from webapp.store import cells, clauses, points
 from webapp.store.base import MAX_ZOOM, Cluster, Filters
+from webapp.store.dialect import SQLITE
 
 # The most events a close view over a long date range reads one by one (answer_zoom).
 CLOSE_VIEW_EVENTS = 20_000
 
 
 class Aggregates:
-    """Counts and map marks for :class:`~webapp.store.sqlite.SQLiteStore`."""
+    """Counts and map marks of a store holding the count tables."""
+
+    _dialect = SQLITE
 
     def _read(self, sql: str, params) -> list[tuple]:   # the store's
         raise NotImplementedError
@@ -29,7 +33,7 @@ class Aggregates:
         f = checked(filters)
         if cells.tabled(f) and (not f.bbox or not (f.since or f.until)):
             return sum(self.counts(f).values())
-        where, params = clauses.where(f)
+        where, params = clauses.where(f, d=self._dialect)
         return self._read(f"SELECT count(*) FROM events e{where}", params)[0][0]
 
     def counts(self, filters: Filters = Filters(), by: str = "event_type") -> dict[str, int]:
@@ -42,7 +46,7 @@ class Aggregates:
         if f.bbox and by != "event_date" and cells.by_point(f, cells.TOP_ZOOM + 1):
             return self._point_counts(f, by)
         if by == "event_date" or not cells.tabled(f) or f.bbox:
-            where, params = clauses.where(f)
+            where, params = clauses.where(f, d=self._dialect)
             return dict(self._read(f"SELECT e.{by}, count(*) FROM events e{where} "
                                    f"GROUP BY e.{by} ORDER BY count(*) DESC, e.{by}", params))
         found: dict[str, int] = {}
@@ -57,22 +61,23 @@ class Aggregates:
         holds no others."""
         west, south, east, north = f.bbox
         spans = [(west, east)] if west <= east else [(west, 180.0), (-180.0, east)]
-        area = "e.latitude BETWEEN ? AND ? AND (" + " OR ".join(
-            "e.longitude BETWEEN ? AND ?" for _ in spans) + ")"
-        extra, params = clauses.cell_where(f)
+        m = self._dialect.mark
+        area = f"e.latitude BETWEEN {m} AND {m} AND (" + " OR ".join(
+            f"e.longitude BETWEEN {m} AND {m}" for _ in spans) + ")"
+        extra, params = clauses.cell_where(f, self._dialect)
         rows = self._read(f"SELECT {by}, sum(n) AS c FROM event_points e WHERE {area}"
-                          f"{extra} GROUP BY {by} HAVING c > 0",
+                          f"{extra} GROUP BY {by} HAVING sum(n) > 0",
                           [south, north, *[v for span in spans for v in span], *params])
         return dict(sorted(rows, key=lambda kv: (-kv[1], kv[0])))
 
     def _day_counts(self, f: Filters) -> dict:
         """counts(by="event_date") from the per-day counts."""
-        extra, params = clauses.cell_where(f)
+        extra, params = clauses.cell_where(f, self._dialect)
         if f.since or f.until:   # undated events ('') are in no date range
-            extra += " AND day BETWEEN ? AND ?"
+            extra += f" AND day BETWEEN {self._dialect.mark} AND {self._dialect.mark}"
             params += [f.since or "0000-01-01", f.until or "9999-12-31"]
-        rows = self._read(f"SELECT day, sum(n) AS c FROM event_days WHERE 1{extra} "
-                          "GROUP BY day HAVING c > 0", params)
+        rows = self._read(f"SELECT day, sum(n) AS c FROM event_days WHERE true{extra} "
+                          "GROUP BY day HAVING sum(n) > 0", params)
         return dict(sorted(((day or None, n) for day, n in rows),
                            key=lambda kv: (-kv[1], kv[0] or "")))
 
@@ -80,12 +85,12 @@ class Aggregates:
         f = checked(filters)
         keys = "country_code, admin1" + (", event_type" if by_type else "")
         if cells.tabled(f) and not (f.bbox or f.since or f.until):
-            extra, params = clauses.cell_where(f)
+            extra, params = clauses.cell_where(f, self._dialect)
             return self._read(
                 f"SELECT {keys}, sum(n) AS c, sum(fatalities) FROM event_regions "
-                f"WHERE 1{extra} GROUP BY {keys} HAVING c > 0 "
+                f"WHERE true{extra} GROUP BY {keys} HAVING sum(n) > 0 "
                 f"ORDER BY c DESC, {keys}", params)
-        where, params = clauses.where(f)
+        where, params = clauses.where(f, d=self._dialect)
         glue = " AND " if where else " WHERE "
         keys = "e.country_code, e.admin1" + (", e.event_type" if by_type else "")
         return self._read(
@@ -102,7 +107,8 @@ class Aggregates:
             rows = self._tabled(
                 f, zoom, "cx, cy, event_type, category, sum(n), total(lat_sum), "
                 "total(lon_sum), sum(id_sum), sum(fatalities)",
-                "cx, cy, event_type, category", clauses.CELL_ROW.format(ident="sum(e.rowid)"),
+                "cx, cy, event_type, category",
+                clauses.CELL_ROW.format(ident=f"sum(e.{self._dialect.rowid})"),
                 "x, y, e.event_type, e.category",
                 where=cells.range_sql(columns, first_row, last_row))
             found = cells.gather(rows, zoom)
@@ -136,12 +142,12 @@ class Aggregates:
         return cells.TOP_ZOOM if inside > CLOSE_VIEW_EVENTS else zoom
 
     def _tabled(self, f: Filters, zoom: int, select: str, group: str, row_select: str,
-                row_group: str, where: str = "1") -> list[tuple]:
+                row_group: str, where: str = "true") -> list[tuple]:
         """Rows of ``select`` from event_cells at ``zoom`` grouped by ``group``; the
         days of a date range outside whole months are read from the events with
         ``row_select`` grouped by ``row_group``, and their rows added after."""
         months, edges = cells.month_split(f.since, f.until)
-        extra, params = clauses.cell_where(f)
+        extra, params = clauses.cell_where(f, self._dialect)
         rows = []
         if months is not None or not (f.since or f.until):
             extra += (f" AND month BETWEEN {months[0]:d} AND {months[1]:d}" if months
@@ -156,9 +162,10 @@ class Aggregates:
     def _points_in_cells(self, f: Filters, zoom: int) -> list:
         """A close view's marks from the per-point counts."""
         columns, first_row, last_row = cells.cell_ranges(f.bbox, zoom)
-        area, area_params = clauses.cells_area(columns, first_row, last_row, zoom)
-        extra, params = clauses.cell_where(f)
-        cx, cy = cells.cell_sql(str(cells.cells_across(zoom)))
+        area, area_params = clauses.cells_area(columns, first_row, last_row, zoom,
+                                               d=self._dialect, geom=False)
+        extra, params = clauses.cell_where(f, self._dialect)
+        cx, cy = cells.cell_sql(str(cells.cells_across(zoom)), d=self._dialect)
         return self._read(f"{points.view_sql(cx, cy)} WHERE {area}{extra} "
                           "GROUP BY x, y, event_type, category", [*area_params, *params])
 
@@ -166,11 +173,12 @@ class Aggregates:
         """Rows of ``select`` (which may name the cell as x, y) over the events in the
         cells of ``f.bbox`` at ``zoom``, grouped by ``group``."""
         columns, first_row, last_row = cells.cell_ranges(f.bbox, zoom)
-        where, params = clauses.where(dataclasses.replace(f, bbox=None))
+        where, params = clauses.where(dataclasses.replace(f, bbox=None), d=self._dialect)
         glue = " AND " if where else " WHERE "
         area, area_params = clauses.cells_area(columns, first_row, last_row, zoom,
-                                               by_place=cells.read_by_place(f, zoom))
-        cx, cy = cells.cell_sql(str(cells.cells_across(zoom)))
+                                               by_place=cells.read_by_place(f, zoom),
+                                               d=self._dialect)
+        cx, cy = cells.cell_sql(str(cells.cells_across(zoom)), d=self._dialect)
         return self._read(f"SELECT {select.format(cx=cx, cy=cy)} FROM events e"
                           f"{where}{glue}{area} GROUP BY {group}", [*params, *area_params])
 
@@ -180,14 +188,14 @@ class Aggregates:
         singles = {c["id"]: key for key, c in found.items() if c["count"] == 1}
         named = {}
         for chunk in _chunks(list(singles), 500):
-            marks = ", ".join("?" * len(chunk))
-            for rowid, event_id, lat, lon in self._read(
-                    f"SELECT rowid, event_id, latitude, longitude FROM events "
-                    f"WHERE rowid IN ({marks})", chunk):
-                single = found[singles[rowid]]
+            rowid = self._dialect.rowid
+            for number, event_id, lat, lon in self._read(
+                    f"SELECT {rowid}, event_id, latitude, longitude FROM events "
+                    f"WHERE {rowid} IN ({self._dialect.marks(len(chunk))})", chunk):
+                single = found[singles[number]]
                 if lat is not None and abs(lat - single["lat"]) < 1e-7 \
                         and abs(lon - single["lon"]) < 1e-7:
-                    named[rowid] = event_id
+                    named[number] = event_id
         if len(named) < len(singles):
             return False
         for rowid, key in singles.items():

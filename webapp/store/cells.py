@@ -21,6 +21,7 @@ from __future__ import annotations
 import sqlite3
 
 from webapp.store.base import Cluster
+from webapp.store.dialect import SQLITE, Dialect
 from webapp.store.triggers import count_triggers
 
 TOP_ZOOM = 10          # zooms 0..10 are tabled; closer views hold few enough events
@@ -44,15 +45,15 @@ def cells_across(zoom: int) -> int:
     return 2 ** (zoom + 2)
 
 
-def cell_sql(zoom_cells: str, lon: str = "e.longitude",
-             lat: str = "e.latitude") -> tuple[str, str]:
+def cell_sql(zoom_cells: str, lon: str = "e.longitude", lat: str = "e.latitude",
+             d: Dialect = SQLITE) -> tuple[str, str]:
     """SQL for an event's cell column and row with ``zoom_cells`` cells across (an
     expression or a column). Longitude 180 and latitude 90 belong to the last cell; no
     coordinates give -1."""
-    cx = (f"coalesce(min(CAST(({lon} + 180.0) * {zoom_cells} / 360.0 AS INTEGER), "
-          f"{zoom_cells} - 1), -1)")
-    cy = (f"coalesce(min(CAST(({lat} + 90.0) * {zoom_cells} / 360.0 AS INTEGER), "
-          f"{zoom_cells} / 2 - 1), -1)")
+    x = d.whole(f"({lon} + 180.0) * {zoom_cells} / 360.0")
+    y = d.whole(f"({lat} + 90.0) * {zoom_cells} / 360.0")
+    cx = f"coalesce({d.smaller(x, f'{zoom_cells} - 1')}, -1)"
+    cy = f"coalesce({d.smaller(y, f'{zoom_cells} / 2 - 1')}, -1)"
     return cx, cy
 
 

@@ -84,6 +84,9 @@ def connect(path: Path, timeout: float = 30.0) -> sqlite3.Connection:
 class SQLiteStore(Aggregates, EventStore):
     """Events and articles in the SQLite file at ``path`` (created when missing)."""
 
+    integrity_errors = (sqlite3.IntegrityError,)   # what the accounts' writes may raise
+    database_errors = (sqlite3.Error,)
+
     def __init__(self, path, *, timeout: float = 30.0):
         self.path = Path(path)
         self._conn = None

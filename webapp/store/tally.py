@@ -71,20 +71,40 @@ class Tally:
             area(number)
 
     def write(self, conn: sqlite3.Connection, last_rowid: int) -> bool:
-        """Add the tallied rows to event_cells, if they were stored as rowids
-        ``last_rowid + 1`` onwards in the order seen; False (nothing written) if not."""
+        """Add the tallied rows to the SQLite store's count tables, if they were stored
+        as rowids ``last_rowid + 1`` onwards in the order seen; False (nothing written)
+        if not."""
         count = len(self)
         stored = conn.execute("SELECT coalesce(max(rowid), 0) FROM events").fetchone()[0]
         if stored != last_rowid + count or len(self._kinds) >= MAX_KINDS:
             return False   # some rows were duplicates or overwrote others; or too varied
+        for table, rows in self.tables(last_rowid + 1).items():
+            columns, sums = COUNT_TABLES[table]
+            sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
+                   f"VALUES ({', '.join('?' * len(columns))})")
+            if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:
+                sql += " ON CONFLICT DO UPDATE SET " + ", ".join(
+                    f"{c} = {c} + excluded.{c}" for c in sums)
+            conn.executemany(sql, rows)
+        return True
+
+    @property
+    def fits(self) -> bool:
+        """Whether the rows are few enough kinds to be tallied (see MAX_KINDS)."""
+        return len(self._kinds) < MAX_KINDS
+
+    def tables(self, first_id: int) -> dict[str, list[tuple]]:
+        """{count table: its rows, in :data:`COUNT_TABLES`' column order and the
+        table's key order}, for the rows seen numbered ``first_id`` onwards."""
+        count = len(self)
         if not count:
-            return True
+            return {}
         lat = np.frombuffer(self._lat, dtype=np.float64)
         lon = np.frombuffer(self._lon, dtype=np.float64)
         placed = ~np.isnan(lat)
         values = np.stack([np.ones(count), np.where(placed, lat, 0.0),
                            np.where(placed, lon, 0.0),
-                           np.arange(last_rowid + 1, last_rowid + 1 + count, dtype=np.float64),
+                           np.arange(first_id, first_id + count, dtype=np.float64),
                            np.frombuffer(self._dead, dtype=np.int64).astype(np.float64)])
         kind = np.frombuffer(self._kind, dtype=np.int64)
         day = np.frombuffer(self._day, dtype=np.int64)
@@ -105,61 +125,42 @@ class Tally:
                                     np.where(gy >= 0, gy // 2, -1), gm, gk, gv)
                 rows.append(_rows(zoom, groups))
         names = list(self._kinds)
-        sql = ("INSERT INTO event_cells (zoom, cx, cy, month, country_code, event_type, "
-               "sub_event_type, category, flagged, n, lat_sum, lon_sum, id_sum, fatalities) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        empty = conn.execute("SELECT 1 FROM event_cells LIMIT 1").fetchone() is None
-        if not empty:
-            sql += (" ON CONFLICT DO UPDATE SET n = n + excluded.n, "
-                    "lat_sum = lat_sum + excluded.lat_sum, "
-                    "lon_sum = lon_sum + excluded.lon_sum, "
-                    "id_sum = id_sum + excluded.id_sum, "
-                    "fatalities = fatalities + excluded.fatalities")
         # In the table's key order: the B-tree then grows at its end instead of being
         # split all over (a third of the time, for a million events' cells).
-        conn.executemany(sql, sorted(
-            ((zoom, x, y, m, *names[k], n, la, lo, ident, dead)
-             for part in rows for zoom, x, y, m, k, n, la, lo, ident, dead in part),
-            key=lambda row: (row[0], row[3], row[1], row[2], *row[4:9])))
-        self._write_points(conn, placed, lat, lon, kind, values, names)
-        self._write_days(conn, day, kind, names)
-        self._write_regions(conn, kind, values[4], names)
-        return True
+        return {
+            "event_cells": sorted(
+                ((zoom, x, y, m, *names[k], n, la, lo, ident, dead)
+                 for part in rows for zoom, x, y, m, k, n, la, lo, ident, dead in part),
+                key=lambda row: (row[0], row[3], row[1], row[2], *row[4:9])),
+            "event_points": self._points(placed, lat, lon, kind, values, names),
+            "event_days": self._days(day, names),
+            "event_regions": self._regions(values[4], names),
+        }
 
-    def _write_regions(self, conn, kind, dead, names) -> None:
+    def _regions(self, dead, names) -> list[tuple]:
         """The same rows' counts per admin-1 area and kind (webapp.store.regions_table)."""
+        kind = np.frombuffer(self._kind, dtype=np.int64)
         area = np.frombuffer(self._area, dtype=np.int64)
         unique, inverse, counts = np.unique(area << _BITS_KIND | kind, return_inverse=True,
                                             return_counts=True)
         fatalities = np.bincount(inverse.ravel(), weights=dead, minlength=len(unique))
         area_names = list(self._areas)
-        sql = ("INSERT INTO event_regions (admin1, country_code, event_type, "
-               "sub_event_type, category, flagged, n, fatalities) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        if conn.execute("SELECT 1 FROM event_regions LIMIT 1").fetchone() is not None:
-            sql += (" ON CONFLICT DO UPDATE SET n = n + excluded.n, "
-                    "fatalities = fatalities + excluded.fatalities")
         rows = sorted((names[k & (MAX_KINDS - 1)][0], area_names[k >> _BITS_KIND],
                        *names[k & (MAX_KINDS - 1)][1:], n, d)
                       for k, n, d in zip(unique.tolist(), counts.tolist(),
                                          fatalities.astype(np.int64).tolist())
                       if area_names[k >> _BITS_KIND])
-        conn.executemany(sql, ((a, c, *rest) for c, a, *rest in rows))
+        return [(a, c, *rest) for c, a, *rest in rows]
 
-    @staticmethod
-    def _write_days(conn, day, kind, names) -> None:
+    def _days(self, day, names) -> list[tuple]:
         """The same rows' counts per day and kind (webapp.store.days)."""
+        kind = np.frombuffer(self._kind, dtype=np.int64)
         unique, counts = np.unique(day << _BITS_KIND | kind, return_counts=True)
-        sql = ("INSERT INTO event_days (day, country_code, event_type, sub_event_type, "
-               "category, flagged, n) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        if conn.execute("SELECT 1 FROM event_days LIMIT 1").fetchone() is not None:
-            sql += " ON CONFLICT DO UPDATE SET n = n + excluded.n"
-        conn.executemany(sql, sorted(
-            (_iso(d >> _BITS_KIND), *names[d & (MAX_KINDS - 1)], n)
-            for d, n in zip(unique.tolist(), counts.tolist())))
+        return sorted((_iso(d >> _BITS_KIND), *names[d & (MAX_KINDS - 1)], n)
+                      for d, n in zip(unique.tolist(), counts.tolist()))
 
     @staticmethod
-    def _write_points(conn, placed, lat, lon, kind, values, names) -> None:
+    def _points(placed, lat, lon, kind, values, names) -> list[tuple]:
         """The same rows' counts per exact point and kind (webapp.store.points)."""
         keys = np.empty(int(placed.sum()), dtype=[("lat", "f8"), ("lon", "f8"),
                                                   ("kind", "i8")])
@@ -168,16 +169,22 @@ class Tally:
         inverse = inverse.ravel()
         n, ident, dead = (np.bincount(inverse, weights=v[placed], minlength=len(unique))
                           .astype(np.int64).tolist() for v in values[[0, 3, 4]])
-        sql = ("INSERT INTO event_points (latitude, longitude, country_code, event_type, "
-               "sub_event_type, category, flagged, n, id_sum, fatalities) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        if conn.execute("SELECT 1 FROM event_points LIMIT 1").fetchone() is not None:
-            sql += (" ON CONFLICT DO UPDATE SET n = n + excluded.n, "
-                    "id_sum = id_sum + excluded.id_sum, "
-                    "fatalities = fatalities + excluded.fatalities")
-        conn.executemany(sql, sorted((la, lo, *names[k], c, i, d) for la, lo, k, c, i, d in zip(
+        return sorted((la, lo, *names[k], c, i, d) for la, lo, k, c, i, d in zip(
             unique["lat"].tolist(), unique["lon"].tolist(), unique["kind"].tolist(),
-            n, ident, dead)))
+            n, ident, dead))
+
+
+_KIND = ("country_code", "event_type", "sub_event_type", "category", "flagged")
+# count table -> (its columns as tables() gives them, the columns a new row adds to)
+COUNT_TABLES = {
+    "event_cells": (("zoom", "cx", "cy", "month", *_KIND, "n", "lat_sum", "lon_sum",
+                     "id_sum", "fatalities"),
+                    ("n", "lat_sum", "lon_sum", "id_sum", "fatalities")),
+    "event_points": (("latitude", "longitude", *_KIND, "n", "id_sum", "fatalities"),
+                     ("n", "id_sum", "fatalities")),
+    "event_days": (("day", *_KIND, "n"), ("n",)),
+    "event_regions": (("admin1", *_KIND, "n", "fatalities"), ("n", "fatalities")),
+}
 
 
 # One int64 key per (cx, cy, month, kind): cx + 1 < 2**15 (16,384 cells across at zoom

@@ -1,0 +1,424 @@
+"""The event store in a PostgreSQL database with PostGIS: one store shared by several
+map servers and by ingest workers.
+
+It holds what the SQLite store holds and answers every question with the same SQL
+(:mod:`webapp.store.clauses`, :mod:`webapp.store.aggregates`, in PostgreSQL's words),
+so the two give the same answers; boxes are found through a PostGIS point column and
+its GiST index. Connections come from a pool, so one store serves every thread of a
+server. Each write is one transaction. Writers take a lock on the events table in
+turn (readers never wait for it): events are numbered in the order they are written,
+as SQLite's rowids are, which is what lets a bulk write's counts be tallied in Python
+rather than grouped again in SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from itertools import chain, islice
+
+import psycopg
+from psycopg.adapt import Loader
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from webapp.errors import FilterError, StoreError
+from webapp.models import Article, Event
+from webapp.store import audit, clauses, postgis_counts
+from webapp.store.aggregates import Aggregates
+from webapp.store.aggregates import checked as _checked
+from webapp.store.base import (EVENT_COLUMNS, READ_COLUMNS, EventStore, Filters, Page,
+                               event_from_row, event_rows)
+from webapp.store.dialect import POSTGRES
+from webapp.store.postgis_schema import (APPLICATION, COPY_TYPES, EVENT_INDEXES,
+                                         EVENT_KEYS, MIGRATION_LOCK, MIGRATIONS,
+                                         SCHEMA_VERSION, staging_sql)
+from webapp.store.tally import Tally
+
+_SELECT = ("SELECT " + ", ".join("a.content_hash" if c == "article_hash" else f"e.{c}"
+                                 for c in READ_COLUMNS)
+           + " FROM events e LEFT JOIN articles a ON a.id = e.article_id")
+_COLUMNS = ", ".join(EVENT_COLUMNS)
+_UPDATED = ", ".join(f"{c} = excluded.{c}" for c in EVENT_COLUMNS
+                     if c not in ("event_id", "article_id"))
+BULK_ROWS = 2_000     # a write of this many rows into an empty store sets indexes aside
+_BATCH = 1000         # rows fetched at a time by iter_events
+CONNECT_SECONDS = 10
+
+
+class _WholeNumbers(Loader):
+    """PostgreSQL's sum() of integers is NUMERIC; read whole ones as int, as SQLite
+    gives them, and the others as float."""
+
+    def load(self, data):
+        text = bytes(data).decode()
+        if "." in text or "e" in text.lower() or text in ("NaN", "Infinity", "-Infinity"):
+            return float(text)
+        return int(text)
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    conn.adapters.register_loader("numeric", _WholeNumbers)
+
+
+class _Qmark:
+    """A connection for SQL written with SQLite's ``?`` placeholders (the accounts'
+    and the audit trail's, shared by both stores)."""
+
+    def __init__(self, conn: psycopg.Connection):
+        self._conn = conn
+
+    def execute(self, sql: str, params=()):
+        return self._conn.execute(sql.replace("?", "%s"), params)
+
+    def executemany(self, sql: str, rows):
+        cur = self._conn.cursor()
+        cur.executemany(sql.replace("?", "%s"), rows)
+        return cur
+
+
+class PostGISStore(Aggregates, EventStore):
+    """Events and articles in the PostgreSQL database at ``url``
+    (``postgresql://user:password@host:port/dbname``), created in it when missing."""
+
+    _dialect = POSTGRES
+    integrity_errors = (psycopg.IntegrityError,)
+    database_errors = (psycopg.Error,)
+
+    def __init__(self, url: str, *, pool_size: int = 8, timeout: float = CONNECT_SECONDS):
+        from webapp.store import describe
+
+        self.url = url
+        self.path = describe(url)   # what messages name the store by
+        self._pool = None
+        try:
+            # one connection first: its error says what is wrong (no server, no such
+            # database, a refused password), where a pool would only time out
+            with psycopg.connect(url, connect_timeout=max(1, int(timeout))) as conn:
+                self._migrate(conn)
+        except psycopg.Error as err:
+            raise StoreError(f"cannot open the event store {self.path}: "
+                             f"{_first_line(err)}") from err
+        self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=False,
+                                    configure=_configure, timeout=max(timeout, 30),
+                                    kwargs={"connect_timeout": max(1, int(timeout))})
+        try:
+            self._pool.open(wait=True, timeout=timeout)
+        except PoolTimeout as err:
+            self._pool.close()
+            self._pool = None
+            raise StoreError(f"cannot open the event store {self.path}: no connection "
+                             f"within {timeout:g} s") from err
+
+    # -- schema ----------------------------------------------------------------------
+
+    def _migrate(self, conn: psycopg.Connection) -> None:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            version = self._version(conn)
+            if version == SCHEMA_VERSION:
+                return
+            if version == 0:
+                try:
+                    with conn.transaction():
+                        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+                except psycopg.Error as err:
+                    raise StoreError(
+                        f"cannot open the event store {self.path}: PostGIS is not "
+                        f"available in this database ({_first_line(err)}); install "
+                        f"postgresql-15-postgis-3 on the server, or have its owner run "
+                        f"CREATE EXTENSION postgis") from err
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[target]:
+                    conn.execute(statement)
+            if version == 0:
+                conn.execute("INSERT INTO store_schema VALUES (%s, %s)",
+                             (APPLICATION, SCHEMA_VERSION))
+            else:
+                conn.execute("UPDATE store_schema SET version = %s", (SCHEMA_VERSION,))
+
+    def _version(self, conn: psycopg.Connection) -> int:
+        found = conn.execute("SELECT to_regclass('store_schema') IS NOT NULL, "
+                             "to_regclass('events') IS NOT NULL").fetchone()
+        if not found[0]:
+            if found[1]:
+                raise StoreError(f"{self.path} holds an events table of another program, "
+                                 f"not an event store")
+            return 0
+        row = conn.execute("SELECT application, version FROM store_schema").fetchone()
+        if row is None or row[0] != APPLICATION:
+            raise StoreError(f"{self.path} is a database of another program, "
+                             f"not an event store")
+        if row[1] > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} has schema version {row[1]}, newer than this "
+                             f"program knows ({SCHEMA_VERSION}); upgrade the program")
+        return row[1]
+
+    # -- connections -------------------------------------------------------------------
+
+    def _pooled(self):
+        if self._pool is None:
+            raise StoreError(f"the event store {self.path} is closed")
+        return self._pool.connection()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[_Qmark]:
+        """One transaction on a pooled connection, for the accounts' SQL."""
+        with self._pooled() as conn, conn.transaction():
+            yield _Qmark(conn)
+
+    def _read(self, sql: str, params) -> list[tuple]:
+        if "?" in sql:   # the accounts' SQL, written for both stores
+            sql = sql.replace("?", "%s")
+        try:
+            with self._pooled() as conn:
+                return conn.execute(sql, params).fetchall()
+        except psycopg.Error as err:
+            raise StoreError(f"reading the event store {self.path} failed: "
+                             f"{_first_line(err)}") from err
+
+    # -- writing -------------------------------------------------------------------------
+
+    def add_article(self, article: Article, events: Iterable[Event], *,
+                    by: str | None = None) -> bool:
+        return self.add_articles([(article, events)], by=by)[0]
+
+    def add_articles(self, batch, *, by: str | None = None) -> list[bool]:
+        batch = list(batch)
+        article = None
+        try:
+            with self._pooled() as conn, conn.transaction():
+                stored, rows = [], []
+                for article, events in batch:
+                    found = conn.execute(
+                        "INSERT INTO articles (content_hash, title, url, source, "
+                        "published, ingested_at) VALUES (%s, %s, %s, %s, %s, %s) "
+                        "ON CONFLICT (content_hash) DO NOTHING RETURNING id",
+                        (article.content_hash, article.title, article.url, article.source,
+                         article.published.isoformat() if article.published else None,
+                         audit.now_text())).fetchone()
+                    stored.append(found is not None)
+                    if found is None:
+                        continue
+                    new = list(event_rows(events, found[0]))
+                    rows += new
+                    if by is not None:
+                        audit.write(_Qmark(conn), by, "article.add", {
+                            "article": article.content_hash, "title": article.title[:80],
+                            "events": len(new)})
+                self._write_rows(conn, rows, "new")
+        except psycopg.IntegrityError as err:
+            raise StoreError(f"article {_title(article)!r} not stored: "
+                             f"{_first_line(err)} (an event id is already taken?)") from err
+        except psycopg.Error as err:
+            raise StoreError(f"article {_title(article)!r} not stored: "
+                             f"{_first_line(err)}") from err
+        return stored
+
+    def has_articles(self, hashes: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(hashes))
+        if not wanted:
+            return set()
+        return {h for (h,) in self._read(
+            "SELECT content_hash FROM articles WHERE content_hash = ANY(%s)", (wanted,))}
+
+    def add_events(self, events: Iterable[Event], replace: bool = False, *,
+                   by: str | None = None, about: dict | None = None) -> int:
+        return self.add_rows(event_rows(events, None), replace, by=by, about=about)
+
+    def add_rows(self, rows: Iterable[tuple], replace: bool = False, *,
+                 by: str | None = None, about: dict | None = None) -> int:
+        try:
+            with self._pooled() as conn, conn.transaction():
+                count = self._write_rows(conn, rows, "replace" if replace else "keep")
+                if by is not None:
+                    audit.write(_Qmark(conn), by, "events.import",
+                                {**(about or {}), "events": count, "replace": replace})
+                return count
+        except psycopg.Error as err:
+            raise StoreError(f"events not stored, the store is unchanged: "
+                             f"{_first_line(err)}") from err
+
+    def _write_rows(self, conn: psycopg.Connection, rows: Iterable[tuple], mode: str) -> int:
+        """Write rows of :data:`EVENT_COLUMNS` inside the caller's transaction, numbered
+        after the last stored event and tallied on the way. ``mode``: "new" (an id
+        already stored is an error), "keep" (such rows are left out) or "replace"
+        (they overwrite)."""
+        conn.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+        last = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+        rows = iter(rows)
+        head = list(islice(rows, BULK_ROWS))
+        seen = Tally()
+        if len(head) == BULK_ROWS and last == 0 and mode != "new":
+            count, dropped = self._load_empty(conn, chain(head, rows), seen, mode)
+        else:
+            count, dropped = self._merge(conn, chain(head, rows), seen, mode, last), 0
+        if count < 0:      # stored events were overwritten
+            postgis_counts.rebuild(conn)
+            return -count
+        if dropped or count != len(seen) or not seen.fits:
+            # duplicate ids left some numbers unused: count what went in
+            postgis_counts.add_since(conn, last)
+        elif count:
+            postgis_counts.write(conn, seen.tables(last + 1))
+        return count
+
+    @staticmethod
+    def _copy(conn: psycopg.Connection, table: str, rows: Iterable[tuple], seen: Tally,
+              first: int, freeze: bool = False) -> None:
+        options = "FORMAT BINARY, FREEZE" if freeze else "FORMAT BINARY"
+        with conn.cursor().copy(f"COPY {table} (id, {_COLUMNS}) FROM STDIN "
+                                f"({options})") as copy:
+            copy.set_types(COPY_TYPES)
+            for number, row in enumerate(seen.tap(rows), first):
+                copy.write_row((number, *row))
+
+    def _merge(self, conn, rows, seen: Tally, mode: str, last: int) -> int:
+        """Rows copied into a staging table, then moved into events; the number
+        stored, negative when stored events were overwritten."""
+        conn.execute(staging_sql())
+        self._copy(conn, "staged_events", rows, seen, last + 1)
+        if not len(seen):
+            return 0
+        moved = f"INSERT INTO events (id, {_COLUMNS}) SELECT id, {_COLUMNS} FROM "
+        overwritten = 0
+        if mode == "new":
+            count = conn.execute(f"{moved} staged_events ORDER BY id").rowcount
+        elif mode == "keep":
+            count = conn.execute(f"{moved} staged_events ORDER BY id "
+                                 "ON CONFLICT (event_id) DO NOTHING").rowcount
+        else:
+            overwritten = conn.execute(
+                "SELECT count(*) FROM staged_events s JOIN events e "
+                "USING (event_id)").fetchone()[0] if last else 0
+            # the last of several rows with one id wins, as in a row-by-row upsert
+            conn.execute(f"{moved} (SELECT DISTINCT ON (event_id) * FROM staged_events "
+                         f"ORDER BY event_id, id DESC) s ORDER BY id "
+                         f"ON CONFLICT (event_id) DO UPDATE SET {_UPDATED}")
+            # as a row-by-row upsert counts it: every row was added or overwrote one
+            count = len(seen)
+        conn.execute("DELETE FROM staged_events")
+        return -count if overwritten else count
+
+    def _load_empty(self, conn, rows, seen: Tally, mode: str) -> tuple[int, int]:
+        """A bulk load into an empty events table: copied straight in with its keys
+        and indexes set aside, which are built afterwards from all the rows at once
+        (quicker than growing them row by row). Rows sharing an id are then thinned
+        to one (the last for "replace", the first for "keep"). (rows stored, rows
+        dropped as duplicates)."""
+        conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for name in EVENT_INDEXES:
+            conn.execute(f"DROP INDEX IF EXISTS {name}")
+        for name in EVENT_KEYS:
+            conn.execute(f"ALTER TABLE events DROP CONSTRAINT IF EXISTS {name}")
+        # emptied in this transaction, the table takes the rows frozen and marked
+        # visible to all (COPY FREEZE): index-only reads work at once, no VACUUM needed
+        conn.execute("TRUNCATE events")
+        self._copy(conn, "events", rows, seen, 1, freeze=True)
+        keys = ", ".join(f"ADD CONSTRAINT {name} {sql}" for name, sql in EVENT_KEYS.items())
+        dropped = 0
+        try:
+            with conn.transaction():   # a savepoint: a duplicate id undoes only this
+                conn.execute(f"ALTER TABLE events {keys}")
+        except psycopg.errors.UniqueViolation:
+            keep = "<" if mode == "replace" else ">"
+            dropped = conn.execute(
+                f"DELETE FROM events a USING events b WHERE a.event_id = b.event_id "
+                f"AND a.id {keep} b.id").rowcount
+            conn.execute(f"ALTER TABLE events {keys}")
+        for create in EVENT_INDEXES.values():
+            conn.execute(create)
+        conn.execute("ANALYZE events")
+        count = len(seen)
+        # "replace" counts every row as a row-by-row upsert would (added or overwrote)
+        return (count if mode == "replace" else count - dropped), dropped
+
+    def record(self, who: str, action: str, detail: dict) -> None:
+        """Add an audit row for a change made outside the store's own writes."""
+        try:
+            with self._transaction() as conn:
+                audit.write(conn, who, action, detail)
+        except psycopg.Error as err:
+            raise StoreError(f"the audit trail cannot be written: {_first_line(err)}") \
+                from err
+
+    def audit_trail(self, limit: int = 100) -> list[audit.AuditEntry]:
+        try:
+            with self._transaction() as conn:
+                return audit.read(conn, limit)
+        except psycopg.Error as err:
+            raise StoreError(f"reading the audit trail failed: {_first_line(err)}") from err
+
+    # -- reading -------------------------------------------------------------------------
+
+    def query(self, filters: Filters = Filters(), limit: int | None = None) -> list[Event]:
+        where, params = clauses.where(_checked(filters), newest_first=True, d=POSTGRES)
+        sql = f"{_SELECT}{where} {clauses.newest_first(POSTGRES)}"
+        if limit is not None:
+            if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+                raise FilterError(f"limit must be a whole number >= 0: {limit!r}")
+            sql += f" LIMIT {limit:d}"
+        return [event_from_row(row) for row in self._read(sql, params)]
+
+    def iter_events(self, filters: Filters = Filters()) -> Iterator[Event]:
+        where, params = clauses.where(_checked(filters), newest_first=True, d=POSTGRES)
+        try:
+            # a server-side cursor: the rows come a batch at a time, never all at once
+            with self._pooled() as conn, conn.transaction():
+                with conn.cursor(name="events_dump") as cursor:
+                    cursor.itersize = _BATCH
+                    cursor.execute(f"{_SELECT}{where} {clauses.newest_first(POSTGRES)}",
+                                   params)
+                    while batch := cursor.fetchmany(_BATCH):
+                        yield from map(event_from_row, batch)
+        except psycopg.Error as err:
+            raise StoreError(f"reading the event store failed: {_first_line(err)}") from err
+
+    def page(self, filters: Filters, limit: int, after: tuple | None = None) -> Page:
+        f = _checked(filters)
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise FilterError(f"limit must be a whole number >= 1: {limit!r}")
+        where, params = clauses.where(f, newest_first=True, d=POSTGRES)
+        glue = " AND " if where else " WHERE "
+        found: list[tuple] = []
+        for clause, values in clauses.after_steps(after, POSTGRES):
+            if len(found) > limit:
+                break
+            found += self._read(f"{_SELECT}{where}{glue}{clause} "
+                                f"{clauses.newest_first(POSTGRES)} "
+                                f"LIMIT {limit + 1 - len(found):d}", [*params, *values])
+        events = [event_from_row(row) for row in found[:limit]]
+        next_after = None
+        if len(found) > limit:
+            last = events[-1]
+            next_after = (last.event_date.isoformat() if last.event_date else None,
+                          last.event_id)
+        return Page(events=events, total=self.count(f), next_after=next_after)
+
+    def get_event(self, event_id: str) -> Event | None:
+        rows = self._read(f"{_SELECT} WHERE e.event_id = %s", (str(event_id),))
+        return event_from_row(rows[0]) if rows else None
+
+    def articles_count(self) -> int:
+        return self._read("SELECT count(*) FROM articles", ())[0][0]
+
+    def backup(self, dest, overwrite: bool = False) -> dict:
+        """A copy of the whole store as an SQLite file at ``dest`` (see
+        :func:`webapp.store.transfer.copy_store`); for the database itself, use the
+        server's own tools (pg_dump)."""
+        raise StoreError("backup of a PostGIS store: use `python -m webapp copy --from "
+                         f"{self.path} --to FILE.sqlite`, or pg_dump")
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def _title(article) -> str:
+    return article.title[:60] if article is not None else ""
