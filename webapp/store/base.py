@@ -419,6 +419,9 @@ class EventStore(ABC):
     # -- whole-store records, for `python -m webapp copy` (webapp.store.transfer) ------
     # A store is copied to a store of another kind (SQLite <-> PostGIS) as a stream of
     # (table, record) pairs in plain values that neither store's layout shows through.
+    # webapp.store.records holds what SQL stores share (each table's SELECT, the
+    # record of a row, writing them all in one transaction); webapp.store.sqlite_records
+    # is the SQLite side.
 
     def export_records(self) -> Iterator[tuple[str, object]]:
         """Everything stored, as ``(table, record)`` pairs: the tables in the order of
