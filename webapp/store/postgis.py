@@ -27,8 +27,8 @@ from webapp.models import Article, Event
 from webapp.store import audit, clauses, postgis_counts
 from webapp.store.aggregates import Aggregates
 from webapp.store.aggregates import checked as _checked
-from webapp.store.base import (EVENT_COLUMNS, READ_COLUMNS, EventStore, Filters, Page,
-                               event_from_row, event_rows)
+from webapp.store.base import (EVENT_COLUMNS, READ_COLUMNS, RECORD_TABLES, EventStore,
+                               Filters, Page, event_from_row, event_rows)
 from webapp.store.dialect import POSTGRES
 from webapp.store.postgis_schema import (APPLICATION, COPY_TYPES, EVENT_INDEXES,
                                          EVENT_KEYS, MIGRATION_LOCK, MIGRATIONS,
@@ -402,12 +402,77 @@ class PostGISStore(Aggregates, EventStore):
     def articles_count(self) -> int:
         return self._read("SELECT count(*) FROM articles", ())[0][0]
 
+    # -- whole-store records (python -m webapp copy) -----------------------------------
+
+    def export_records(self) -> Iterator[tuple[str, object]]:
+        from webapp.store import records
+
+        try:
+            with self._pooled() as conn, conn.transaction():
+                # every table as of one moment, while writers go on
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                for table in RECORD_TABLES:
+                    with conn.cursor(name=f"export_{table}") as cursor:
+                        cursor.itersize = _BATCH
+                        cursor.execute(records.read_sql(table, _SELECT, "e.id"))
+                        for row in cursor:
+                            yield table, records.record(table, row)
+        except psycopg.Error as err:
+            raise StoreError(f"reading the event store {self.path} failed: "
+                             f"{_first_line(err)}") from err
+
+    def import_records(self, pairs, *, by=None, about=None) -> dict[str, int]:
+        from webapp.store import records
+
+        try:
+            with self._pooled() as conn, conn.transaction():
+                # a COPY holds the connection, so the articles' ids are read first
+                return records.write_all(
+                    _Qmark(conn), pairs,
+                    lambda _, rows: self._write_rows(conn, rows, "keep"),
+                    by, about, article_ids_first=True)
+        except psycopg.Error as err:
+            raise StoreError(f"nothing was copied into {self.path}: "
+                             f"{_first_line(err)}") from err
+
+    def record_counts(self) -> dict[str, int]:
+        from webapp.store import records
+
+        try:
+            with self._pooled() as conn:
+                return records.counts(conn)
+        except psycopg.Error as err:
+            raise StoreError(f"reading the event store {self.path} failed: "
+                             f"{_first_line(err)}") from err
+
     def backup(self, dest, overwrite: bool = False) -> dict:
-        """A copy of the whole store as an SQLite file at ``dest`` (see
-        :func:`webapp.store.transfer.copy_store`); for the database itself, use the
+        """The whole store, as of one moment, copied into a new SQLite file at ``dest``
+        (one file a laptop can open); the database itself is backed up with the
         server's own tools (pg_dump)."""
-        raise StoreError("backup of a PostGIS store: use `python -m webapp copy --from "
-                         f"{self.path} --to FILE.sqlite`, or pg_dump")
+        from pathlib import Path
+
+        from webapp.store.sqlite import SQLiteStore
+        from webapp.store.transfer import copy_store
+
+        dest = Path(dest)
+        if dest.exists() and not overwrite:
+            raise StoreError(f"{dest} exists already (give --overwrite to replace it)")
+        if dest.is_dir():
+            raise StoreError(f"{dest} is a folder, not a file name for the backup")
+        partial = dest.with_name(f".{dest.name}.partial")
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            partial.unlink(missing_ok=True)
+            with SQLiteStore(partial) as copy:
+                copied = copy_store(self, copy)
+            partial.replace(dest)
+        except (OSError, StoreError) as err:
+            partial.unlink(missing_ok=True)
+            if isinstance(err, StoreError):
+                raise
+            raise StoreError(f"backup to {dest} failed: {err}") from err
+        return {"events": copied["events"], "articles": copied["articles"],
+                "bytes": dest.stat().st_size}
 
     def close(self) -> None:
         if self._pool is not None:
