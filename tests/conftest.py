@@ -172,6 +172,18 @@ def store_target(request, tmp_path):
     return request.getfixturevalue("postgis_url")
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgis"])
+def module_store_target(request, tmp_path_factory):
+    """As ``store_target``, for a store a whole module shares (made once per kind)."""
+    if request.param == "sqlite":
+        yield str(tmp_path_factory.mktemp("store") / "events.sqlite")
+        return
+    server = request.getfixturevalue("pg_server")
+    url = server.create_database()
+    yield url
+    server.drop_database(url.rsplit("/", 1)[1])
+
+
 def needs_postgis_store():
     """Skip unless the PostGIS store is there (it is being written alongside)."""
     try:

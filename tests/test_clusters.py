@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 
 from webapp.errors import FilterError
-from webapp.store import SQLiteStore
+from webapp.store import SQLiteStore, open_store
 from webapp.store.base import make_filters
 from conftest import make_event
 
@@ -47,9 +47,9 @@ def random_events(n: int, seed: int = 3) -> list:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    path = tmp_path_factory.mktemp("clusters") / "events.sqlite"
-    with SQLiteStore(path) as opened:
+def store(module_store_target):
+    """3,000 events, once in SQLite and once in PostGIS."""
+    with open_store(module_store_target) as opened:
         opened.add_events(random_events(3000))
         yield opened
 
@@ -130,8 +130,8 @@ def test_counts_follow_events_that_are_added_changed_and_deleted(tmp_path):
         assert store.counts(make_filters()) == {"Battles": 1}
 
 
-def test_a_bulk_import_into_a_full_store_counts_new_and_overwritten_rows(tmp_path):
-    with SQLiteStore(tmp_path / "events.sqlite") as fresh:
+def test_a_bulk_import_into_a_full_store_counts_new_and_overwritten_rows(store_target):
+    with open_store(store_target) as fresh:
         # each batch above BULK_ROWS: the grouped pass instead of the triggers
         events = random_events(25_000, seed=5)
         fresh.add_events(events[:12_000])

@@ -67,14 +67,15 @@ LISTED = [e for e in EVENTS if not e.is_total]   # running totals are left out b
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, geocoder):
-    from webapp.store import SQLiteStore
+def server(tmp_path_factory, geocoder, module_store_target):
+    """The map server over the events, once on SQLite and once on PostGIS."""
+    from webapp.store import open_store
     from webapp.web import create_app
 
     folder = tmp_path_factory.mktemp("live")
-    with SQLiteStore(folder / "events.sqlite") as store:
+    with open_store(module_store_target) as store:
         store.add_events(EVENTS)
-    app = create_app({"DB": str(folder / "events.sqlite"), "GEOCODER": geocoder},
+    app = create_app({"DB": module_store_target, "GEOCODER": geocoder},
                      instance_path=folder)
     with serving(app) as url:
         yield url

@@ -10,13 +10,14 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from webapp.store import SQLiteStore
+from webapp.store import open_store
 from conftest import make_app, make_event
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("paging") / "events.sqlite"
+def db(module_store_target):
+    """1,242 events, once in SQLite and once in PostGIS."""
+    path = module_store_target
     events = []
     for i in range(1234):   # many share a day: the order must break ties the same way
         events.append(make_event(
@@ -25,7 +26,7 @@ def db(tmp_path_factory):
             notes="<img src=x onerror=alert(1)>" if i == 7 else "shelling"))
     events += [make_event(f"undated{i}", 31.5, 34.5, day=None) for i in range(5)]
     events += [make_event(f"unplaced{i}", None, None) for i in range(3)]
-    with SQLiteStore(path) as store:
+    with open_store(path) as store:
         store.add_events(events)
     return path
 

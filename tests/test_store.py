@@ -7,7 +7,7 @@ import pytest
 
 from webapp.errors import StoreError
 from webapp.models import Article, Event
-from webapp.store import SCHEMA_VERSION, EventStore, SQLiteStore
+from webapp.store import SCHEMA_VERSION, EventStore, SQLiteStore, open_store
 from webapp.store.base import event_rows
 from webapp.store.sqlite import BULK_ROWS
 from webapp.store.base import make_filters
@@ -30,8 +30,9 @@ def ids(events):
 
 
 @pytest.fixture
-def store(tmp_path):
-    with SQLiteStore(tmp_path / "events.sqlite") as opened:
+def store(store_target):
+    """An empty store, once in SQLite and once in PostGIS."""
+    with open_store(store_target) as opened:
         yield opened
 
 

@@ -51,17 +51,17 @@ def test_nothing_dated_means_no_timeline():
 
 
 @pytest.fixture()
-def client(tmp_path):
-    from webapp.store import SQLiteStore
+def client(store_target):
+    from webapp.store import open_store
     from webapp.web import create_app
 
-    db = tmp_path / "events.sqlite"
+    db = store_target
     made = [Event(event_id=f"t{i}", event_date=date(2024, 5, 1 + i % 4), time_precision=1,
                   event_type="Battles", sub_event_type="Armed clash",
                   category="armed clash", location="Rafah", latitude=31.29,
                   longitude=34.25, geo_precision=1, country_code="PS",
                   notes=f"Clash {i}.") for i in range(10)]
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         store.add_events(made)
     return create_app({"DB": str(db), "SNAPSHOT_BROWSER": "none"}).test_client()
 

@@ -20,7 +20,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from webapp.store import SQLiteStore
+from webapp.store import SQLiteStore, open_store
+from webapp.store.transfer import copy_store
 from webapp.web import create_app
 from webapp.web import filters as webfilters
 
@@ -51,12 +52,18 @@ def stocked(tmp_path_factory, sample):
     return path, add_user(path)
 
 
-@pytest.fixture
-def db(tmp_path, stocked):
-    """A copy of the stocked store, for one test to change."""
+@pytest.fixture(params=["sqlite", "postgis"])
+def db(request, tmp_path, stocked):
+    """A copy of the stocked store, for one test to change: an SQLite file, and a
+    PostGIS database the same tests run against."""
     path = tmp_path / "events.sqlite"
     shutil.copyfile(stocked[0], path)
-    return path
+    if request.param == "sqlite":
+        return path
+    url = request.getfixturevalue("postgis_url")
+    with SQLiteStore(path) as source, open_store(url) as copy:
+        copy_store(source, copy)
+    return url
 
 
 @pytest.fixture
@@ -485,7 +492,7 @@ def test_post_article_stores_its_events_and_a_second_post_is_a_duplicate(api, cl
     again = api.post("/api/articles", json=ARTICLE)
     assert again.status_code == 200 and again.json["duplicate"] is True
     assert len(features(client.get("/api/events?since=2024-05-06"))) == len(stored)
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         assert store.articles_count() == 2
 
 
@@ -575,7 +582,7 @@ def test_form_posts_from_other_sites_are_refused(client):
 
 
 def articles_in(db) -> int:
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         return store.articles_count()
 
 

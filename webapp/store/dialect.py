@@ -42,7 +42,9 @@ class Dialect:
     def contains_folded(self, column: str) -> str:
         """A term true when ``column``, case folded, contains the (folded) parameter."""
         if self.spatial:
-            return f"strpos(lower({column}), %s) > 0"
+            # ICU's case mapping: lower() alone follows the database's locale, which
+            # folds ASCII letters only in a "C" database
+            return f'strpos(lower({column} COLLATE "und-x-icu"), %s) > 0'
         return f"instr(bm_casefold({column}), ?) > 0"
 
     def fold(self, text: str) -> str:
