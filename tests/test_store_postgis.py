@@ -229,3 +229,22 @@ def test_a_backup_of_the_database_is_one_sqlite_file_with_the_same_answers(tmp_p
             pg.backup(tmp_path / "copy.sqlite")
         with SQLiteStore(tmp_path / "copy.sqlite") as copy:
             assert answers(copy) == answers(pg)
+
+
+def test_servers_starting_at_once_make_one_first_admin(postgis_url):
+    from webapp.store.accounts import Accounts
+
+    stores = [open_store(postgis_url) for _ in range(4)]
+    links = []
+    threads = [threading.Thread(target=lambda s=s: links.append(
+        Accounts(s).add_first_admin(by="test"))) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert len([link for link in links if link]) == 1 and len(links) == 4
+        assert Accounts(stores[0]).count() == 1
+    finally:
+        for s in stores:
+            s.close()

@@ -149,7 +149,11 @@ class Accounts:
                  secrets.token_urlsafe(24), audit.now_text()))
             audit.write(conn, by, "user.add", {"user": name, "role": "admin",
                                                "first_start": True})
-            return self._insert_token(conn, self.get(name), "login", LOGIN_LINK_LIFETIME)
+            # read through this transaction: another connection (a PostGIS store's
+            # pool) would not see the user yet
+            made = conn.execute("SELECT id, name, role, login_key FROM users "
+                                "WHERE lower(name) = lower(?)", (name,)).fetchone()
+            return self._insert_token(conn, User(*made), "login", LOGIN_LINK_LIFETIME)
 
     def remove(self, name: str, *, by: str) -> None:
         user = self.get(name)

@@ -44,6 +44,7 @@ _UPDATED = ", ".join(f"{c} = excluded.{c}" for c in EVENT_COLUMNS
 BULK_ROWS = 2_000     # a write of this many rows into an empty store sets indexes aside
 _BATCH = 1000         # rows fetched at a time by iter_events
 CONNECT_SECONDS = 10
+ACCOUNTS_LOCK = MIGRATION_LOCK + 1   # held by each write to users, tokens and the audit
 
 
 class _WholeNumbers(Loader):
@@ -163,8 +164,11 @@ class PostGISStore(Aggregates, EventStore):
 
     @contextmanager
     def _transaction(self) -> Iterator[_Qmark]:
-        """One transaction on a pooled connection, for the accounts' SQL."""
+        """One transaction on a pooled connection, for the accounts' SQL. They take
+        turns, as SQLite's writers do: a check and the write it decides ("is there a
+        user yet?", then the first admin) see no other server's write in between."""
         with self._pooled() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (ACCOUNTS_LOCK,))
             yield _Qmark(conn)
 
     def _read(self, sql: str, params) -> list[tuple]:
