@@ -191,10 +191,10 @@ def ingest(paths, published, db, instance, workers, scheduler):
         raise click.UsageError("give --workers (a local cluster) or --scheduler "
                                "(an existing one), not both")
     files = expand(paths)
-    with SQLiteStore(db) as store:
-        if workers or scheduler:
-            tally = _ingest_on_dask(files, store, published, instance, workers, scheduler)
-        else:
+    if workers or scheduler:
+        tally = _ingest_on_dask(files, db, published, instance, workers, scheduler)
+    else:
+        with SQLiteStore(db) as store:
             tally = _ingest_here(files, store, published, instance)
     click.echo(tally.summary())
     sys.exit(1 if tally.failed else 0)
@@ -220,16 +220,18 @@ def _ingest_here(files, store, published, instance):
                            report=_report, files_done=bar.update)
 
 
-def _ingest_on_dask(files, store, published, instance, workers, scheduler):
+def _ingest_on_dask(files, db, published, instance, workers, scheduler):
     from tqdm import tqdm
 
     from webapp.ingest_dask import (build_index_once, dask_client, ingest_on_dask,
                                     load_extractors)
+    from webapp.store import SQLiteStore
     from webapp.store.audit import cli_actor
 
     if workers:
         build_index_once(instance)
-    with dask_client(workers, scheduler) as client:
+    # The cluster first: a scheduler that does not answer leaves no new store behind.
+    with dask_client(workers, scheduler) as client, SQLiteStore(db) as store:
         plugin = load_extractors(client, instance)
         with tqdm(total=0, unit="article", disable=None) as bar:
             def found(n):
