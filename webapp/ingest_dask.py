@@ -18,6 +18,7 @@ import contextlib
 import logging
 import re
 import threading
+import time
 from concurrent.futures import CancelledError
 from typing import Callable, Iterator
 
@@ -67,8 +68,6 @@ class ExtractorPlugin(WorkerPlugin):
     def load(self):
         with _LOADING:
             if self.extractor is None:
-                import time
-
                 from webapp.extract.pipeline import Extractor
                 from webapp.geocoder import OfflineGeocoder
                 from webapp.regions import Regions
