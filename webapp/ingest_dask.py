@@ -105,6 +105,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None,
     """A client of ``workers`` new local worker processes, or of the cluster whose
     scheduler is at ``scheduler``; closed (the local cluster stopped) on leaving."""
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_quiet_logs())
         if scheduler:
             _check_address(scheduler)
             try:
@@ -129,6 +130,23 @@ def dask_client(workers: int | None = None, scheduler: str | None = None,
                                    f"{err}") from err
             client = stack.enter_context(Client(cluster, set_as_default=False))
         yield client
+
+
+@contextlib.contextmanager
+def _quiet_logs():
+    # Dask logs a lost connection with a traceback on stderr; the user gets our one line
+    # (ClusterError) instead.
+    # (Its modules' loggers have levels of their own, so each is set.)
+    names = ["distributed", *(name for name in logging.Logger.manager.loggerDict
+                              if name.startswith("distributed."))]
+    levels = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
 
 
 # What `dask scheduler` prints as its address: tcp://host:port (or tls://, ws://, wss://).
