@@ -99,12 +99,21 @@ def on_dask(files, db, workers: int) -> dict:
     started = time.perf_counter()
     with dask_client(workers=workers) as client, SQLiteStore(db) as store:
         plugin = load_extractors(client)
+        workers_cpu = client.run(time.process_time)
         loaded, cpu = time.perf_counter(), time.process_time()
         tally = ingest_on_dask(client, plugin, files, store)
         done, cpu = time.perf_counter(), time.process_time() - cpu
+        workers_cpu = [t - workers_cpu[w] for w, t in client.run(time.process_time).items()]
         each = client.run(lambda dask_worker: dask_worker.plugins[plugin].load_seconds)
     return {"load": loaded - started, "work": done - loaded, "tally": tally, "cpu": cpu,
-            "each": max(each.values())}
+            "each": max(each.values()), "workers_cpu": workers_cpu}
+
+
+def unshared_seconds(r: dict, cores: int) -> float:
+    """The work's wall time on cores of its own: the run's CPU seconds spread over the
+    cores, but never less than its busiest process's (the in-process run: its CPU)."""
+    parts = [r["cpu"], *r.get("workers_cpu", [])]
+    return max(sum(parts) / min(cores, len(parts)), *parts)
 
 
 def events_of(db) -> Counter:
@@ -207,8 +216,9 @@ def main(argv=None) -> int:
 
         print("\n| run | articles | load s (slowest extractor) | work s | articles/s (work) "
               "| articles/s (with loading) | × in-process (work) | × (with loading) "
-              "| this process's CPU s (work) | load average after |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+              "| CPU s (work): this process; workers | × in-process from CPU s on 2 own cores "
+              "| load average after |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
         base = runs["in-process"]
         base_work = total / base["work"]
         base_all = total / (base["load"] + base["work"])
@@ -217,7 +227,9 @@ def main(argv=None) -> int:
             print(f"| {name} | {total:,} | {r['load']:.1f} ({r['each']:.1f}) | {r['work']:.1f} "
                   f"| {work:,.1f} "
                   f"| {whole:,.1f} | {work / base_work:.2f} | {whole / base_all:.2f} "
-                  f"| {r['cpu']:.1f} | {r['load_average']} |")
+                  f"| {r['cpu']:.1f}; {' + '.join(f'{c:.1f}' for c in r.get('workers_cpu', []))}"
+                  f" | {unshared_seconds(base, 2) / unshared_seconds(r, 2):.2f} "
+                  f"| {r['load_average']} |")
 
         if not args.skip_kill:
             check = kill_check(corpus, tmp / "killed.sqlite", total)
