@@ -199,47 +199,79 @@ def _iso_date(ctx, param, value):
 @click.option("--instance", type=click.Path(file_okay=False), default=None,
               help="Folder for the cached index (default: BRIEFING_INSTANCE, else the "
                    "project's instance/).")
+@click.option("--workers", type=click.IntRange(1, 512), default=None,
+              help="Extract on a Dask cluster of N new local worker processes.")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Extract on the Dask cluster whose scheduler is at this address.")
 @one_line_errors
-def ingest(paths, published, db, instance):
+def ingest(paths, published, db, instance, workers, scheduler):
     """Extract events from articles (text, JSON, RSS/Atom, folders) into the store.
 
     Re-ingesting an article already stored adds nothing. A file that cannot be read
     gets one line on stderr; the others are still ingested (exit status 1).
-    """
-    from collections import Counter
 
+    \b
+    With --workers N or --scheduler, the extraction runs on Dask worker processes
+    (each loads the gazetteer once) and the articles already stored are skipped
+    before extraction: an interrupted run, repeated, resumes where it stopped.
+    """
+    from webapp.ingest import expand
+    from webapp.store import open_store
+
+    if workers and scheduler:
+        raise click.UsageError("give --workers (a local cluster) or --scheduler "
+                               "(an existing one), not both")
+    files = expand(paths)
+    if workers or scheduler:
+        tally = _ingest_on_dask(files, db, published, instance, workers, scheduler)
+    else:
+        with open_store(db) as store:
+            tally = _ingest_here(files, store, published, instance)
+    click.echo(tally.summary())
+    sys.exit(1 if tally.failed else 0)
+
+
+def _report(message: str) -> None:
+    from tqdm import tqdm
+
+    tqdm.write(f"error: {message}", file=sys.stderr)
+
+
+def _ingest_here(files, store, published, instance):
     from tqdm import tqdm
 
     from webapp.extract.pipeline import Extractor
-    from webapp.ingest import IngestError, expand, read_file
+    from webapp.ingest_run import ingest_here
     from webapp.regions import Regions
+    from webapp.store.audit import cli_actor
+
+    extractor = Extractor(_geocoder(instance), Regions.load())
+    with tqdm(total=len(files), unit="file", disable=len(files) < 10 or None) as bar:
+        return ingest_here(files, store, extractor, published=published, by=cli_actor(),
+                           report=_report, files_done=bar.update)
+
+
+def _ingest_on_dask(files, db, published, instance, workers, scheduler):
+    from tqdm import tqdm
+
+    from webapp.ingest_dask import (build_index_once, dask_client, ingest_on_dask,
+                                    load_extractors)
     from webapp.store import open_store
     from webapp.store.audit import cli_actor
 
-    files = expand(paths)
-    who = cli_actor()
-    extractor = Extractor(_geocoder(instance), Regions.load())
-    added = duplicates = failed = 0
-    per_type: Counter = Counter()
-    with open_store(db) as store:
-        for path in tqdm(files, unit="file", disable=len(files) < 10 or None):
-            try:
-                articles = read_file(path, published)
-            except IngestError as err:
-                tqdm.write(f"error: {err}", file=sys.stderr)
-                failed += 1
-                continue
-            for article in articles:
-                events = extractor.events(article)
-                if store.add_article(article, events, by=who):
-                    added += 1
-                    per_type.update(e.event_type for e in events)
-                else:
-                    duplicates += 1
-    summary = ", ".join(f"{t} {n}" for t, n in per_type.most_common()) or "none"
-    click.echo(f"{added} article(s) ingested, {duplicates} already stored, {failed} failed; "
-               f"{sum(per_type.values())} event(s): {summary}")
-    sys.exit(1 if failed else 0)
+    if workers:
+        build_index_once(instance)
+    # The cluster first: a scheduler that does not answer leaves no new store behind.
+    with dask_client(workers, scheduler) as client, open_store(db) as store:
+        plugin = load_extractors(client, instance)
+        with tqdm(total=0, unit="article", disable=None) as bar:
+            def found(n):
+                bar.total += n
+                bar.refresh()
+
+            return ingest_on_dask(client, plugin, files, store, published=published,
+                                  by=cli_actor(), report=_report, found=found,
+                                  done=bar.update)
 
 
 @main.command("import")

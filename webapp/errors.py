@@ -61,3 +61,8 @@ class AccountError(BriefingMapError, ValueError):
 
 class ConfigError(BriefingMapError, ValueError):
     """A configuration value the server cannot run with (say, READ_ACCESS = "open")."""
+
+
+class ClusterError(BriefingMapError):
+    """A Dask cluster that cannot be reached or used as asked (no scheduler at the
+    address, no workers, workers that cannot load the gazetteer or keep dying)."""

@@ -238,17 +238,23 @@ def _fingerprint(files: list[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
+def index_path(cache_dir: Path | None = None, geodata: Path = GEODATA_DIR) -> Path:
+    """Where the index of the present geographic data is (or would be) cached."""
+    try:
+        files = _source_files(geodata)
+        name = f"gazetteer-{_fingerprint(files)}.pickle"
+    except OSError as err:
+        raise DataError(f"geographic data missing: {err}") from err
+    return Path(cache_dir or default_cache_dir()) / name
+
+
 def load_gazetteer(cache_dir: Path | None = None, geodata: Path = GEODATA_DIR,
                    progress=None) -> Gazetteer:
     """The gazetteer from the pickle cache, building (and caching) it when stale."""
     from webapp.geocoder.build_index import build_gazetteer
 
     cache_dir = Path(cache_dir or default_cache_dir())
-    try:
-        files = _source_files(geodata)
-        cache = cache_dir / f"gazetteer-{_fingerprint(files)}.pickle"
-    except OSError as err:
-        raise DataError(f"geographic data missing: {err}") from err
+    cache = index_path(cache_dir, geodata)
     if cache.exists():
         gc.disable()  # half a million new objects: the collector would only slow loading
         try:
