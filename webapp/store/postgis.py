@@ -15,33 +15,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
-from itertools import chain, islice
 
 import psycopg
 from psycopg.adapt import Loader
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from webapp.errors import FilterError, StoreError
+from webapp.errors import StoreError
 from webapp.models import Article, Event
-from webapp.store import audit, clauses, postgis_counts
+from webapp.store import audit, clauses, postgis_rows
 from webapp.store.aggregates import Aggregates
 from webapp.store.aggregates import checked as _checked
-from webapp.store.base import (EVENT_COLUMNS, READ_COLUMNS, RECORD_TABLES, EventStore,
-                               Filters, Page, event_from_row, event_rows)
+from webapp.store.base import RECORD_TABLES, EventStore, Filters, event_from_row, event_rows
+from webapp.store.listing import SELECT as _SELECT
+from webapp.store.listing import Listing
 from webapp.store.dialect import POSTGRES
-from webapp.store.postgis_schema import (APPLICATION, COPY_TYPES, EVENT_INDEXES,
-                                         EVENT_KEYS, MIGRATION_LOCK, MIGRATIONS,
-                                         SCHEMA_VERSION, staging_sql)
-from webapp.store.tally import Tally
+from webapp.store.postgis_schema import (APPLICATION, MIGRATION_LOCK, MIGRATIONS,
+                                         SCHEMA_VERSION)
 
-_SELECT = ("SELECT " + ", ".join("a.content_hash" if c == "article_hash" else f"e.{c}"
-                                 for c in READ_COLUMNS)
-           + " FROM events e LEFT JOIN articles a ON a.id = e.article_id")
-_COLUMNS = ", ".join(EVENT_COLUMNS)
-_UPDATED = ", ".join(f"{c} = excluded.{c}" for c in EVENT_COLUMNS
-                     if c not in ("event_id", "article_id"))
-BULK_ROWS = 2_000     # a write of this many rows into an empty store sets indexes aside
 _BATCH = 1000         # rows fetched at a time by iter_events
 CONNECT_SECONDS = 10
 ACCOUNTS_LOCK = MIGRATION_LOCK + 1   # held by each write to users, tokens and the audit
@@ -78,7 +68,7 @@ class _Qmark:
         return cur
 
 
-class PostGISStore(Aggregates, EventStore):
+class PostGISStore(Listing, Aggregates, EventStore):
     """Events and articles in the PostgreSQL database at ``url``
     (``postgresql://user:password@host:port/dbname``), created in it when missing."""
 
@@ -210,7 +200,7 @@ class PostGISStore(Aggregates, EventStore):
                         audit.write(_Qmark(conn), by, "article.add", {
                             "article": article.content_hash, "title": article.title[:80],
                             "events": len(new)})
-                self._write_rows(conn, rows, "new")
+                postgis_rows.write_rows(conn, rows, "new")
         except psycopg.IntegrityError as err:
             raise StoreError(f"article {_title(article)!r} not stored: "
                              f"{_first_line(err)} (an event id is already taken?)") from err
@@ -234,7 +224,7 @@ class PostGISStore(Aggregates, EventStore):
                  by: str | None = None, about: dict | None = None) -> int:
         try:
             with self._pooled() as conn, conn.transaction():
-                count = self._write_rows(conn, rows, "replace" if replace else "keep")
+                count = postgis_rows.write_rows(conn, rows, "replace" if replace else "keep")
                 if by is not None:
                     audit.write(_Qmark(conn), by, "events.import",
                                 {**(about or {}), "events": count, "replace": replace})
@@ -242,100 +232,6 @@ class PostGISStore(Aggregates, EventStore):
         except psycopg.Error as err:
             raise StoreError(f"events not stored, the store is unchanged: "
                              f"{_first_line(err)}") from err
-
-    def _write_rows(self, conn: psycopg.Connection, rows: Iterable[tuple], mode: str) -> int:
-        """Write rows of :data:`EVENT_COLUMNS` inside the caller's transaction, numbered
-        after the last stored event and tallied on the way. ``mode``: "new" (an id
-        already stored is an error), "keep" (such rows are left out) or "replace"
-        (they overwrite)."""
-        conn.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
-        last = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
-        rows = iter(rows)
-        head = list(islice(rows, BULK_ROWS))
-        seen = Tally()
-        if len(head) == BULK_ROWS and last == 0 and mode != "new":
-            count, dropped = self._load_empty(conn, chain(head, rows), seen, mode)
-        else:
-            count, dropped = self._merge(conn, chain(head, rows), seen, mode, last), 0
-        if count < 0:      # stored events were overwritten
-            postgis_counts.rebuild(conn)
-            return -count
-        if dropped or count != len(seen) or not seen.fits:
-            # duplicate ids left some numbers unused: count what went in
-            postgis_counts.add_since(conn, last)
-        elif count:
-            postgis_counts.write(conn, seen.tables(last + 1))
-        return count
-
-    @staticmethod
-    def _copy(conn: psycopg.Connection, table: str, rows: Iterable[tuple], seen: Tally,
-              first: int, freeze: bool = False) -> None:
-        options = "FORMAT BINARY, FREEZE" if freeze else "FORMAT BINARY"
-        with conn.cursor().copy(f"COPY {table} (id, {_COLUMNS}) FROM STDIN "
-                                f"({options})") as copy:
-            copy.set_types(COPY_TYPES)
-            for number, row in enumerate(seen.tap(rows), first):
-                copy.write_row((number, *row))
-
-    def _merge(self, conn, rows, seen: Tally, mode: str, last: int) -> int:
-        """Rows copied into a staging table, then moved into events; the number
-        stored, negative when stored events were overwritten."""
-        conn.execute(staging_sql())
-        self._copy(conn, "staged_events", rows, seen, last + 1)
-        if not len(seen):
-            return 0
-        moved = f"INSERT INTO events (id, {_COLUMNS}) SELECT id, {_COLUMNS} FROM "
-        overwritten = 0
-        if mode == "new":
-            count = conn.execute(f"{moved} staged_events ORDER BY id").rowcount
-        elif mode == "keep":
-            count = conn.execute(f"{moved} staged_events ORDER BY id "
-                                 "ON CONFLICT (event_id) DO NOTHING").rowcount
-        else:
-            overwritten = conn.execute(
-                "SELECT count(*) FROM staged_events s JOIN events e "
-                "USING (event_id)").fetchone()[0] if last else 0
-            # the last of several rows with one id wins, as in a row-by-row upsert
-            conn.execute(f"{moved} (SELECT DISTINCT ON (event_id) * FROM staged_events "
-                         f"ORDER BY event_id, id DESC) s ORDER BY id "
-                         f"ON CONFLICT (event_id) DO UPDATE SET {_UPDATED}")
-            # as a row-by-row upsert counts it: every row was added or overwrote one
-            count = len(seen)
-        conn.execute("DELETE FROM staged_events")
-        return -count if overwritten else count
-
-    def _load_empty(self, conn, rows, seen: Tally, mode: str) -> tuple[int, int]:
-        """A bulk load into an empty events table: copied straight in with its keys
-        and indexes set aside, which are built afterwards from all the rows at once
-        (quicker than growing them row by row). Rows sharing an id are then thinned
-        to one (the last for "replace", the first for "keep"). (rows stored, rows
-        dropped as duplicates)."""
-        conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for name in EVENT_INDEXES:
-            conn.execute(f"DROP INDEX IF EXISTS {name}")
-        for name in EVENT_KEYS:
-            conn.execute(f"ALTER TABLE events DROP CONSTRAINT IF EXISTS {name}")
-        # emptied in this transaction, the table takes the rows frozen and marked
-        # visible to all (COPY FREEZE): index-only reads work at once, no VACUUM needed
-        conn.execute("TRUNCATE events")
-        self._copy(conn, "events", rows, seen, 1, freeze=True)
-        keys = ", ".join(f"ADD CONSTRAINT {name} {sql}" for name, sql in EVENT_KEYS.items())
-        dropped = 0
-        try:
-            with conn.transaction():   # a savepoint: a duplicate id undoes only this
-                conn.execute(f"ALTER TABLE events {keys}")
-        except psycopg.errors.UniqueViolation:
-            keep = "<" if mode == "replace" else ">"
-            dropped = conn.execute(
-                f"DELETE FROM events a USING events b WHERE a.event_id = b.event_id "
-                f"AND a.id {keep} b.id").rowcount
-            conn.execute(f"ALTER TABLE events {keys}")
-        for create in EVENT_INDEXES.values():
-            conn.execute(create)
-        conn.execute("ANALYZE events")
-        count = len(seen)
-        # "replace" counts every row as a row-by-row upsert would (added or overwrote)
-        return (count if mode == "replace" else count - dropped), dropped
 
     def record(self, who: str, action: str, detail: dict) -> None:
         """Add an audit row for a change made outside the store's own writes."""
@@ -355,15 +251,6 @@ class PostGISStore(Aggregates, EventStore):
 
     # -- reading -------------------------------------------------------------------------
 
-    def query(self, filters: Filters = Filters(), limit: int | None = None) -> list[Event]:
-        where, params = clauses.where(_checked(filters), newest_first=True, d=POSTGRES)
-        sql = f"{_SELECT}{where} {clauses.newest_first(POSTGRES)}"
-        if limit is not None:
-            if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
-                raise FilterError(f"limit must be a whole number >= 0: {limit!r}")
-            sql += f" LIMIT {limit:d}"
-        return [event_from_row(row) for row in self._read(sql, params)]
-
     def iter_events(self, filters: Filters = Filters()) -> Iterator[Event]:
         where, params = clauses.where(_checked(filters), newest_first=True, d=POSTGRES)
         try:
@@ -377,34 +264,6 @@ class PostGISStore(Aggregates, EventStore):
                         yield from map(event_from_row, batch)
         except psycopg.Error as err:
             raise StoreError(f"reading the event store failed: {_first_line(err)}") from err
-
-    def page(self, filters: Filters, limit: int, after: tuple | None = None) -> Page:
-        f = _checked(filters)
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-            raise FilterError(f"limit must be a whole number >= 1: {limit!r}")
-        where, params = clauses.where(f, newest_first=True, d=POSTGRES)
-        glue = " AND " if where else " WHERE "
-        found: list[tuple] = []
-        for clause, values in clauses.after_steps(after, POSTGRES):
-            if len(found) > limit:
-                break
-            found += self._read(f"{_SELECT}{where}{glue}{clause} "
-                                f"{clauses.newest_first(POSTGRES)} "
-                                f"LIMIT {limit + 1 - len(found):d}", [*params, *values])
-        events = [event_from_row(row) for row in found[:limit]]
-        next_after = None
-        if len(found) > limit:
-            last = events[-1]
-            next_after = (last.event_date.isoformat() if last.event_date else None,
-                          last.event_id)
-        return Page(events=events, total=self.count(f), next_after=next_after)
-
-    def get_event(self, event_id: str) -> Event | None:
-        rows = self._read(f"{_SELECT} WHERE e.event_id = %s", (str(event_id),))
-        return event_from_row(rows[0]) if rows else None
-
-    def articles_count(self) -> int:
-        return self._read("SELECT count(*) FROM articles", ())[0][0]
 
     # -- whole-store records (python -m webapp copy) -----------------------------------
 
@@ -433,7 +292,7 @@ class PostGISStore(Aggregates, EventStore):
                 # a COPY holds the connection, so the articles' ids are read first
                 return records.write_all(
                     _Qmark(conn), pairs,
-                    lambda _, rows: self._write_rows(conn, rows, "keep"),
+                    lambda _, rows: postgis_rows.write_rows(conn, rows, "keep"),
                     by, about, article_ids_first=True)
         except psycopg.Error as err:
             raise StoreError(f"nothing was copied into {self.path}: "

@@ -16,21 +16,19 @@ from datetime import datetime, timezone
 from itertools import chain, islice
 from pathlib import Path
 
-from webapp.errors import FilterError, StoreError
+from webapp.errors import StoreError
 from webapp.models import Article, Event
 from webapp.store import audit, cells, clauses, days, points, regions_table
 from webapp.store.aggregates import Aggregates
 from webapp.store.aggregates import checked as _checked
-from webapp.store.base import (EVENT_COLUMNS, READ_COLUMNS, EventStore, Filters, Page,
-                               event_from_row, event_rows)
+from webapp.store.base import (EVENT_COLUMNS, EventStore, Filters, event_from_row,
+                               event_rows)
+from webapp.store.listing import SELECT as _SELECT
+from webapp.store.listing import Listing
 from webapp.store.schema import (APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION,
                                  set_count_triggers)
 from webapp.store.tally import Tally
 
-# article_hash is not stored twice: it comes from the article the event belongs to
-_SELECT = ("SELECT " + ", ".join("a.content_hash" if c == "article_hash" else f"e.{c}"
-                                 for c in READ_COLUMNS)
-           + " FROM events e LEFT JOIN articles a ON a.id = e.article_id")
 
 _INSERT = (f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES "
            f"({', '.join('?' * len(EVENT_COLUMNS))})")
@@ -81,7 +79,7 @@ def connect(path: Path, timeout: float = 30.0) -> sqlite3.Connection:
     return conn
 
 
-class SQLiteStore(Aggregates, EventStore):
+class SQLiteStore(Listing, Aggregates, EventStore):
     """Events and articles in the SQLite file at ``path`` (created when missing)."""
 
     integrity_errors = (sqlite3.IntegrityError,)   # what the accounts' writes may raise
@@ -238,15 +236,6 @@ class SQLiteStore(Aggregates, EventStore):
             return False
         return mode == "delete"
 
-    def query(self, filters: Filters = Filters(), limit: int | None = None) -> list[Event]:
-        where, params = clauses.where(_checked(filters), newest_first=True)
-        sql = f"{_SELECT}{where} {clauses.NEWEST_FIRST}"
-        if limit is not None:
-            if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
-                raise FilterError(f"limit must be a whole number >= 0: {limit!r}")
-            sql += f" LIMIT {limit:d}"
-        return [event_from_row(row) for row in self._read(sql, params)]
-
     def iter_events(self, filters: Filters = Filters()) -> Iterator[Event]:
         where, params = clauses.where(_checked(filters), newest_first=True)
         # A connection of its own: the rows are read while the caller writes them out,
@@ -260,38 +249,6 @@ class SQLiteStore(Aggregates, EventStore):
             raise StoreError(f"reading the event store failed: {err}") from err
         finally:
             conn.close()
-
-    def page(self, filters: Filters, limit: int, after: tuple | None = None) -> Page:
-        f = _checked(filters)
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-            raise FilterError(f"limit must be a whole number >= 1: {limit!r}")
-        where, params = clauses.where(f, newest_first=True)
-        glue = " AND " if where else " WHERE "
-        found: list[tuple] = []
-        # The order is (date newest first, then id), undated last. Each step below is
-        # one range of the events_newest index, so a page deep in a million events
-        # costs what the first one does. One row more than the page tells if another
-        # page follows.
-        for clause, values in clauses.after_steps(after):
-            if len(found) > limit:
-                break
-            sql = (f"{_SELECT}{where}{glue}{clause} {clauses.NEWEST_FIRST} "
-                   f"LIMIT {limit + 1 - len(found):d}")
-            found += self._read(sql, [*params, *values])
-        events = [event_from_row(row) for row in found[:limit]]
-        next_after = None
-        if len(found) > limit:
-            last = events[-1]
-            next_after = (last.event_date.isoformat() if last.event_date else None,
-                          last.event_id)
-        return Page(events=events, total=self.count(f), next_after=next_after)
-
-    def get_event(self, event_id: str) -> Event | None:
-        rows = self._read(f"{_SELECT} WHERE e.event_id = ?", (str(event_id),))
-        return event_from_row(rows[0]) if rows else None
-
-    def articles_count(self) -> int:
-        return self._read("SELECT count(*) FROM articles", ())[0][0]
 
     def record(self, who: str, action: str, detail: dict) -> None:
         """Add an audit row for a change made outside the store's own writes."""
