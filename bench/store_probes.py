@@ -1,22 +1,21 @@
 """bench/store.py's checks and read-outs: where two servers' answers differ, the
-PostgreSQL server's settings as it runs with them, and its processes' memory."""
+PostgreSQL server's settings as it runs with them, its processes' memory and CPU."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+ORDER_ONLY = "the same features in another order"
 SHOWN = ("server_version", "fsync", "synchronous_commit", "full_page_writes",
          "shared_buffers", "work_mem", "max_wal_size")
 
 
-def differences(a, b, events: bool = False) -> str | None:
-    """None when two decoded answers are the same; else what differs, in a line.
-    For an events page the ``next`` cursor is left out (it is signed per server)."""
+def differences(a, b) -> str | None:
+    """None when two decoded answers are the same; else what differs, in a line (the
+    servers share the instance folder's secret key, so even the cursors must agree)."""
     if isinstance(a, int) or isinstance(b, int):
         return None if a == b else f"HTTP status or body: {_short(a)} vs {_short(b)}"
-    if events:
-        a, b = ({k: v for k, v in x.items() if k != "next"} for x in (a, b))
     if a == b:
         return None
     heads = [f"{k}: {a.get(k)!r} vs {b.get(k)!r}" for k in sorted(set(a) | set(b))
@@ -25,7 +24,8 @@ def differences(a, b, events: bool = False) -> str | None:
     if len(fa) != len(fb):
         heads.append(f"{len(fa)} vs {len(fb)} features")
     elif sorted(map(_key, fa)) == sorted(map(_key, fb)):
-        heads.append("the same features in another order")
+        if fa != fb:
+            heads.append(ORDER_ONLY)
     else:
         first = next(i for i, (x, y) in enumerate(zip(fa, fb)) if x != y)
         heads.append(f"feature {first}: {_short(fa[first])} vs {_short(fb[first])}")
@@ -54,8 +54,7 @@ def server_settings(url: str) -> dict[str, str]:
 def postgres_memory(data: Path) -> dict:
     """PSS of the postmaster serving ``data`` and of its children, in bytes: the
     shared buffers each backend maps are shared out among them, not counted again."""
-    postmaster = int((data / "postmaster.pid").read_text().split()[0])
-    pids = [postmaster] + [pid for pid in _all_pids() if _parent(pid) == postmaster]
+    pids = _postgres_pids(data)
     total = 0
     for pid in pids:
         try:
@@ -67,12 +66,31 @@ def postgres_memory(data: Path) -> dict:
     return {"pss": total, "processes": len(pids)}
 
 
+def postgres_cpu(data: Path) -> float:
+    """CPU seconds (user + system) used so far by the PostgreSQL processes serving
+    ``data``, the ones still running and the ones that ended (their children's time
+    is added to the postmaster's once it reaps them)."""
+    total = 0.0
+    for pid in _postgres_pids(data):
+        fields = _stat(pid)
+        if fields:
+            total += sum(int(f) for f in fields[11:15])   # utime stime cutime cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_pids(data: Path) -> list[int]:
+    postmaster = int((data / "postmaster.pid").read_text().split()[0])
+    return [postmaster] + [pid for pid in _all_pids()
+                           if (_stat(pid) or [None] * 2)[1] == str(postmaster)]
+
+
 def _all_pids() -> list[int]:
     return [int(name) for name in os.listdir("/proc") if name.isdigit()]
 
 
-def _parent(pid: int) -> int | None:
+def _stat(pid: int) -> list[str] | None:
+    """/proc/PID/stat's fields after the command name (state, ppid, ...)."""
     try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
         return None
