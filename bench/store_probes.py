@@ -3,6 +3,7 @@ PostgreSQL server's settings as it runs with them, its processes' memory and CPU
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -21,20 +22,47 @@ def differences(a, b) -> str | None:
     heads = [f"{k}: {a.get(k)!r} vs {b.get(k)!r}" for k in sorted(set(a) | set(b))
              if k != "features" and a.get(k) != b.get(k)]
     fa, fb = a.get("features", []), b.get("features", [])
-    if len(fa) != len(fb):
-        heads.append(f"{len(fa)} vs {len(fb)} features")
-    elif sorted(map(_key, fa)) == sorted(map(_key, fb)):
+    if sorted(map(_key, fa)) == sorted(map(_key, fb)):
         if fa != fb:
             heads.append(ORDER_ONLY)
-    else:
-        first = next(i for i, (x, y) in enumerate(zip(fa, fb)) if x != y)
-        heads.append(f"feature {first}: {_short(fa[first])} vs {_short(fb[first])}")
+        return "; ".join(heads)
+    if len(fa) != len(fb):
+        heads.append(f"{len(fa)} vs {len(fb)} features")
+    heads += _feature_differences(fa, fb)
     return "; ".join(heads)
 
 
-def _key(feature: dict) -> str:
-    import json
+def _feature_differences(fa: list, fb: list) -> list[str]:
+    """Features matched by where they are (a cluster's cell, an event's id), then
+    what differs in the matched ones: how many, and by how much for coordinates."""
+    def place(f):
+        return f.get("id") or json.dumps(f["properties"].get("bbox"))
+    a, b = {place(f): f for f in fa}, {place(f): f for f in fb}
+    said = []
+    if set(a) != set(b):
+        said.append(f"{len(set(a) - set(b))} features only in the first, "
+                    f"{len(set(b) - set(a))} only in the second")
+    moved, other, worst = 0, [], 0.0
+    for key in set(a) & set(b):
+        x, y = a[key], b[key]
+        if x == y:
+            continue
+        if {**x, "geometry": None} == {**y, "geometry": None}:
+            moved += 1
+            worst = max(worst, *(abs(u - v) for u, v in zip(
+                x["geometry"]["coordinates"], y["geometry"]["coordinates"])))
+        else:
+            other.append(f"{_short(x)} vs {_short(y)}")
+    if moved:
+        said.append(f"{moved} of {len(fa)} features' points differ by up to {worst:.1e}°")
+    if other:
+        said.append(f"{len(other)} features differ otherwise, first: {other[0]}")
+    if [place(f) for f in fa] != [place(f) for f in fb]:
+        said.append("in another order")
+    return said
 
+
+def _key(feature: dict) -> str:
     return json.dumps(feature, sort_keys=True)
 
 

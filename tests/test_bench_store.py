@@ -33,14 +33,17 @@ def test_store_bench_runs_both_stores_and_finds_the_same_answers():
 
 def test_a_different_answer_is_reported():
     cluster = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [34.4, 31.5]},
-               "properties": {"count": 3}}
+               "properties": {"count": 3, "bbox": [34.0, 31.0, 35.0, 32.0]}}
     a = {"type": "FeatureCollection", "zoom": 8, "total": 3, "features": [cluster]}
     moved = {**cluster, "geometry": {"type": "Point", "coordinates": [34.4, 31.6]}}
     assert differences(a, dict(a)) is None
-    assert "feature 0" in differences(a, {**a, "features": [moved]})
+    assert "1 of 1 features' points differ by up to 1.0e-01°" in differences(
+        a, {**a, "features": [moved]})
     assert "total: 3 vs 4" in differences(a, {**a, "total": 4})
     assert differences({**a, "features": [cluster, moved]},
                        {**a, "features": [moved, cluster]}) == ORDER_ONLY
+    other = {**cluster, "properties": {**cluster["properties"], "count": 4}}
+    assert "1 features differ otherwise" in differences(a, {**a, "features": [other]})
     page = {"features": [], "total": 0, "next": "abc"}
     assert "next" in differences(page, {**page, "next": "xyz"})
     assert differences(200, 500) is not None
