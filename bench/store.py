@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -271,7 +272,13 @@ def print_table(r: dict) -> None:
     rows.append(("PostgreSQL processes, PSS at the end", "", "—",
                  f"{size(p['pg_memory']['pss'])} ({p['pg_memory']['processes']} processes)"))
     same = r["same"]
-    verdict = (f"{len(same['differ'])} differ (listed above the table)" if same["differ"]
+    rounded = [d for d in same["differ"] if "differ otherwise" not in d
+               and "only in the" not in d and " vs " not in d]
+    apart = max((float(x) for d in rounded for x in re.findall(r"up to ([\d.e+-]+)°", d)),
+                default=0.0)
+    verdict = (f"{len(same['differ'])} differ (listed above the table)"
+               + (f"; {len(rounded)} of them only in cluster points, at most {apart:.0e}° "
+                  "apart (and order)" if rounded else "") if same["differ"]
                else "identical" if not same["order"] else
                f"the same, {sum(same['order'].values())} in another order (by zoom: "
                + ", ".join(f"{z}: {c}" for z, c in sorted(same["order"].items())) + ")")
