@@ -278,7 +278,9 @@ def print_table(r: dict) -> None:
                 default=0.0)
     verdict = (f"{len(same['differ'])} differ (listed above the table)"
                + (f"; {len(rounded)} of them only in cluster points, at most {apart:.0e}° "
-                  "apart (and order)" if rounded else "") if same["differ"]
+                  "apart (and order)" if rounded else "")
+               + (f"; {sum(same['order'].values())} more only in the features' order"
+                  if same["order"] else "") if same["differ"]
                else "identical" if not same["order"] else
                f"the same, {sum(same['order'].values())} in another order (by zoom: "
                + ", ".join(f"{z}: {c}" for z, c in sorted(same["order"].items())) + ")")
