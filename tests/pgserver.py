@@ -3,7 +3,10 @@
 Debian's ``postgresql`` and ``postgresql-15-postgis-3`` packages provide the programs;
 :class:`PostgresServer` runs ``initdb`` and ``pg_ctl`` from them in a temporary folder,
 listening on a free port of 127.0.0.1 (and a Unix socket in that folder), trusting
-every local connection, with fsync off: the data is thrown away at the end.
+every local connection, with fsync off: the data is thrown away at the end. A bench
+that wants a server as durable as a real one passes its own ``settings`` (``-c`` options,
+e.g. ``{"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}``), which
+override those defaults.
 
 ``initdb`` refuses to run as root, so when we are root the server's programs run as
 Debian's ``postgres`` user (``runuser``), in a folder handed over to it.
@@ -81,10 +84,15 @@ class PostgresServer:
     constructor does too unless ``start=False``), :meth:`stop` ends it and removes
     the folder."""
 
-    def __init__(self, *, start: bool = True, shared_buffers: str = "64MB"):
+    def __init__(self, *, start: bool = True, shared_buffers: str = "64MB",
+                 settings: dict[str, str] | None = None):
         self.port: int | None = None
         self.folder: Path | None = None
-        self._shared_buffers = shared_buffers
+        # a throwaway server's settings: nothing waits for the disk
+        self.settings = {"listen_addresses": "127.0.0.1", "fsync": "off",
+                         "synchronous_commit": "off", "full_page_writes": "off",
+                         "shared_buffers": shared_buffers, "max_connections": "200",
+                         **(settings or {})}
         self._watchdog: subprocess.Popen | None = None
         self._created = 0
         if start:
@@ -124,10 +132,8 @@ class PostgresServer:
         return self
 
     def _pg_ctl_start(self) -> bool:
-        options = " ".join([
-            f"-p {self.port}", f"-k {self.folder}", "-c listen_addresses=127.0.0.1",
-            "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
-            f"-c shared_buffers={self._shared_buffers}", "-c max_connections=200"])
+        options = " ".join([f"-p {self.port}", f"-k {self.folder}"] + [
+            f"-c {name}={value}" for name, value in self.settings.items()])
         done = subprocess.run(_as_server_user([
             str(BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "log"),
             "-w", "-t", "60", "-o", options, "start"]), capture_output=True, text=True)
