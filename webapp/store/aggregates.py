@@ -113,16 +113,16 @@ class Aggregates:
                 where=cells.range_sql(columns, first_row, last_row))
             found = cells.gather(rows, zoom)
             if self._name_singles(found):
-                return [cells.to_cluster(c) for c in found.values()]
+                return _marks(found)
             # a rowid no longer names its event (the file was vacuumed): count anew
         elif cells.by_point(f, zoom):
             found = cells.gather(self._points_in_cells(f, zoom), zoom)
             if self._name_singles(found):
-                return [cells.to_cluster(c) for c in found.values()]
+                return _marks(found)
         rows = self._events_in_cells(
             f, zoom, clauses.CELL_ROW.format(ident="min(e.event_id)"),
             "x, y, e.event_type, e.category")
-        return [cells.to_cluster(c) for c in cells.gather(rows, zoom).values()]
+        return _marks(cells.gather(rows, zoom))
 
     def answer_zoom(self, filters: Filters, zoom: int) -> int:
         # A close view filtered by a long date range is read from the events; over a
@@ -201,6 +201,12 @@ class Aggregates:
         for rowid, key in singles.items():
             found[key]["id"] = named[rowid]
         return True
+
+
+def _marks(found: dict) -> list[Cluster]:
+    """The clusters of gathered cells, west to east then south to north: the same
+    order whichever store grouped them."""
+    return [cells.to_cluster(found[key]) for key in sorted(found)]
 
 
 def checked(filters) -> Filters:

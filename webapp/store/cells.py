@@ -290,7 +290,11 @@ def gather(rows, zoom: int) -> dict:
 def to_cluster(c: dict) -> Cluster:
     n = c["count"]
     single = n == 1
-    return Cluster(latitude=round(c["lat"] / n, 6), longitude=round(c["lon"] / n, 6),
+    # Rounded twice: the sum's last bit depends on the order the store added the
+    # coordinates in (SQLite's and PostgreSQL's differ), and a mean that falls on a
+    # half of the sixth decimal would otherwise round either way.
+    return Cluster(latitude=round(round(c["lat"] / n, 9), 6),
+                   longitude=round(round(c["lon"] / n, 9), 6),
                    count=n, by_type=dict(sorted(c["types"].items(), key=lambda kv: -kv[1])),
                    bounds=cell_bounds(*c["cell"]), fatalities=c["dead"],
                    event_id=str(c["id"]) if single else None,

@@ -15,6 +15,7 @@ _TYPES = {"lat_sum": "float8", "lon_sum": "float8", "id_sum": "int8", "fatalitie
           "latitude": "float8", "longitude": "float8", "day": "text", "admin1": "text",
           "country_code": "text", "event_type": "text", "sub_event_type": "text",
           "category": "text"}
+ANALYZE_ROWS = 10_000
 _FLAG = "CASE WHEN e.is_total <> 0 OR e.is_historical <> 0 THEN 1 ELSE 0 END"
 _KIND = "e.country_code, e.event_type, e.sub_event_type, e.category"
 
@@ -39,6 +40,10 @@ def write(conn, tables: dict[str, list[tuple]]) -> None:
         if not empty:
             conn.execute(upsert_sql(table, f"SELECT {columns} FROM staged_{table}"))
             conn.execute(f"DELETE FROM staged_{table}")
+        elif len(rows) > ANALYZE_ROWS:
+            # a table filled at once has no statistics yet: the planner would take a
+            # dense view's tens of thousands of points for one row
+            conn.execute(f"ANALYZE {table}")
 
 
 def add_since(conn, last_id: int) -> None:
@@ -89,3 +94,5 @@ def rebuild(conn) -> None:
     """Count every event again (after a write overwrote stored events)."""
     conn.execute("TRUNCATE " + ", ".join(COUNT_TABLES))
     add_since(conn, 0)
+    for table in COUNT_TABLES:
+        conn.execute(f"ANALYZE {table}")
