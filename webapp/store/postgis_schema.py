@@ -114,11 +114,12 @@ _V1 = [
 
 # The secondary indexes of events: set aside while a bulk load fills an empty table,
 # and built again at its end (quicker than growing them row by row).
-# What a map view over some dates reads besides the dates: carried in the dates'
-# indexes, so such a view is read from the index alone (a dense box over three months
-# at a million events: 48 ms, against 420 ms through the GiST index and the table).
+# What a map view or a listing over some dates reads besides the dates: carried in the
+# dates' indexes, so such a view is read from the index alone (a dense box over three
+# months at a million events: 48 ms, against 420 ms through the GiST index and the
+# table), and a listing picks its page's ids there (see Listing._newest_sql).
 _CARRIED = ("INCLUDE (event_type, sub_event_type, category, is_total, is_historical, "
-            "latitude, longitude, fatalities)")
+            "latitude, longitude, fatalities, id)")
 EVENT_INDEXES = {
     "events_geom": "CREATE INDEX events_geom ON events USING gist (geom)",
     # the listing order (newest first, undated last) and the map's usual question, a
