@@ -297,6 +297,21 @@ def event_from_row(row: tuple) -> Event:
 RECORD_TABLES = ("articles", "events", "users", "api_tokens", "audit")
 
 
+def backup_paths(dest, overwrite: bool):
+    """(the backup's file, the name it is written under first) for a backup to
+    ``dest``, checked: an existing file is refused unless ``overwrite``, a folder
+    always. Written beside ``dest`` and renamed over it at the end, a backup cut short
+    leaves no half file where the last good backup was."""
+    from pathlib import Path
+
+    dest = Path(dest)
+    if dest.exists() and not overwrite:
+        raise StoreError(f"{dest} exists already (give --overwrite to replace it)")
+    if dest.is_dir():
+        raise StoreError(f"{dest} is a folder, not a file name for the backup")
+    return dest, dest.with_name(f".{dest.name}.partial")
+
+
 class EventStore(ABC):
     """Articles and their events, kept so the map can filter them quickly."""
 

@@ -312,17 +312,11 @@ class PostGISStore(Listing, Aggregates, EventStore):
         """The whole store, as of one moment, copied into a new SQLite file at ``dest``
         (one file a laptop can open); the database itself is backed up with the
         server's own tools (pg_dump)."""
-        from pathlib import Path
-
+        from webapp.store.base import backup_paths
         from webapp.store.sqlite import SQLiteStore
         from webapp.store.transfer import copy_store
 
-        dest = Path(dest)
-        if dest.exists() and not overwrite:
-            raise StoreError(f"{dest} exists already (give --overwrite to replace it)")
-        if dest.is_dir():
-            raise StoreError(f"{dest} is a folder, not a file name for the backup")
-        partial = dest.with_name(f".{dest.name}.partial")
+        dest, partial = backup_paths(dest, overwrite)
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
             partial.unlink(missing_ok=True)

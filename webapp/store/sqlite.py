@@ -21,8 +21,8 @@ from webapp.models import Article, Event
 from webapp.store import audit, cells, clauses, days, points, regions_table
 from webapp.store.aggregates import Aggregates
 from webapp.store.aggregates import checked as _checked
-from webapp.store.base import (EVENT_COLUMNS, EventStore, Filters, event_from_row,
-                               event_rows)
+from webapp.store.base import (EVENT_COLUMNS, EventStore, Filters, backup_paths,
+                               event_from_row, event_rows)
 from webapp.store.listing import SELECT as _SELECT
 from webapp.store.listing import Listing
 from webapp.store.schema import (APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION,
@@ -272,16 +272,9 @@ class SQLiteStore(Listing, Aggregates, EventStore):
             raise StoreError(f"reading the event store {self.path} failed: {err}") from err
 
     def backup(self, dest, overwrite: bool = False) -> dict:
-        dest = Path(dest)
-        if dest.resolve() == self.path.resolve():
+        if Path(dest).resolve() == self.path.resolve():
             raise StoreError("the backup cannot replace the store it copies")
-        if dest.exists() and not overwrite:
-            raise StoreError(f"{dest} exists already (give --overwrite to replace it)")
-        if dest.is_dir():
-            raise StoreError(f"{dest} is a folder, not a file name for the backup")
-        # Written beside dest under another name, then renamed over it: a backup cut
-        # short leaves no half file where the last good backup was.
-        partial = dest.with_name(f".{dest.name}.partial")
+        dest, partial = backup_paths(dest, overwrite)
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
             partial.unlink(missing_ok=True)
