@@ -247,11 +247,11 @@ class Accounts:
             raise StoreError(f"the users could not be changed: {err}") from err
 
     def _one(self, sql: str, params) -> tuple | None:
-        rows = self._store._read(sql, params)
+        rows = self._all(sql, params)
         return rows[0] if rows else None
 
     def _all(self, sql: str, params) -> list[tuple]:
-        return self._store._read(sql, params)
+        return self._store._read(self._store._dialect.from_qmarks(sql), params)
 
 
 def check_name(name: str) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import sqlite3
 
 from webapp.store.base import Cluster
+from webapp.store.count_tables import COUNT_TABLES, FLAGGED, upsert_sql
 from webapp.store.dialect import SQLITE, Dialect
 from webapp.store.triggers import count_triggers
 
@@ -71,11 +72,7 @@ def _row_sql(prefix: str, sign: str) -> str:
             f"WHERE m.k = {ALL_TIME:d} OR z.zoom <= {MONTH_ZOOM:d}")
 
 
-_UPSERT = ("INSERT INTO event_cells (zoom, cx, cy, month, country_code, event_type, "
-           "sub_event_type, category, flagged, n, lat_sum, lon_sum, id_sum, fatalities) "
-           "{select} ON CONFLICT DO UPDATE SET n = n + excluded.n, "
-           "lat_sum = lat_sum + excluded.lat_sum, lon_sum = lon_sum + excluded.lon_sum, "
-           "id_sum = id_sum + excluded.id_sum, fatalities = fatalities + excluded.fatalities")
+_UPSERT = upsert_sql("event_cells", "{select}")
 
 _WATCHED = ("latitude, longitude, country_code, event_type, sub_event_type, category, "
             "is_total, is_historical, fatalities")
@@ -106,41 +103,43 @@ def create(conn: sqlite3.Connection) -> None:
     add_since(conn, 0)
 
 
-def add_since(conn: sqlite3.Connection, rowid: int) -> None:
-    """Add the events with a rowid above ``rowid`` (those a bulk insert just made) to
+def add_since(conn, rowid: int, d: Dialect = SQLITE) -> None:
+    """Add the events numbered above ``rowid`` (those a bulk insert just made) to
     the table: two grouped passes over them (the finest zoom, and the finest zoom kept
     per month), each coarser zoom then summed from the finer one's rows rather than
     from the events again."""
-    columns = ("zoom, cx, cy, month, country_code, event_type, sub_event_type, category, "
-               "flagged, n, lat_sum, lon_sum, id_sum, fatalities")
+    columns = ", ".join(COUNT_TABLES["event_cells"][0])
     conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS cells_new AS SELECT {columns} "
-                 "FROM event_cells WHERE 0")
+                 "FROM event_cells WHERE false")
     # each zoom is summed from the one above: read through this index, not a scan
-    conn.execute("CREATE INDEX IF NOT EXISTS temp.cells_new_zoom ON cells_new(zoom)")
-    conn.execute("DELETE FROM temp.cells_new")
+    # (SQLite names the temporary schema; PostgreSQL puts it there by itself)
+    conn.execute("CREATE INDEX IF NOT EXISTS "
+                 f"{'' if d.spatial else 'temp.'}cells_new_zoom ON cells_new (zoom)")
+    conn.execute("DELETE FROM cells_new")
     for top, month in ((TOP_ZOOM, str(ALL_TIME)), (MONTH_ZOOM, month_sql("e.event_date"))):
-        cx, cy = cell_sql(str(cells_across(top)))
+        cx, cy = cell_sql(str(cells_across(top)), d=d)
         conn.execute(
-            f"INSERT INTO temp.cells_new ({columns}) SELECT {top}, {cx} AS x, {cy} AS y, "
+            f"INSERT INTO cells_new ({columns}) SELECT {top}, {cx} AS x, {cy} AS y, "
             f"{month} AS m, e.country_code, e.event_type, e.sub_event_type, e.category, "
-            "(e.is_total OR e.is_historical) AS f, count(*), "
+            f"{FLAGGED} AS f, count(*), "
             "total(coalesce(e.latitude, 0)), total(coalesce(e.longitude, 0)), "
-            f"sum(e.rowid), sum(e.fatalities) FROM events e WHERE e.rowid > {int(rowid):d} "
+            f"sum(e.{d.rowid}), sum(e.fatalities) FROM events e "
+            f"WHERE e.{d.rowid} > {int(rowid):d} "
             "GROUP BY x, y, m, e.country_code, e.event_type, e.sub_event_type, "
             "e.category, f")
         kept = (f"month = {ALL_TIME:d}" if month == str(ALL_TIME)
                 else f"month <> {ALL_TIME:d}")
         for zoom in range(top - 1, -1, -1):   # halve the finer cells
             conn.execute(
-                f"INSERT INTO temp.cells_new ({columns}) SELECT {zoom}, "
+                f"INSERT INTO cells_new ({columns}) SELECT {zoom}, "
                 "CASE WHEN cx < 0 THEN -1 ELSE cx / 2 END AS x, "
                 "CASE WHEN cy < 0 THEN -1 ELSE cy / 2 END AS y, month, country_code, "
                 "event_type, sub_event_type, category, flagged, sum(n), total(lat_sum), "
-                "total(lon_sum), sum(id_sum), sum(fatalities) FROM temp.cells_new "
+                "total(lon_sum), sum(id_sum), sum(fatalities) FROM cells_new "
                 f"WHERE zoom = {zoom + 1} AND {kept} GROUP BY x, y, month, country_code, "
                 "event_type, sub_event_type, category, flagged")
-    conn.execute(_UPSERT.format(select=f"SELECT {columns} FROM temp.cells_new WHERE true"))
-    conn.execute("DELETE FROM temp.cells_new")
+    conn.execute(_UPSERT.format(select=f"SELECT {columns} FROM cells_new WHERE true"))
+    conn.execute("DELETE FROM cells_new")
 
 
 def rebuild(conn: sqlite3.Connection) -> None:

@@ -11,11 +11,9 @@ from webapp.store.dialect import SQLITE, Dialect
 
 
 def newest_first(d: Dialect = SQLITE) -> str:
-    """The listing order: newest first, undated events last, then by id."""
+    """The listing order: newest first, undated events last (SQLite sorts NULL
+    lowest, so last when descending; PostgreSQL is told), then by id."""
     return f"ORDER BY e.event_date DESC{d.nulls_last}, e.event_id"
-
-
-NEWEST_FIRST = newest_first(SQLITE)   # SQLite sorts NULL lowest: last when descending
 
 
 def after_steps(after: tuple | None, d: Dialect = SQLITE) -> list[tuple[str, list]]:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import sqlite3
 
+from webapp.store.count_tables import FLAGGED, upsert_sql
+from webapp.store.dialect import SQLITE, Dialect
 from webapp.store.triggers import count_triggers
 
 _KIND = "country_code, event_type, sub_event_type, category, flagged"
-_UPSERT = ("INSERT INTO event_days (day, " + _KIND + ", n) {select} "
-           "ON CONFLICT DO UPDATE SET n = n + excluded.n")
+_UPSERT = upsert_sql("event_days", "{select}")
 
 
 def _row_sql(prefix: str, sign: str) -> str:
@@ -44,12 +45,12 @@ def create(conn: sqlite3.Connection) -> None:
     add_since(conn, 0)
 
 
-def add_since(conn: sqlite3.Connection, rowid: int) -> None:
-    """Add the events with a rowid above ``rowid`` in one grouped pass."""
+def add_since(conn, rowid: int, d: Dialect = SQLITE) -> None:
+    """Add the events numbered above ``rowid`` in one grouped pass."""
     conn.execute(_UPSERT.format(select=(
         "SELECT coalesce(e.event_date, '') AS d, e.country_code, e.event_type, "
-        "e.sub_event_type, e.category, (e.is_total OR e.is_historical) AS f, count(*) "
-        f"FROM events e WHERE e.rowid > {int(rowid):d} "
+        f"e.sub_event_type, e.category, {FLAGGED} AS f, count(*) "
+        f"FROM events e WHERE e.{d.rowid} > {int(rowid):d} "
         "GROUP BY d, e.country_code, e.event_type, e.sub_event_type, e.category, f")))
 
 

@@ -50,6 +50,11 @@ class Dialect:
     def fold(self, text: str) -> str:
         return text.lower() if self.spatial else text.casefold()
 
+    def from_qmarks(self, sql: str) -> str:
+        """SQL written with SQLite's ``?`` placeholders (the accounts' and the audit
+        trail's, shared by both stores), in this dialect's."""
+        return sql.replace("?", "%s") if self.spatial else sql
+
     @property
     def mark(self) -> str:
         """A parameter's placeholder."""

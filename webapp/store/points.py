@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import sqlite3
 
+from webapp.store.count_tables import FLAGGED, upsert_sql
+from webapp.store.dialect import SQLITE, Dialect
 from webapp.store.triggers import count_triggers
 
 _KIND = "country_code, event_type, sub_event_type, category, flagged"
-_UPSERT = ("INSERT INTO event_points (latitude, longitude, " + _KIND + ", n, id_sum, "
-           "fatalities) {select} ON CONFLICT DO UPDATE SET n = n + excluded.n, "
-           "id_sum = id_sum + excluded.id_sum, fatalities = fatalities + excluded.fatalities")
+_UPSERT = upsert_sql("event_points", "{select}")
 
 
 def _row_sql(prefix: str, sign: str) -> str:
@@ -46,12 +46,12 @@ def create(conn: sqlite3.Connection) -> None:
     add_since(conn, 0)
 
 
-def add_since(conn: sqlite3.Connection, rowid: int) -> None:
-    """Add the events with a rowid above ``rowid`` in one grouped pass."""
+def add_since(conn, rowid: int, d: Dialect = SQLITE) -> None:
+    """Add the events numbered above ``rowid`` in one grouped pass."""
     conn.execute(_UPSERT.format(select=(
         "SELECT e.latitude, e.longitude, e.country_code, e.event_type, e.sub_event_type, "
-        "e.category, (e.is_total OR e.is_historical) AS f, count(*), sum(e.rowid), "
-        f"sum(e.fatalities) FROM events e WHERE e.rowid > {int(rowid):d} "
+        f"e.category, {FLAGGED} AS f, count(*), sum(e.{d.rowid}), "
+        f"sum(e.fatalities) FROM events e WHERE e.{d.rowid} > {int(rowid):d} "
         "AND e.latitude IS NOT NULL AND e.longitude IS NOT NULL "
         "GROUP BY e.latitude, e.longitude, e.country_code, e.event_type, "
         "e.sub_event_type, e.category, f")))

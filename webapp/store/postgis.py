@@ -60,11 +60,11 @@ class _Qmark:
         self._conn = conn
 
     def execute(self, sql: str, params=()):
-        return self._conn.execute(sql.replace("?", "%s"), params)
+        return self._conn.execute(POSTGRES.from_qmarks(sql), params)
 
     def executemany(self, sql: str, rows):
         cur = self._conn.cursor()
-        cur.executemany(sql.replace("?", "%s"), rows)
+        cur.executemany(POSTGRES.from_qmarks(sql), rows)
         return cur
 
 
@@ -162,8 +162,6 @@ class PostGISStore(Listing, Aggregates, EventStore):
             yield _Qmark(conn)
 
     def _read(self, sql: str, params) -> list[tuple]:
-        if "?" in sql:   # the accounts' SQL, written for both stores
-            sql = sql.replace("?", "%s")
         try:
             with self._pooled() as conn:
                 return conn.execute(sql, params).fetchall()

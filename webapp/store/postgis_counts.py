@@ -5,10 +5,10 @@ the events themselves, with the same cell arithmetic as SQLite's."""
 
 from __future__ import annotations
 
-from webapp.store import cells
+from webapp.store import cells, days, points, regions_table
+from webapp.store.count_tables import COUNT_TABLES, upsert_sql
 from webapp.store.dialect import POSTGRES
-from webapp.store.postgis_schema import count_staging_sql, upsert_sql
-from webapp.store.tally import COUNT_TABLES
+from webapp.store.postgis_schema import count_staging_sql
 
 # the count tables' columns that are not int4 (see postgis_schema)
 _TYPES = {"lat_sum": "float8", "lon_sum": "float8", "id_sum": "int8", "fatalities": "int8",
@@ -16,8 +16,6 @@ _TYPES = {"lat_sum": "float8", "lon_sum": "float8", "id_sum": "int8", "fatalitie
           "country_code": "text", "event_type": "text", "sub_event_type": "text",
           "category": "text"}
 ANALYZE_ROWS = 10_000
-_FLAG = "CASE WHEN e.is_total <> 0 OR e.is_historical <> 0 THEN 1 ELSE 0 END"
-_KIND = "e.country_code, e.event_type, e.sub_event_type, e.category"
 
 
 def write(conn, tables: dict[str, list[tuple]]) -> None:
@@ -47,47 +45,10 @@ def write(conn, tables: dict[str, list[tuple]]) -> None:
 
 
 def add_since(conn, last_id: int) -> None:
-    """Count the events with an id above ``last_id`` into every count table."""
-    since = f"e.id > {int(last_id):d}"
-    _cells_since(conn, since)
-    conn.execute(upsert_sql("event_points", (
-        f"SELECT e.latitude, e.longitude, {_KIND}, {_FLAG} AS f, count(*), sum(e.id), "
-        f"sum(e.fatalities) FROM events e WHERE {since} AND e.latitude IS NOT NULL AND "
-        f"e.longitude IS NOT NULL GROUP BY e.latitude, e.longitude, {_KIND}, f")))
-    conn.execute(upsert_sql("event_days", (
-        f"SELECT coalesce(e.event_date, '') AS d, {_KIND}, {_FLAG} AS f, count(*) "
-        f"FROM events e WHERE {since} GROUP BY d, {_KIND}, f")))
-    conn.execute(upsert_sql("event_regions", (
-        f"SELECT e.admin1, {_KIND}, {_FLAG} AS f, count(*), sum(e.fatalities) FROM events e "
-        f"WHERE {since} AND e.admin1 <> '' GROUP BY e.admin1, {_KIND}, f")))
-
-
-def _cells_since(conn, since: str) -> None:
-    """Two grouped passes over the events (the finest zoom, of all time and per
-    month), each coarser zoom then summed from the finer one's rows."""
-    columns = ", ".join(COUNT_TABLES["event_cells"][0])
-    keys = "country_code, event_type, sub_event_type, category, flagged"
-    conn.execute(count_staging_sql("event_cells"))
-    for top, month in ((cells.TOP_ZOOM, str(cells.ALL_TIME)),
-                       (cells.MONTH_ZOOM, cells.month_sql("e.event_date"))):
-        cx, cy = cells.cell_sql(str(cells.cells_across(top)), d=POSTGRES)
-        conn.execute(
-            f"INSERT INTO staged_event_cells ({columns}) SELECT {top}, {cx} AS x, "
-            f"{cy} AS y, {month} AS m, {_KIND}, {_FLAG} AS f, count(*), "
-            "total(coalesce(e.latitude, 0)), total(coalesce(e.longitude, 0)), sum(e.id), "
-            f"sum(e.fatalities) FROM events e WHERE {since} GROUP BY x, y, m, {_KIND}, f")
-        kept = (f"month = {cells.ALL_TIME:d}" if month == str(cells.ALL_TIME)
-                else f"month <> {cells.ALL_TIME:d}")
-        for zoom in range(top - 1, -1, -1):   # halve the finer cells
-            conn.execute(
-                f"INSERT INTO staged_event_cells ({columns}) SELECT {zoom}, "
-                "CASE WHEN cx < 0 THEN -1 ELSE cx / 2 END AS x, "
-                "CASE WHEN cy < 0 THEN -1 ELSE cy / 2 END AS y, month, "
-                f"{keys}, sum(n), total(lat_sum), total(lon_sum), sum(id_sum), "
-                f"sum(fatalities) FROM staged_event_cells WHERE zoom = {zoom + 1} AND "
-                f"{kept} GROUP BY x, y, month, {keys}")
-    conn.execute(upsert_sql("event_cells", f"SELECT {columns} FROM staged_event_cells"))
-    conn.execute("DELETE FROM staged_event_cells")
+    """Count the events with an id above ``last_id`` into every count table, with
+    the SQL the SQLite store counts its bulk imports with."""
+    for table in (cells, points, days, regions_table):
+        table.add_since(conn, last_id, POSTGRES)
 
 
 def rebuild(conn) -> None:

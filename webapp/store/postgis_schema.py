@@ -9,7 +9,6 @@ database written by a newer release is refused, one of another program is left a
 from __future__ import annotations
 
 from webapp.store.base import EVENT_COLUMNS
-from webapp.store.tally import COUNT_TABLES
 
 APPLICATION = "briefing-map"
 # Taken by every migration, so two servers opening a new database at once create its
@@ -160,12 +159,3 @@ def count_staging_sql(table: str) -> str:
     """A temporary table shaped like count table ``table`` (see staging_sql)."""
     return (f"CREATE TEMP TABLE IF NOT EXISTS staged_{table} "
             f"(LIKE {table}) ON COMMIT DELETE ROWS")
-
-
-def upsert_sql(table: str, select: str) -> str:
-    """INSERT the rows of ``select`` into count table ``table``, adding to its rows."""
-    columns, sums = COUNT_TABLES[table]
-    keys = [c for c in columns if c not in sums]
-    return (f"INSERT INTO {table} ({', '.join(columns)}) {select} "
-            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-            + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in sums))

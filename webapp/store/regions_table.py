@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import sqlite3
 
+from webapp.store.count_tables import FLAGGED, upsert_sql
+from webapp.store.dialect import SQLITE, Dialect
 from webapp.store.triggers import count_triggers
 
 _KIND = "country_code, event_type, sub_event_type, category, flagged"
-_UPSERT = ("INSERT INTO event_regions (admin1, " + _KIND + ", n, fatalities) {select} "
-           "ON CONFLICT DO UPDATE SET n = n + excluded.n, "
-           "fatalities = fatalities + excluded.fatalities")
+_UPSERT = upsert_sql("event_regions", "{select}")
 
 
 def _row_sql(prefix: str, sign: str) -> str:
@@ -46,12 +46,12 @@ def create(conn: sqlite3.Connection) -> None:
     add_since(conn, 0)
 
 
-def add_since(conn: sqlite3.Connection, rowid: int) -> None:
-    """Add the events with a rowid above ``rowid`` in one grouped pass."""
+def add_since(conn, rowid: int, d: Dialect = SQLITE) -> None:
+    """Add the events numbered above ``rowid`` in one grouped pass."""
     conn.execute(_UPSERT.format(select=(
         "SELECT e.admin1, e.country_code, e.event_type, e.sub_event_type, e.category, "
-        "(e.is_total OR e.is_historical) AS f, count(*), sum(e.fatalities) "
-        f"FROM events e WHERE e.rowid > {int(rowid):d} AND e.admin1 <> '' "
+        f"{FLAGGED} AS f, count(*), sum(e.fatalities) "
+        f"FROM events e WHERE e.{d.rowid} > {int(rowid):d} AND e.admin1 <> '' "
         "GROUP BY e.admin1, e.country_code, e.event_type, e.sub_event_type, e.category, f")))
 
 

@@ -242,7 +242,7 @@ class SQLiteStore(Listing, Aggregates, EventStore):
         # and this store's connection stays free for other questions meanwhile.
         conn = connect(self.path)
         try:
-            cursor = conn.execute(f"{_SELECT}{where} {clauses.NEWEST_FIRST}", params)
+            cursor = conn.execute(f"{_SELECT}{where} {clauses.newest_first()}", params)
             while batch := cursor.fetchmany(_BATCH):
                 yield from map(event_from_row, batch)
         except sqlite3.Error as err:

@@ -18,6 +18,7 @@ import numpy as np
 
 from webapp.store import cells
 from webapp.store.base import EVENT_COLUMNS
+from webapp.store.count_tables import COUNT_TABLES, upsert_sql
 
 _AT = {name: EVENT_COLUMNS.index(name) for name in (
     "event_date", "event_type", "sub_event_type", "category", "fatalities", "latitude",
@@ -79,13 +80,8 @@ class Tally:
         if stored != last_rowid + count or len(self._kinds) >= MAX_KINDS:
             return False   # some rows were duplicates or overwrote others; or too varied
         for table, rows in self.tables(last_rowid + 1).items():
-            columns, sums = COUNT_TABLES[table]
-            sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
-                   f"VALUES ({', '.join('?' * len(columns))})")
-            if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:
-                sql += " ON CONFLICT DO UPDATE SET " + ", ".join(
-                    f"{c} = {c} + excluded.{c}" for c in sums)
-            conn.executemany(sql, rows)
+            values = f"VALUES ({', '.join('?' * len(COUNT_TABLES[table][0]))})"
+            conn.executemany(upsert_sql(table, values), rows)
         return True
 
     @property
@@ -172,19 +168,6 @@ class Tally:
         return sorted((la, lo, *names[k], c, i, d) for la, lo, k, c, i, d in zip(
             unique["lat"].tolist(), unique["lon"].tolist(), unique["kind"].tolist(),
             n, ident, dead))
-
-
-_KIND = ("country_code", "event_type", "sub_event_type", "category", "flagged")
-# count table -> (its columns as tables() gives them, the columns a new row adds to)
-COUNT_TABLES = {
-    "event_cells": (("zoom", "cx", "cy", "month", *_KIND, "n", "lat_sum", "lon_sum",
-                     "id_sum", "fatalities"),
-                    ("n", "lat_sum", "lon_sum", "id_sum", "fatalities")),
-    "event_points": (("latitude", "longitude", *_KIND, "n", "id_sum", "fatalities"),
-                     ("n", "id_sum", "fatalities")),
-    "event_days": (("day", *_KIND, "n"), ("n",)),
-    "event_regions": (("admin1", *_KIND, "n", "fatalities"), ("n", "fatalities")),
-}
 
 
 # One int64 key per (cx, cy, month, kind): cx + 1 < 2**15 (16,384 cells across at zoom
