@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from webapp.geocoder.focus import (FOCUS_FLOOR, focus_weights, qualified_mentions,
+                                   town_cued_keys)
 from webapp.geocoder.normalize import exact_key
 
 _WORD = re.compile(r"[A-Za-z\u00C0-\u024F][\w\u00C0-\u024F'’.-]*")
@@ -78,6 +80,13 @@ class Context:
     # `located` sorted by offset, for nearby(): [starts, rows, how many rows of located
     # it covers]. Shared by the copies at() makes, which share `located` too.
     _by_offset: list = field(default_factory=list, repr=False, compare=False)
+    # The story's focus (see focus.py): (cc, admin1) -> weight, and each name's part of it
+    focus: Counter = field(default_factory=Counter)
+    focus_by_key: dict = field(default_factory=dict)
+    focus_located: list = field(default_factory=list)   # (offset, key, record) taken
+    qualified: dict = field(default_factory=dict)       # key -> [(offset, cc, admin1)]
+    town_keys: frozenset = frozenset()                   # names the text calls a town
+    _focus_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def add_vote(self, key: str, cc: str, weight: float) -> None:
         if cc:
@@ -111,6 +120,30 @@ class Context:
             top = max(max(weights.values(), default=0.0), SHARE_FLOOR)
             cached = self._share_cache[exclude] = {c: w / top for c, w in weights.items()}
         return cached
+
+    def focus_share(self, cc: str, admin1: str, exclude: str = "") -> float:
+        """How much the story is about admin-1 area ``admin1`` of ``cc``, 0..1: the
+        area's part of all the focus evidence (at least FOCUS_FLOOR of it), leaving
+        out what the name being resolved contributes."""
+        if not self.focus or not admin1:
+            return 0.0
+        shares = self._focus_cache.get(exclude)
+        if shares is None:
+            weights = self.focus
+            own = self.focus_by_key.get(exclude)
+            if own:
+                weights = weights - own
+            # against the whole focus: a list of twenty states is no focus at all
+            whole = max(sum(weights.values()), FOCUS_FLOOR)
+            shares = self._focus_cache[exclude] = {a: w / whole for a, w in weights.items()}
+        return shares.get((cc, admin1), 0.0)
+
+    def qualifier_at(self, key: str) -> tuple:
+        """The areas the text qualifies ``key`` with ("Paris, Missouri"): those at the
+        name's own position, and those anywhere in the text, as two sets of (cc, admin1)."""
+        rows = self.qualified.get(key, ())
+        here = {(cc, a1) for start, cc, a1 in rows if start == self.position}
+        return here, {(cc, a1) for _start, cc, a1 in rows}
 
     def names_admin1(self, cc: str, admin1: str, exclude: str = "") -> bool:
         own = self.admin1_votes.get(exclude)
@@ -279,19 +312,28 @@ def _in_name_run(text: str, before, after) -> bool:
     return next_is_name or prev_is_name
 
 
-def build_context(text: str, gaz, rank=None, check=None) -> Context:
+def build_context(text: str, gaz, rank=None, check=None, origin: str = "") -> Context:
     """Read a text's place evidence.
 
     First pass: countries, demonyms, admin-1 areas and places whose reading is clear
     from importance alone. Second pass (when ``rank`` is given: a function
     ``rank(key, ctx) -> (record id, margin)``): the ambiguous names, resolved against
     the first pass, add weaker votes and anchors of their own. ``check``, when given,
-    is called between steps and may raise to stop the reading.
+    is called between steps and may raise to stop the reading. ``origin`` is the
+    article's URL or feed, which may name the publisher's home state (focus.py).
     """
     ctx = Context()
     anchors: dict[str, int] = {}
     ambiguous: dict[str, list[int]] = {}
-    for start, _end, key, in_run, _previous in capitalised_mentions(text, gaz, check):
+    mentions = list(capitalised_mentions(text, gaz, check))
+    ctx.qualified = qualified_mentions(mentions, text, gaz)
+    ctx.town_keys = town_cued_keys(text, gaz)
+    found = _dateline(text, gaz)
+    pinned = _pinned_readings(ctx.qualified, found, gaz)
+    for start, _end, key, in_run, _previous in mentions:
+        if key in pinned:   # "PARIS, Texas --", "Detroit, Texas": the text says which
+            _take(ctx, gaz, key, pinned[key], 1.0, anchors, [start])
+            continue
         if key in gaz.demonyms:
             ctx.add_vote(key, gaz.demonyms[key], 0.7)
             ctx.located.append((start, key, gaz.demonyms[key], ""))
@@ -299,7 +341,7 @@ def build_context(text: str, gaz, rank=None, check=None) -> Context:
         ids = sorted(gaz.exact[key], key=lambda j: -gaz.prior[j])
         top, kind = ids[0], gaz.kinds[ids[0]]
         cc = gaz.country_codes[top]
-        if kind == "country":
+        if kind == "country" and key not in ctx.town_keys:
             ctx.add_vote(key, cc, 1.0)
             ctx.located.append((start, key, cc, ""))
             continue
@@ -313,7 +355,6 @@ def build_context(text: str, gaz, rank=None, check=None) -> Context:
                 ambiguous.setdefault(key, []).append(start)
             continue
         _take(ctx, gaz, key, top, 1.0, anchors, [start])
-    found = _dateline(text, gaz)
     if found:
         top = found[0]
         ctx.dateline = float(gaz.lat[top]), float(gaz.lon[top]), gaz.country_codes[top]
@@ -322,8 +363,10 @@ def build_context(text: str, gaz, rank=None, check=None) -> Context:
     if rank is not None:
         first = Context(**{**ctx.__dict__, "votes": dict(ctx.votes), "_share_cache": {},
                            "country_weight": Counter(ctx.country_weight),
-                           "admin1": Counter(ctx.admin1)})
+                           "admin1": Counter(ctx.admin1), "_focus_cache": {},
+                           "focus_located": list(ctx.focus_located)})
         _set_anchors(first, gaz, anchors)
+        first.focus, first.focus_by_key = focus_weights(first, gaz, ctx.qualified, origin)
         for key, starts in ambiguous.items():
             if check is not None:
                 check()
@@ -334,16 +377,33 @@ def build_context(text: str, gaz, rank=None, check=None) -> Context:
             if backed or gaz.population[best] >= 50_000:
                 _take(ctx, gaz, key, best, 0.5, anchors, starts)
     _set_anchors(ctx, gaz, anchors)
+    ctx.focus, ctx.focus_by_key = focus_weights(ctx, gaz, ctx.qualified, origin)
     return ctx
+
+
+def _pinned_readings(qualified: dict, dateline, gaz) -> dict:
+    """Names whose reading the text itself fixes, key -> record: the town of a qualified
+    dateline ("PARIS, Texas --") and towns qualified by their area ("Detroit, Texas")."""
+    pinned = {}
+    for key, rows in qualified.items():
+        areas = {(cc, a1) for _start, cc, a1 in rows}
+        inside = [j for j in gaz.exact.get(key, ()) if (gaz.country_codes[j], gaz.admin1[j]) in areas
+                  or (gaz.country_codes[j], "") in areas]
+        if len(areas) == 1 and inside:
+            pinned[key] = max(inside, key=lambda j: gaz.prior[j])
+    if dateline and dateline[4]:
+        pinned[dateline[3]] = dateline[0]
+    return pinned
 
 
 def _take(ctx: Context, gaz, key: str, i: int, weight: float, anchors: dict,
           starts: list[int]) -> None:
     """Count each mention of ``key`` as evidence for record ``i``."""
     kind, cc = gaz.kinds[i], gaz.country_codes[i]
-    admin1 = gaz.admin1[i] if kind in ("admin area", "city") else ""
+    admin1 = gaz.admin1[i] if kind in ("admin area", "city", "county") else ""
     for start in starts:
         ctx.located.append((start, key, cc, admin1))
+        ctx.focus_located.append((start, key, i))
         if admin1:
             ctx.add_admin1(key, cc, admin1)
         ctx.add_vote(key, cc, (0.7 if kind == "admin area" else 0.5) * weight)
@@ -402,21 +462,23 @@ class ContextCache:
         self._contexts: OrderedDict[str, Context] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, text: str | None, check=None) -> Context:
-        """The context of ``text``; ``check`` is passed to :func:`build_context` when the
-        text is new (a reading it stops is not kept)."""
+    def get(self, text: str | None, check=None, origin: str = "") -> Context:
+        """The context of ``text`` (published at ``origin``, a URL or feed name, when
+        known); ``check`` is passed to :func:`build_context` when the text is new (a
+        reading it stops is not kept)."""
         if not text:
             return EMPTY
+        cache_key = f"{origin}\0{text}" if origin else text
         with self._lock:
-            ctx = self._contexts.get(text)
+            ctx = self._contexts.get(cache_key)
             if ctx is not None:
-                self._contexts.move_to_end(text)
+                self._contexts.move_to_end(cache_key)
                 return ctx
-        ctx = build_context(text, self._gaz, self._rank, check)
+        ctx = build_context(text, self._gaz, self._rank, check, origin)
         with self._lock:
-            if text not in self._contexts:
-                self._contexts[text] = ctx
-                self._chars += len(text)
+            if cache_key not in self._contexts:
+                self._contexts[cache_key] = ctx
+                self._chars += len(cache_key)
             while self._contexts and (len(self._contexts) > self._size
                                       or self._chars > self._max_chars):
                 dropped, _ = self._contexts.popitem(last=False)

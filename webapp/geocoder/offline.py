@@ -74,10 +74,11 @@ class OfflineGeocoder:
             cached = self._geojson_cache[i] = _geojson(self.gaz.geometry(i))
         return cached
 
-    def context(self, text: str | None, check=None) -> Context:
+    def context(self, text: str | None, check=None, origin: str = "") -> Context:
         """The prepared context of a text, to reuse across many queries; ``check``,
-        when given, is called while a new text is read and may raise to stop it."""
-        return self._contexts.get(text, check)
+        when given, is called while a new text is read and may raise to stop it;
+        ``origin``, the article's URL or feed, may name the publisher's home region."""
+        return self._contexts.get(text, check, origin)
 
     # -- resolution ---------------------------------------------------------------
     def _resolve(self, q: str, ctx: Context, allowed: set) -> list:

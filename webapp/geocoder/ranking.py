@@ -29,6 +29,12 @@ NEAR_IN_TEXT = 1.5
 CONTEXT_CAP = 6.0
 SUPRANATIONAL = {"continent", "region", "sea"}
 SUPRANATIONAL_BONUS = 1.0      # the country is named within a few sentences of the name
+# The story's focus (focus.py): a town, county or state in the admin-1 area the story is
+# about, times its share of the focus. Beyond CONTEXT_CAP: in local news it is what
+# decides between Lebanon, Tennessee and the country.
+FOCUS = 3.0
+QUALIFIED_ELSEWHERE = 3.0  # "Paris, Missouri" earlier: a later bare "Paris" is that one
+TOWN_CUE = 4.0             # "the city of Turkey": not the country, not a state
 
 
 class Ranker:
@@ -130,6 +136,13 @@ class Ranker:
             at_dateline = ctx.position is not None and start <= ctx.position < end
             # "COLUMBIA, Ky.": the town the qualifier picked, wherever it is named again
             dateline_record = record if qualified and name == key else None
+        here_qualified, qualified = ctx.qualifier_at(key) if key in ctx.qualified else ((), ())
+        # "the city of Turkey": when a town of that very name is among the readings
+        # "California, Pennsylvania" is not lifted over the state by a Pennsylvania focus
+        states_named = {gaz.country_codes[i] for i in ids
+                        if gaz.kinds[i] == "admin area" and exact_key(gaz.names[i]) == key}
+        town_cued = key in ctx.town_keys and any(
+            gaz.kinds[i] == "city" and exact_key(gaz.names[i]) == key for i in ids)
         for n, i in enumerate(ids):
             cc, kind = gaz.country_codes[i], gaz.kinds[i]
             share = ctx.country_share(cc, exclude=key)
@@ -156,6 +169,18 @@ class Ranker:
                         b += value
                         break
             bonus[n] = min(b, CONTEXT_CAP)
+            own_name = exact_key(gaz.names[i]) == key
+            if (own_name and kind != "country" and kind not in SUPRANATIONAL
+                    and not (kind != "admin area" and cc in states_named)):
+                bonus[n] += FOCUS * ctx.focus_share(cc, gaz.admin1[i], exclude=key)
+            if here_qualified or qualified:
+                area = (cc, gaz.admin1[i])
+                if area in here_qualified or (cc, "") in here_qualified:
+                    bonus[n] += DATELINE_SELF
+                elif area in qualified or (cc, "") in qualified:
+                    bonus[n] += QUALIFIED_ELSEWHERE
+            if town_cued and kind in ("country", "admin area"):
+                bonus[n] -= TOWN_CUE
             if at_dateline and kind == "city":
                 bonus[n] += DATELINE_SELF
             if i == dateline_record:

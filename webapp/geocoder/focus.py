@@ -1,0 +1,194 @@
+"""The geographic focus of a story: which first-level areas (states, provinces) it is about.
+
+Local news names its home ground without saying so: a story datelined "PARIS, Texas --"
+that goes on about Lamar County, or one that names Tyler and Anderson County before it
+names Palestine, is about East Texas, and its "Palestine" is the Texan town, not the
+country. The focus weighs, per (country code, admin-1 area):
+
+- the dateline (a town qualified by its state counts most),
+- the states, counties and towns the text names, early mentions (the lede) more,
+- towns the text qualifies itself ("Detroit, Texas", "Wainwright, Alta."),
+- the publisher's home region when its URL or feed names a state
+  (``texastribune.org``, ``nj.com``, ``/news/ohio/``).
+
+It also notes names the text calls a town ("the city of Turkey"), which are then not a
+country or a state. The ranking turns all this into scores (see ranking.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from webapp.geocoder.normalize import exact_key
+
+DATELINE_QUALIFIED = 3.0   # "SPRINGFIELD, Ill. (AP) --"
+DATELINE_PLAIN = 1.5       # "WASHINGTON (AP) --"
+QUALIFIED_IN_TEXT = 2.0    # "a man from Paris, Missouri"
+AREA_MENTION = 1.0         # "Kentucky", "Anderson County"
+TOWN_MENTION = 0.6         # a town read with confidence
+LEDE_CHARS = 500           # mentions this early count twice
+ORIGIN = 3.0               # the publisher's URL or feed names the state
+FOCUS_FLOOR = 4.0          # a passing mention or two is not yet a focus
+
+# "the city of Turkey", "the town of Lebanon", "City of Paris": the name is a town's.
+_TOWN_CUE = re.compile(r"(?:\b[Tt]he\s|\b)(?:city|City|town|Town|village|Village|"
+                       r"township|Township|borough|Borough)\s+of\s+(?=[A-Z])")
+
+# The United States' states and their postal codes (public USPS table), for reading a
+# publisher's URL: "nj.com", "/news/texas/", "kentucky.com", "new-york".
+US_STATES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan",
+    "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana",
+    "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey",
+    "NM": "New Mexico", "NY": "New York", "NC": "North Carolina", "ND": "North Dakota",
+    "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania",
+    "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota", "TN": "Tennessee",
+    "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia", "WA": "Washington",
+    "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+}
+# Full names with their spaces dropped, as hosts write them ("newjersey", "westvirginia"),
+# longest first so "westvirginia" is not read as "virginia".
+_STATE_WORDS = sorted(((name.lower().replace(" ", ""), name) for name in US_STATES.values()),
+                      key=lambda pair: -len(pair[0]))
+# Postal codes that are also common words or language tags ("in", "me", "or", "de"...)
+# say nothing when they stand alone in a URL.
+_WORDY_CODES = frozenset({"IN", "ME", "OR", "OK", "HI", "DE", "ID", "LA", "MA", "PA", "CO",
+                          "AL", "GA", "MS", "DC"})
+_URL_PART = re.compile(r"[a-z]{2,40}")
+
+
+def origin_states(origin: str) -> list[str]:
+    """US states a publisher's URL, host or feed name names (at most two).
+
+    A host label that is a postal code ("nj.com", "ky.gov"), or a host label or path
+    segment that is, begins or ends with a state's name ("kentucky.com",
+    "texastribune.org", "/news/new-jersey/", "ohio-news"). Two-letter codes that are
+    also words count only as a whole host label ahead of the domain ending."""
+    if not origin:
+        return []
+    text = origin.strip().lower()[:300]
+    text = re.sub(r"^[a-z][a-z0-9+.-]{0,10}://", "", text)
+    host, _, path = text.partition("/")
+    labels = [label for label in host.split(".") if label and label != "www"]
+    found: list[str] = []
+
+    def add(name: str) -> None:
+        if name not in found:
+            found.append(name)
+
+    for n, label in enumerate(labels[:-1]):   # the last label is the domain ending
+        code = label.upper()
+        if code in US_STATES and (n == len(labels) - 2 or code not in _WORDY_CODES):
+            add(US_STATES[code])
+    segments = labels[:-1] + [s for s in re.split(r"[/?#&=_]", path) if s]
+    for segment in segments:
+        squashed = segment.replace("-", "")
+        for word, name in _STATE_WORDS:
+            if squashed == word or (len(word) >= 5 and (squashed.startswith(word)
+                                                         or squashed.endswith(word))):
+                add(name)
+                break
+    return found[:2]
+
+
+def town_cued_keys(text: str, gaz) -> frozenset:
+    """Exact keys of the names the text calls a town ("the city of Turkey")."""
+    keys = set()
+    for m in _TOWN_CUE.finditer(text):
+        words = re.match(r"[A-Z][\w'’.-]{0,40}(?:\s[A-Z][\w'’.-]{0,40}){0,2}",
+                         text[m.end():m.end() + 130])
+        if not words:
+            continue
+        parts = words.group().rstrip(".").split(" ")
+        for n in range(len(parts), 0, -1):   # longest known name first
+            key = exact_key(re.sub(r"['’]s?$", "", " ".join(parts[:n])))
+            if key in gaz.exact:
+                keys.add(key)
+                break
+    return frozenset(keys)
+
+
+def qualified_mentions(mentions: list, text: str, gaz) -> dict:
+    """Names the text qualifies with the area they are in: "Detroit, Texas",
+    "Paris, Missouri, man", "Wainwright, Alta.". Returns key -> list of
+    (start, country code, admin-1 name or "" for a country). A list of areas
+    ("Alberta, Saskatchewan and Manitoba") qualifies nothing."""
+    out: dict[str, list] = {}
+    for here, after in zip(mentions, mentions[1:]):
+        if text[here.end:after.start] != ", ":
+            continue
+        area = _area_of(after.key, gaz)
+        if area is None or _area_of(here.key, gaz) is not None:
+            continue
+        # a list of areas: the qualifier is followed by another area
+        rest = re.match(r"(?:,\s|\s(?:and|or)\s)([A-Z][\w.'’ -]{0,40})", text[after.end:after.end + 45])
+        if rest and any(_area_of(exact_key(" ".join(rest.group(1).split()[:n])), gaz)
+                        for n in (1, 2, 3)):
+            continue
+        out.setdefault(here.key, []).append((here.start, *area))
+    return out
+
+
+def _area_of(key: str, gaz):
+    """(country code, admin-1) of the admin area or country a key names first, or None."""
+    ids = gaz.exact.get(key)
+    if not ids:
+        return None
+    top = max(ids, key=lambda j: gaz.prior[j])
+    kind = gaz.kinds[top]
+    if kind == "admin area":
+        return gaz.country_codes[top], gaz.admin1[top]
+    if kind == "country":
+        return gaz.country_codes[top], ""
+    return None
+
+
+_FOCUS_KINDS = frozenset({"admin area", "county", "city"})
+
+
+def _sure_within_country(key: str, record: int, gaz) -> bool:
+    """Whether the name's reading is clear within its own country: no namesake in
+    another of its admin-1 areas comes within a factor of ten of it. "Anderson County"
+    (five states have one) or "Springfield" say nothing about a story's state."""
+    cc, admin1, prior = gaz.country_codes[record], gaz.admin1[record], gaz.prior[record]
+    return not any(gaz.country_codes[j] == cc and gaz.admin1[j] != admin1
+                   and gaz.prior[j] > prior - 1.0 for j in gaz.exact.get(key, ()))
+
+
+def focus_weights(ctx, gaz, qualified: dict, origin: str = "") -> tuple[Counter, dict]:
+    """The focus of a context: a Counter of (cc, admin1) -> weight, and the part of it
+    each name contributed (key -> Counter), so a name is no evidence for itself."""
+    total, by_key = Counter(), {}
+
+    def add(key: str, area: tuple, weight: float) -> None:
+        total[area] += weight
+        by_key.setdefault(key, Counter())[area] += weight
+
+    for start, key, record in ctx.focus_located:
+        kind, cc, admin1 = gaz.kinds[record], gaz.country_codes[record], gaz.admin1[record]
+        if not admin1 or kind not in _FOCUS_KINDS or not _sure_within_country(key, record, gaz):
+            continue
+        weight = AREA_MENTION if kind in ("admin area", "county") else TOWN_MENTION
+        add(key, (cc, admin1), weight * (2.0 if start < LEDE_CHARS else 1.0))
+    for key, rows in qualified.items():
+        for _start, cc, admin1 in rows:
+            if admin1:
+                add(key, (cc, admin1), QUALIFIED_IN_TEXT)
+    if ctx.dateline_place:
+        record, _start, _end, key, is_qualified = ctx.dateline_place
+        admin1 = gaz.admin1[record]
+        if admin1:
+            add(key, (gaz.country_codes[record], admin1),
+                DATELINE_QUALIFIED if is_qualified else DATELINE_PLAIN)
+    for name in origin_states(origin):
+        add("", ("US", name), ORIGIN)
+    return total, by_key
+
+
+__all__ = ["origin_states", "town_cued_keys", "qualified_mentions", "focus_weights",
+           "US_STATES", "FOCUS_FLOOR"]
