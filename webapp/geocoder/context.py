@@ -83,7 +83,6 @@ class Context:
     # The story's focus (see focus.py): (cc, admin1) -> weight, and each name's part of it
     focus: Counter = field(default_factory=Counter)
     focus_by_key: dict = field(default_factory=dict)
-    focus_located: list = field(default_factory=list)   # (offset, key, record) taken
     qualified: dict = field(default_factory=dict)       # key -> [(offset, cc, admin1)]
     town_keys: frozenset = frozenset()                   # names the text calls a town
     _focus_cache: dict = field(default_factory=dict, repr=False, compare=False)
@@ -363,10 +362,10 @@ def build_context(text: str, gaz, rank=None, check=None, origin: str = "") -> Co
     if rank is not None:
         first = Context(**{**ctx.__dict__, "votes": dict(ctx.votes), "_share_cache": {},
                            "country_weight": Counter(ctx.country_weight),
-                           "admin1": Counter(ctx.admin1), "_focus_cache": {},
-                           "focus_located": list(ctx.focus_located)})
+                           "admin1": Counter(ctx.admin1), "_focus_cache": {}})
         _set_anchors(first, gaz, anchors)
-        first.focus, first.focus_by_key = focus_weights(first, gaz, ctx.qualified, origin)
+        first.focus, first.focus_by_key = focus_weights(first, gaz, mentions, pinned,
+                                                        ctx.qualified, origin)
         for key, starts in ambiguous.items():
             if check is not None:
                 check()
@@ -377,7 +376,8 @@ def build_context(text: str, gaz, rank=None, check=None, origin: str = "") -> Co
             if backed or gaz.population[best] >= 50_000:
                 _take(ctx, gaz, key, best, 0.5, anchors, starts)
     _set_anchors(ctx, gaz, anchors)
-    ctx.focus, ctx.focus_by_key = focus_weights(ctx, gaz, ctx.qualified, origin)
+    ctx.focus, ctx.focus_by_key = focus_weights(ctx, gaz, mentions, pinned, ctx.qualified,
+                                                origin)
     return ctx
 
 
@@ -403,7 +403,6 @@ def _take(ctx: Context, gaz, key: str, i: int, weight: float, anchors: dict,
     admin1 = gaz.admin1[i] if kind in ("admin area", "city", "county") else ""
     for start in starts:
         ctx.located.append((start, key, cc, admin1))
-        ctx.focus_located.append((start, key, i))
         if admin1:
             ctx.add_admin1(key, cc, admin1)
         ctx.add_vote(key, cc, (0.7 if kind == "admin area" else 0.5) * weight)

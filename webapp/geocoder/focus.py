@@ -151,30 +151,32 @@ def _area_of(key: str, gaz):
 _FOCUS_KINDS = frozenset({"admin area", "county", "city"})
 
 
-def _sure_within_country(key: str, record: int, gaz) -> bool:
-    """Whether the name's reading is clear within its own country: no namesake in
-    another of its admin-1 areas comes within a factor of ten of it. "Anderson County"
-    (five states have one) or "Springfield" say nothing about a story's state."""
-    cc, admin1, prior = gaz.country_codes[record], gaz.admin1[record], gaz.prior[record]
-    return not any(gaz.country_codes[j] == cc and gaz.admin1[j] != admin1
-                   and gaz.prior[j] > prior - 1.0 for j in gaz.exact.get(key, ()))
+def focus_weights(ctx, gaz, mentions: list, pinned: dict, qualified: dict,
+                  origin: str = "") -> tuple[Counter, dict]:
+    """The focus of a story: a Counter of (cc, admin1) -> weight, and the part of it
+    each name contributed (key -> Counter), so a name is no evidence for itself.
 
-
-def focus_weights(ctx, gaz, qualified: dict, origin: str = "") -> tuple[Counter, dict]:
-    """The focus of a context: a Counter of (cc, admin1) -> weight, and the part of it
-    each name contributed (key -> Counter), so a name is no evidence for itself."""
+    A state or a county or town named counts for its admin-1 area. A name several areas
+    share ("Anderson County", "Springfield") is spread over them, so the areas that
+    several such names share add up: "Anderson County" with "Tyler" and "Hall County"
+    is Texas. Only countries the text already points at take part, so a capitalised
+    word that is some faraway village's name adds nothing."""
     total, by_key = Counter(), {}
 
     def add(key: str, area: tuple, weight: float) -> None:
         total[area] += weight
         by_key.setdefault(key, Counter())[area] += weight
 
-    for start, key, record in ctx.focus_located:
-        kind, cc, admin1 = gaz.kinds[record], gaz.country_codes[record], gaz.admin1[record]
-        if not admin1 or kind not in _FOCUS_KINDS or not _sure_within_country(key, record, gaz):
-            continue
-        weight = AREA_MENTION if kind in ("admin area", "county") else TOWN_MENTION
-        add(key, (cc, admin1), weight * (2.0 if start < LEDE_CHARS else 1.0))
+    readings: dict[str, list] = {}
+    for m in mentions:
+        if m.key not in readings:
+            readings[m.key] = _readings(m.key, pinned.get(m.key), ctx, gaz)
+        areas, town = readings[m.key]
+        if m.in_run and town and m.key not in pinned:
+            continue   # "Tyler Smith", "Lebanon Valley College"; not "Ohio State Police"
+        lede = 2.0 if m.start < LEDE_CHARS else 1.0
+        for area, weight in areas:
+            add(m.key, area, weight * lede / len(areas))
     for key, rows in qualified.items():
         for _start, cc, admin1 in rows:
             if admin1:
@@ -188,6 +190,27 @@ def focus_weights(ctx, gaz, qualified: dict, origin: str = "") -> tuple[Counter,
     for name in origin_states(origin):
         add("", ("US", name), ORIGIN)
     return total, by_key
+
+
+def _readings(key: str, pinned, ctx, gaz) -> list:
+    """The (cc, admin1) areas a name may be about, each with its mention weight (and
+    whether the name is first a town's): the
+    pinned reading alone, else the readings within a factor of ten of the name's best
+    (a country or a sea as best reading: none), in countries the text points at."""
+    ids = [pinned] if pinned is not None else gaz.exact.get(key, ())
+    if not ids:
+        return [], False
+    best = max(ids, key=lambda j: gaz.prior[j])
+    if gaz.kinds[best] not in _FOCUS_KINDS:
+        return [], False
+    out = {}
+    for j in ids:
+        kind, cc, admin1 = gaz.kinds[j], gaz.country_codes[j], gaz.admin1[j]
+        if (kind in _FOCUS_KINDS and admin1 and gaz.prior[j] > gaz.prior[best] - 1.0
+                and ctx.country_weight.get(cc, 0) > 0 and exact_key(gaz.names[j]) == key):
+            weight = AREA_MENTION if kind in ("admin area", "county") else TOWN_MENTION
+            out[(cc, admin1)] = max(out.get((cc, admin1), 0.0), weight)
+    return list(out.items()), gaz.kinds[best] == "city"
 
 
 __all__ = ["origin_states", "town_cued_keys", "qualified_mentions", "focus_weights",
