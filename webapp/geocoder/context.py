@@ -20,8 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from webapp.geocoder.focus import (FOCUS_FLOOR, focus_weights, qualified_mentions,
-                                   town_cued_keys)
+from webapp.geocoder.focus import (FOCUS_FLOOR, focus_weights, origin_states,
+                                   qualified_mentions, town_cued_keys)
 from webapp.geocoder.normalize import exact_key
 
 _WORD = re.compile(r"[A-Za-z\u00C0-\u024F][\w\u00C0-\u024F'’.-]*")
@@ -136,6 +136,15 @@ class Context:
             whole = max(sum(weights.values()), FOCUS_FLOOR)
             shares = self._focus_cache[exclude] = {a: w / whole for a, w in weights.items()}
         return shares.get((cc, admin1), 0.0)
+
+    def main_focus(self, exclude: str = "") -> tuple:
+        """The story's main area (cc, admin1) and its share, or (None, 0.0)."""
+        if not self.focus:
+            return None, 0.0
+        self.focus_share("", "x", exclude)   # fills the cache
+        shares = self._focus_cache[exclude]
+        area = max(shares, key=shares.get, default=None)
+        return area, shares.get(area, 0.0)
 
     def qualifier_at(self, key: str) -> tuple:
         """The areas the text qualifies ``key`` with ("Paris, Missouri"): those at the
@@ -359,6 +368,8 @@ def build_context(text: str, gaz, rank=None, check=None, origin: str = "") -> Co
         ctx.dateline = float(gaz.lat[top]), float(gaz.lon[top]), gaz.country_codes[top]
         ctx.dateline_place = found
         ctx.add_vote("", ctx.dateline[2], 1.0)
+    if origin_states(origin):   # a publisher in a US state writes about the US
+        ctx.add_vote("", "US", 1.0)
     if rank is not None:
         first = Context(**{**ctx.__dict__, "votes": dict(ctx.votes), "_share_cache": {},
                            "country_weight": Counter(ctx.country_weight),
@@ -389,7 +400,7 @@ def _pinned_readings(qualified: dict, dateline, gaz) -> dict:
         areas = {(cc, a1) for _start, cc, a1 in rows}
         inside = [j for j in gaz.exact.get(key, ()) if (gaz.country_codes[j], gaz.admin1[j]) in areas
                   or (gaz.country_codes[j], "") in areas]
-        if len(areas) == 1 and inside:
+        if len({(gaz.country_codes[j], gaz.admin1[j]) for j in inside}) == 1:
             pinned[key] = max(inside, key=lambda j: gaz.prior[j])
     if dateline and dateline[4]:
         pinned[dateline[3]] = dateline[0]

@@ -28,7 +28,7 @@ QUALIFIED_IN_TEXT = 2.0    # "a man from Paris, Missouri"
 AREA_MENTION = 1.0         # "Kentucky", "Anderson County"
 TOWN_MENTION = 0.6         # a town read with confidence
 LEDE_CHARS = 500           # mentions this early count twice
-ORIGIN = 3.0               # the publisher's URL or feed names the state
+ORIGIN = 4.0               # the publisher's URL or feed names the state
 FOCUS_FLOOR = 4.0          # a passing mention or two is not yet a focus
 
 # "the city of Turkey", "the town of Lebanon", "City of Paris": the name is a town's.
@@ -122,30 +122,35 @@ def qualified_mentions(mentions: list, text: str, gaz) -> dict:
     for here, after in zip(mentions, mentions[1:]):
         if text[here.end:after.start] != ", ":
             continue
-        area = _area_of(after.key, gaz)
-        if area is None or _area_of(here.key, gaz) is not None:
+        areas = _area_of(after.key, gaz)
+        if not areas or _area_first(here.key, gaz):
             continue
         # a list of areas: the qualifier is followed by another area
         rest = re.match(r"(?:,\s|\s(?:and|or)\s)([A-Z][\w.'’ -]{0,40})", text[after.end:after.end + 45])
         if rest and any(_area_of(exact_key(" ".join(rest.group(1).split()[:n])), gaz)
                         for n in (1, 2, 3)):
             continue
-        out.setdefault(here.key, []).append((here.start, *area))
+        out.setdefault(here.key, []).extend((here.start, *area) for area in areas)
     return out
 
 
-def _area_of(key: str, gaz):
-    """(country code, admin-1) of the admin area or country a key names first, or None."""
+def _area_first(key: str, gaz) -> bool:
+    """Whether a name's most important reading is a country or an admin area."""
     ids = gaz.exact.get(key)
-    if not ids:
-        return None
-    top = max(ids, key=lambda j: gaz.prior[j])
-    kind = gaz.kinds[top]
-    if kind == "admin area":
-        return gaz.country_codes[top], gaz.admin1[top]
-    if kind == "country":
-        return gaz.country_codes[top], ""
-    return None
+    return bool(ids) and gaz.kinds[max(ids, key=lambda j: gaz.prior[j])] in (
+        "country", "admin area")
+
+
+def _area_of(key: str, gaz) -> list:
+    """The (cc, admin-1) of each admin area and country a key names ("" as the
+    admin-1 of a country): "Georgia" is both the state and the country."""
+    out = []
+    for j in gaz.exact.get(key, ()):
+        if gaz.kinds[j] == "admin area" and gaz.admin1[j]:
+            out.append((gaz.country_codes[j], gaz.admin1[j]))
+        elif gaz.kinds[j] == "country":
+            out.append((gaz.country_codes[j], ""))
+    return out
 
 
 _FOCUS_KINDS = frozenset({"admin area", "county", "city"})

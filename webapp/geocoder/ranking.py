@@ -34,6 +34,7 @@ SUPRANATIONAL_BONUS = 1.0      # the country is named within a few sentences of 
 # decides between Lebanon, Tennessee and the country.
 FOCUS = 3.0
 QUALIFIED_ELSEWHERE = 3.0  # "Paris, Missouri" earlier: a later bare "Paris" is that one
+OUT_OF_FOCUS_SHARE = 0.5   # a story this much about one area: see _context_bonus
 TOWN_CUE = 4.0             # "the city of Turkey": not the country, not a state
 
 
@@ -138,15 +139,31 @@ class Ranker:
             dateline_record = record if qualified and name == key else None
         here_qualified, qualified = ctx.qualifier_at(key) if key in ctx.qualified else ((), ())
         # "the city of Turkey": when a town of that very name is among the readings
-        # "California, Pennsylvania" is not lifted over the state by a Pennsylvania focus
-        states_named = {gaz.country_codes[i] for i in ids
-                        if gaz.kinds[i] == "admin area" and exact_key(gaz.names[i]) == key}
+        # "California, Pennsylvania" or "Ontario, New York" is not lifted over the
+        # state or province by the focus: states are named far more often than such towns
+        area_named = any(gaz.kinds[i] == "admin area" and exact_key(gaz.names[i]) == key
+                         for i in ids)
         town_cued = key in ctx.town_keys and any(
             gaz.kinds[i] == "city" and exact_key(gaz.names[i]) == key for i in ids)
+        home, home_share = ctx.main_focus(exclude=key)
+        # per country, the importance of the name's best reading in another country
+        best_by_cc: dict = {}
+        for i in ids:
+            c = gaz.country_codes[i]
+            best_by_cc[c] = max(best_by_cc.get(c, -1.0), float(gaz.prior[i]))
+        famous_abroad = {c: max((p for o, p in best_by_cc.items() if o != c), default=-1.0)
+                         for c in best_by_cc}
         for n, i in enumerate(ids):
             cc, kind = gaz.country_codes[i], gaz.kinds[i]
             share = ctx.country_share(cc, exclude=key)
             b = COUNTRY_SHARE * share
+            if (home_share >= OUT_OF_FOCUS_SHARE and cc == home[0] and kind in ("city", "county")
+                    and gaz.prior[i] < famous_abroad.get(cc, -1.0)
+                    and distance[n] > NEAR_ANCHOR[1][0]
+                    and ctx.focus_share(cc, gaz.admin1[i], exclude=key) == 0.0):
+                # a New Jersey story's "Paris" is no likelier the Texan one for being
+                # American: the country's evidence is the state's
+                b -= COUNTRY_SHARE * share / 2
             if cc in near_cc:
                 b += NEAR_IN_TEXT
                 if (cc, gaz.admin1[i]) in near_admin1:
@@ -171,7 +188,7 @@ class Ranker:
             bonus[n] = min(b, CONTEXT_CAP)
             own_name = exact_key(gaz.names[i]) == key
             if (own_name and kind != "country" and kind not in SUPRANATIONAL
-                    and not (kind != "admin area" and cc in states_named)):
+                    and not (kind != "admin area" and area_named)):
                 bonus[n] += FOCUS * ctx.focus_share(cc, gaz.admin1[i], exclude=key)
             if here_qualified or qualified:
                 area = (cc, gaz.admin1[i])
