@@ -67,13 +67,15 @@ class Geoparser:
         self.geocoder = geocoder
         self.gaz = geocoder.gaz
 
-    def toponyms(self, text: str, check=None) -> list[Toponym]:
+    def toponyms(self, text: str, check=None, origin: str = "") -> list[Toponym]:
         """Every place mention in ``text`` with its resolution, in text order.
 
         ``check``, when given, is called between steps and may raise to stop the work
-        (see :class:`webapp.extract.budget.Budget`)."""
+        (see :class:`webapp.extract.budget.Budget`); ``origin``, the article's URL or
+        feed, may name the publisher's home state (the story's focus)."""
         check = check or _no_check
-        ctx = self.geocoder.context(text, check=check)
+        ctx = (self.geocoder.context(text, check=check, origin=origin) if origin
+               else self.geocoder.context(text, check=check))
         found: list[Toponym] = []
         taken: list[tuple[int, int]] = []
         for start, end in self._expressions(text):

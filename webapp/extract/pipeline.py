@@ -54,7 +54,8 @@ class Extractor:
         check_text(title=article.title, text=article.text, url=article.url)
         budget = Budget(time_limit if time_limit is not None else self.time_limit)
         published = published or article.published
-        toponyms = self.geoparser.toponyms(article.text, check=budget.checker)
+        toponyms = self.geoparser.toponyms(article.text, check=budget.checker,
+                                           origin=article.url or article.source)
         starts = [t.start for t in toponyms]
         sentences = split(article.text)
         if sentences and sentences[0].text == article.title.strip():

@@ -337,6 +337,8 @@ def build_context(text: str, gaz, rank=None, check=None, origin: str = "") -> Co
     ctx.qualified = qualified_mentions(mentions, text, gaz)
     ctx.town_keys = town_cued_keys(text, gaz)
     found = _dateline(text, gaz)
+    written = _DATELINE.search(text[:600]) if found else None
+    qualifier = (written.group(2) or "") if written else ""   # "Ky." of "COLUMBIA, Ky."
     pinned = _pinned_readings(ctx.qualified, found, gaz)
     for start, _end, key, in_run, _previous in mentions:
         if key in pinned:   # "PARIS, Texas --", "Detroit, Texas": the text says which
@@ -376,7 +378,7 @@ def build_context(text: str, gaz, rank=None, check=None, origin: str = "") -> Co
                            "admin1": Counter(ctx.admin1), "_focus_cache": {}})
         _set_anchors(first, gaz, anchors)
         first.focus, first.focus_by_key = focus_weights(first, gaz, mentions, pinned,
-                                                        ctx.qualified, origin)
+                                                        ctx.qualified, origin, qualifier)
         for key, starts in ambiguous.items():
             if check is not None:
                 check()
@@ -388,7 +390,7 @@ def build_context(text: str, gaz, rank=None, check=None, origin: str = "") -> Co
                 _take(ctx, gaz, key, best, 0.5, anchors, starts)
     _set_anchors(ctx, gaz, anchors)
     ctx.focus, ctx.focus_by_key = focus_weights(ctx, gaz, mentions, pinned, ctx.qualified,
-                                                origin)
+                                                origin, qualifier)
     return ctx
 
 

@@ -157,7 +157,7 @@ _FOCUS_KINDS = frozenset({"admin area", "county", "city"})
 
 
 def focus_weights(ctx, gaz, mentions: list, pinned: dict, qualified: dict,
-                  origin: str = "") -> tuple[Counter, dict]:
+                  origin: str = "", dateline_qualifier: str = "") -> tuple[Counter, dict]:
     """The focus of a story: a Counter of (cc, admin1) -> weight, and the part of it
     each name contributed (key -> Counter), so a name is no evidence for itself.
 
@@ -189,9 +189,14 @@ def focus_weights(ctx, gaz, mentions: list, pinned: dict, qualified: dict,
     if ctx.dateline_place:
         record, _start, _end, key, is_qualified = ctx.dateline_place
         admin1 = gaz.admin1[record]
-        if admin1:
-            add(key, (gaz.country_codes[record], admin1),
-                DATELINE_QUALIFIED if is_qualified else DATELINE_PLAIN)
+        states = [area for area in _area_of(exact_key(dateline_qualifier), gaz) if area[1]]
+        if is_qualified and admin1:
+            add(key, (gaz.country_codes[record], admin1), DATELINE_QUALIFIED)
+        elif len(states) == 1:
+            # "HOLLIDAY, Mo. --" for a village the gazetteer lacks: still Missouri
+            add(key, states[0], DATELINE_QUALIFIED)
+        elif admin1 and not dateline_qualifier:
+            add(key, (gaz.country_codes[record], admin1), DATELINE_PLAIN)
     for name in origin_states(origin):
         add("", ("US", name), ORIGIN)
     return total, by_key
