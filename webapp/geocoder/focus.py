@@ -123,7 +123,14 @@ def qualified_mentions(mentions: list, text: str, gaz) -> dict:
         if text[here.end:after.start] != ", ":
             continue
         areas = _area_of(after.key, gaz)
-        if not areas or _area_first(here.key, gaz):
+        # a town of that name must lie in the area ("Lebanon, Ohio"), and a country's
+        # name followed by another country's is two countries ("Lebanon, Syria")
+        if not any(gaz.kinds[j] in ("city", "county")
+                   and (gaz.country_codes[j], gaz.admin1[j]) in areas
+                   or (gaz.country_codes[j], "") in areas
+                   for j in gaz.exact.get(here.key, ())):
+            continue
+        if _area_first(here.key, gaz) and all(not a1 for _cc, a1 in areas):
             continue
         # a list of areas: the qualifier is followed by another area
         rest = re.match(r"(?:,\s|\s(?:and|or)\s)([A-Z][\w.'’ -]{0,40})", text[after.end:after.end + 45])
