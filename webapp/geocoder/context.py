@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from webapp.geocoder.focus import (FOCUS_FLOOR, focus_weights, origin_states,
-                                   qualified_mentions, town_cued_keys)
+                                   pinned_readings, qualified_mentions, town_cued_keys)
 from webapp.geocoder.normalize import exact_key
 
 _WORD = re.compile(r"[A-Za-z\u00C0-\u024F][\w\u00C0-\u024F'’.-]*")
@@ -339,7 +339,7 @@ def build_context(text: str, gaz, rank=None, check=None, origin: str = "") -> Co
     found = _dateline(text, gaz)
     written = _DATELINE.search(text[:600]) if found else None
     qualifier = (written.group(2) or "") if written else ""   # "Ky." of "COLUMBIA, Ky."
-    pinned = _pinned_readings(ctx.qualified, found, gaz)
+    pinned = pinned_readings(ctx.qualified, found, gaz)
     for start, _end, key, in_run, _previous in mentions:
         if key in pinned:   # "PARIS, Texas --", "Detroit, Texas": the text says which
             _take(ctx, gaz, key, pinned[key], 1.0, anchors, [start])
@@ -392,21 +392,6 @@ def build_context(text: str, gaz, rank=None, check=None, origin: str = "") -> Co
     ctx.focus, ctx.focus_by_key = focus_weights(ctx, gaz, mentions, pinned, ctx.qualified,
                                                 origin, qualifier)
     return ctx
-
-
-def _pinned_readings(qualified: dict, dateline, gaz) -> dict:
-    """Names whose reading the text itself fixes, key -> record: the town of a qualified
-    dateline ("PARIS, Texas --") and towns qualified by their area ("Detroit, Texas")."""
-    pinned = {}
-    for key, rows in qualified.items():
-        areas = {(cc, a1) for _start, cc, a1 in rows}
-        inside = [j for j in gaz.exact.get(key, ()) if (gaz.country_codes[j], gaz.admin1[j]) in areas
-                  or (gaz.country_codes[j], "") in areas]
-        if len({(gaz.country_codes[j], gaz.admin1[j]) for j in inside}) == 1:
-            pinned[key] = max(inside, key=lambda j: gaz.prior[j])
-    if dateline and dateline[4]:
-        pinned[dateline[3]] = dateline[0]
-    return pinned
 
 
 def _take(ctx: Context, gaz, key: str, i: int, weight: float, anchors: dict,

@@ -33,7 +33,7 @@ FOCUS_FLOOR = 4.0          # a passing mention or two is not yet a focus
 
 # "the city of Turkey", "the town of Lebanon", "City of Paris": the name is a town's.
 _TOWN_CUE = re.compile(r"(?:\b[Tt]he\s|\b)(?:city|City|town|Town|village|Village|"
-                       r"township|Township|borough|Borough)\s+of\s+(?=[A-Z])")
+                       r"township|Township|borough|Borough)\s{1,3}of\s{1,3}(?=[A-Z])")
 
 # The United States' states and their postal codes (public USPS table), for reading a
 # publisher's URL: "nj.com", "/news/texas/", "kentucky.com", "new-york".
@@ -59,7 +59,8 @@ _STATE_WORDS = sorted(((name.lower().replace(" ", ""), name) for name in US_STAT
 # say nothing when they stand alone in a URL.
 _WORDY_CODES = frozenset({"IN", "ME", "OR", "OK", "HI", "DE", "ID", "LA", "MA", "PA", "CO",
                           "AL", "GA", "MS", "DC"})
-_URL_PART = re.compile(r"[a-z]{2,40}")
+# after a qualifier: ", Saskatchewan", " and Manitoba" (then it was a list of areas)
+_LIST_GOES_ON = re.compile(r"(?:,\s|\s(?:and|or)\s)([A-Z][\w.'’ -]{0,40})")
 
 
 def origin_states(origin: str) -> list[str]:
@@ -126,19 +127,35 @@ def qualified_mentions(mentions: list, text: str, gaz) -> dict:
         # a town of that name must lie in the area ("Lebanon, Ohio"), and a country's
         # name followed by another country's is two countries ("Lebanon, Syria")
         if not any(gaz.kinds[j] in ("city", "county")
-                   and (gaz.country_codes[j], gaz.admin1[j]) in areas
-                   or (gaz.country_codes[j], "") in areas
+                   and ((gaz.country_codes[j], gaz.admin1[j]) in areas
+                        or (gaz.country_codes[j], "") in areas)
                    for j in gaz.exact.get(here.key, ())):
             continue
         if _area_first(here.key, gaz) and all(not a1 for _cc, a1 in areas):
             continue
         # a list of areas: the qualifier is followed by another area
-        rest = re.match(r"(?:,\s|\s(?:and|or)\s)([A-Z][\w.'’ -]{0,40})", text[after.end:after.end + 45])
+        rest = _LIST_GOES_ON.match(text, after.end, after.end + 45)
         if rest and any(_area_of(exact_key(" ".join(rest.group(1).split()[:n])), gaz)
                         for n in (1, 2, 3)):
             continue
         out.setdefault(here.key, []).extend((here.start, *area) for area in areas)
     return out
+
+
+def pinned_readings(qualified: dict, dateline, gaz) -> dict:
+    """Names whose reading the text itself fixes, key -> record: the town of a qualified
+    dateline ("PARIS, Texas --") and towns qualified by their area ("Detroit, Texas")."""
+    pinned = {}
+    for key, rows in qualified.items():
+        areas = {(cc, a1) for _start, cc, a1 in rows}
+        inside = [j for j in gaz.exact.get(key, ())
+                  if (gaz.country_codes[j], gaz.admin1[j]) in areas
+                  or (gaz.country_codes[j], "") in areas]
+        if len({(gaz.country_codes[j], gaz.admin1[j]) for j in inside}) == 1:
+            pinned[key] = max(inside, key=lambda j: gaz.prior[j])
+    if dateline and dateline[4]:
+        pinned[dateline[3]] = dateline[0]
+    return pinned
 
 
 def _area_first(key: str, gaz) -> bool:
@@ -194,16 +211,17 @@ def focus_weights(ctx, gaz, mentions: list, pinned: dict, qualified: dict,
             if admin1:
                 add(key, (cc, admin1), QUALIFIED_IN_TEXT)
     if ctx.dateline_place:
-        record, _start, _end, key, is_qualified = ctx.dateline_place
+        record, _start, _end, _key, is_qualified = ctx.dateline_place
         admin1 = gaz.admin1[record]
         states = [area for area in _area_of(exact_key(dateline_qualifier), gaz) if area[1]]
+        # (under no name's key: the dateline is evidence for the town it names too)
         if is_qualified and admin1:
-            add(key, (gaz.country_codes[record], admin1), DATELINE_QUALIFIED)
+            add("", (gaz.country_codes[record], admin1), DATELINE_QUALIFIED)
         elif len(states) == 1:
             # "HOLLIDAY, Mo. --" for a village the gazetteer lacks: still Missouri
-            add(key, states[0], DATELINE_QUALIFIED)
+            add("", states[0], DATELINE_QUALIFIED)
         elif admin1 and not dateline_qualifier:
-            add(key, (gaz.country_codes[record], admin1), DATELINE_PLAIN)
+            add("", (gaz.country_codes[record], admin1), DATELINE_PLAIN)
     for name in origin_states(origin):
         add("", ("US", name), ORIGIN)
     return total, by_key
@@ -230,5 +248,6 @@ def _readings(key: str, pinned, ctx, gaz) -> list:
     return list(out.items()), gaz.kinds[best] == "city"
 
 
-__all__ = ["origin_states", "town_cued_keys", "qualified_mentions", "focus_weights",
+__all__ = ["origin_states", "town_cued_keys", "qualified_mentions", "pinned_readings",
+           "focus_weights",
            "US_STATES", "FOCUS_FLOOR"]

@@ -138,14 +138,18 @@ class Ranker:
             # "COLUMBIA, Ky.": the town the qualifier picked, wherever it is named again
             dateline_record = record if qualified and name == key else None
         here_qualified, qualified = ctx.qualifier_at(key) if key in ctx.qualified else ((), ())
-        # "the city of Turkey": when a town of that very name is among the readings
         # "California, Pennsylvania" or "Ontario, New York" is not lifted over the
         # state or province by the focus: states are named far more often than such towns
         area_named = any(gaz.kinds[i] == "admin area" and exact_key(gaz.names[i]) == key
                          for i in ids)
+        # "the city of Turkey": when a town of that very name is among the readings
         town_cued = key in ctx.town_keys and any(
             gaz.kinds[i] == "city" and exact_key(gaz.names[i]) == key for i in ids)
         home, home_share = ctx.main_focus(exclude=key)
+        # "in France ... on Paris' Champs-Elysees": when the text names, near the name,
+        # the country of a reading abroad, the story's home focus does not choose
+        abroad = {gaz.country_codes[i] for i in ids} & near_cc - {home[0] if home else ""}
+        focus_weight = 0.0 if abroad else FOCUS
         # per country, the importance of the name's best reading in another country
         best_by_cc: dict = {}
         for i in ids:
@@ -189,7 +193,7 @@ class Ranker:
             own_name = exact_key(gaz.names[i]) == key
             if (own_name and kind != "country" and kind not in SUPRANATIONAL
                     and not (kind != "admin area" and area_named)):
-                bonus[n] += FOCUS * ctx.focus_share(cc, gaz.admin1[i], exclude=key)
+                bonus[n] += focus_weight * ctx.focus_share(cc, gaz.admin1[i], exclude=key)
             if here_qualified or qualified:
                 area = (cc, gaz.admin1[i])
                 if area in here_qualified or (cc, "") in here_qualified:
