@@ -35,6 +35,7 @@ SUPRANATIONAL_BONUS = 1.0      # the country is named within a few sentences of 
 FOCUS = 3.0
 QUALIFIED_ELSEWHERE = 3.0  # "Paris, Missouri" earlier: a later bare "Paris" is that one
 OUT_OF_FOCUS_SHARE = 0.5   # a story this much about one area: see _context_bonus
+FAMOUS_GAP = 1.0           # a namesake abroad ten times more important is "famous"
 TOWN_CUE = 4.0             # "the city of Turkey": not the country, not a state
 
 
@@ -150,11 +151,12 @@ class Ranker:
         # the country of a reading abroad, the story's home focus does not choose
         abroad = {gaz.country_codes[i] for i in ids} & near_cc - {home[0] if home else ""}
         focus_weight = 0.0 if abroad else FOCUS
-        # per country, the importance of the name's best reading in another country
+        # per country, the importance of the name's best city or country elsewhere
         best_by_cc: dict = {}
         for i in ids:
-            c = gaz.country_codes[i]
-            best_by_cc[c] = max(best_by_cc.get(c, -1.0), float(gaz.prior[i]))
+            if gaz.kinds[i] in ("city", "country"):
+                c = gaz.country_codes[i]
+                best_by_cc[c] = max(best_by_cc.get(c, -1.0), float(gaz.prior[i]))
         famous_abroad = {c: max((p for o, p in best_by_cc.items() if o != c), default=-1.0)
                          for c in best_by_cc}
         for n, i in enumerate(ids):
@@ -162,7 +164,7 @@ class Ranker:
             share = ctx.country_share(cc, exclude=key)
             b = COUNTRY_SHARE * share
             if (home_share >= OUT_OF_FOCUS_SHARE and cc == home[0] and kind in ("city", "county")
-                    and gaz.prior[i] < famous_abroad.get(cc, -1.0)
+                    and gaz.prior[i] + FAMOUS_GAP <= famous_abroad.get(cc, -1.0)
                     and distance[n] > NEAR_ANCHOR[1][0]
                     and ctx.focus_share(cc, gaz.admin1[i], exclude=key) == 0.0):
                 # a New Jersey story's "Paris" is no likelier the Texan one for being
