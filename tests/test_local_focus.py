@@ -35,6 +35,12 @@ def test_palestine_in_an_east_texas_story_is_the_texan_town(geocoder):
     assert resolve(geocoder, text, "Palestine")[:2] == ("US", "Texas")
 
 
+def test_a_town_and_the_county_it_lies_in_agree(geocoder):
+    text = ("The Palestine City Council voted on Monday to repave two streets, and Anderson "
+            "County will share the cost.")
+    assert resolve(geocoder, text, "Palestine") == ("US", "Texas", "city")
+
+
 @pytest.mark.parametrize("text, state", [
     ("A Lebanon man was charged after a crash on Route 422 near Palmyra, Lebanon County "
      "detectives said. He was taken to a hospital in Hershey and later to Harrisburg.",
@@ -94,6 +100,15 @@ def test_a_qualified_town_far_from_the_focus(geocoder):
     text = ("NEWARK, N.J. — A traveler who meant to fly from Newark to Paris ended up in "
             "Denver, the airline said; she reached France a day late.")
     assert resolve(geocoder, text, "Paris")[0] == "FR"
+
+
+def test_a_local_story_abroad_keeps_the_famous_city(geocoder):
+    local = ("A Bourbon County jury convicted a Paris man on Thursday; the trial in Paris "
+             "lasted three days, and he will be sentenced in Lexington, Kentucky.")
+    abroad = ("LEXINGTON, Ky. — The Kentucky couple were in France on a family trip when "
+              "shots rang out near their hotel in Paris, they told relatives in Lexington.")
+    assert resolve(geocoder, local, "Paris")[:2] == ("US", "Kentucky")
+    assert resolve(geocoder, abroad, "Paris")[0] == "FR"
 
 
 def test_georgia_the_state_and_georgia_the_country(geocoder):

@@ -85,6 +85,8 @@ class Context:
     focus_by_key: dict = field(default_factory=dict)
     qualified: dict = field(default_factory=dict)       # key -> [(offset, cc, admin1)]
     town_keys: frozenset = frozenset()                   # names the text calls a town
+    # every reading of the counties the text names: keys, lat, lon, rough radius (km)
+    counties: tuple = ((), np.empty(0), np.empty(0), np.empty(0))
     _focus_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def add_vote(self, key: str, cc: str, weight: float) -> None:
@@ -145,6 +147,17 @@ class Context:
         shares = self._focus_cache[exclude]
         area = max(shares, key=shares.get, default=None)
         return area, shares.get(area, 0.0)
+
+    def in_named_county(self, lat, lon, exclude: str = "") -> np.ndarray:
+        """For each point, whether it lies in (within the rough radius of) a county the
+        text names: "Palestine" with "Anderson County" is the Palestine in it."""
+        keys, c_lat, c_lon, radius = self.counties
+        lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
+        mask = np.asarray(keys, dtype=object) != exclude
+        if not len(keys) or not mask.any():
+            return np.zeros(lat.shape, dtype=bool)
+        d = haversine_km(lat[:, None], lon[:, None], c_lat[mask][None, :], c_lon[mask][None, :])
+        return (d <= radius[mask][None, :]).any(axis=1)
 
     def qualifier_at(self, key: str) -> tuple:
         """The areas the text qualifies ``key`` with ("Paris, Missouri"): those at the
@@ -336,6 +349,7 @@ def build_context(text: str, gaz, rank=None, check=None, origin: str = "") -> Co
     mentions = list(capitalised_mentions(text, gaz, check))
     ctx.qualified = qualified_mentions(mentions, text, gaz)
     ctx.town_keys = town_cued_keys(text, gaz)
+    ctx.counties = _named_counties(mentions, gaz)
     found = _dateline(text, gaz)
     written = _DATELINE.search(text[:600]) if found else None
     qualifier = (written.group(2) or "") if written else ""   # "Ky." of "COLUMBIA, Ky."
@@ -399,6 +413,8 @@ def _take(ctx: Context, gaz, key: str, i: int, weight: float, anchors: dict,
     """Count each mention of ``key`` as evidence for record ``i``."""
     kind, cc = gaz.kinds[i], gaz.country_codes[i]
     admin1 = gaz.admin1[i] if kind in ("admin area", "city", "county") else ""
+    if kind == "county" and not _sure_within_country(key, i, gaz):
+        admin1 = ""   # "Lamar County": four states have one; it names none of them
     for start in starts:
         ctx.located.append((start, key, cc, admin1))
         if admin1:
@@ -408,6 +424,30 @@ def _take(ctx: Context, gaz, key: str, i: int, weight: float, anchors: dict,
         return
     if kind not in ("continent", "region", "sea") and gaz.prior[i] >= 3.0:
         anchors[key] = i
+
+
+_MAX_COUNTIES = 200   # readings kept: a text naming every county is no focus anyway
+
+
+def _named_counties(mentions: list, gaz) -> tuple:
+    """Every reading of each county the text names, with a radius from its area."""
+    keys, lat, lon, radius = [], [], [], []
+    for key in dict.fromkeys(m.key for m in mentions):
+        for j in gaz.exact.get(key, ()):
+            if gaz.kinds[j] == "county" and len(keys) < _MAX_COUNTIES:
+                keys.append(key)
+                lat.append(gaz.lat[j])
+                lon.append(gaz.lon[j])
+                radius.append(1.2 * math.sqrt(gaz.area_km2.get(j, 1500.0) / math.pi))
+    return tuple(keys), np.asarray(lat), np.asarray(lon), np.asarray(radius)
+
+
+def _sure_within_country(key: str, i: int, gaz) -> bool:
+    """Whether no namesake of record ``i`` in another admin-1 area of its country comes
+    within a factor of ten of it."""
+    cc, admin1, floor = gaz.country_codes[i], gaz.admin1[i], gaz.prior[i] - 1.0
+    return not any(gaz.country_codes[j] == cc and gaz.admin1[j] != admin1
+                   and gaz.prior[j] > floor for j in gaz.exact.get(key, ()))
 
 
 def _set_anchors(ctx: Context, gaz, anchors: dict) -> None:

@@ -35,6 +35,8 @@ SUPRANATIONAL_BONUS = 1.0      # the country is named within a few sentences of 
 FOCUS = 3.0
 QUALIFIED_ELSEWHERE = 3.0  # "Paris, Missouri" earlier: a later bare "Paris" is that one
 OUT_OF_FOCUS_SHARE = 0.5   # a story this much about one area: see _context_bonus
+IN_NAMED_COUNTY = 3.0      # "Palestine" and "Anderson County": the town in that county
+NAMED_ABROAD = 2.0         # see _context_bonus
 FAMOUS_GAP = 1.0           # a namesake abroad ten times more important is "famous"
 TOWN_CUE = 4.0             # "the city of Turkey": not the country, not a state
 
@@ -159,6 +161,7 @@ class Ranker:
                 best_by_cc[c] = max(best_by_cc.get(c, -1.0), float(gaz.prior[i]))
         famous_abroad = {c: max((p for o, p in best_by_cc.items() if o != c), default=-1.0)
                          for c in best_by_cc}
+        in_county = ctx.in_named_county(gaz.lat[idx], gaz.lon[idx], exclude=key)
         for n, i in enumerate(ids):
             cc, kind = gaz.country_codes[i], gaz.kinds[i]
             share = ctx.country_share(cc, exclude=key)
@@ -192,7 +195,14 @@ class Ranker:
                         b += value
                         break
             bonus[n] = min(b, CONTEXT_CAP)
+            if (cc in abroad and home_share >= OUT_OF_FOCUS_SHARE and kind == "city"
+                    and gaz.prior[i] >= FAMOUS_GAP + max(
+                        (p for o, p in best_by_cc.items() if o == home[0]), default=99.0)):
+                # a Kentucky paper's "in France ... Paris": the famous city abroad
+                bonus[n] += NAMED_ABROAD
             own_name = exact_key(gaz.names[i]) == key
+            if in_county[n] and own_name and kind == "city":
+                bonus[n] += IN_NAMED_COUNTY
             if (own_name and kind != "country" and kind not in SUPRANATIONAL
                     and not (kind != "admin area" and area_named)):
                 bonus[n] += focus_weight * ctx.focus_share(cc, gaz.admin1[i], exclude=key)
