@@ -34,9 +34,9 @@ SUPRANATIONAL_BONUS = 1.0      # the country is named within a few sentences of 
 # decides between Lebanon, Tennessee and the country.
 FOCUS = 3.0
 QUALIFIED_ELSEWHERE = 3.0  # "Paris, Missouri" earlier: a later bare "Paris" is that one
-OUT_OF_FOCUS_SHARE = 0.5   # a story this much about one area: see _context_bonus
+OUT_OF_FOCUS_SHARE = 0.5   # a story this much about one area has a home (_local_terms)
 IN_NAMED_COUNTY = 3.0      # "Palestine" and "Anderson County": the town in that county
-NAMED_ABROAD = 2.0         # see _context_bonus
+NAMED_ABROAD = 2.0         # the famous city abroad, its country named near the name
 FAMOUS_GAP = 1.0           # a namesake abroad ten times more important is "famous"
 TOWN_CUE = 4.0             # "the city of Turkey": not the country, not a state
 
@@ -140,39 +140,11 @@ class Ranker:
             at_dateline = ctx.position is not None and start <= ctx.position < end
             # "COLUMBIA, Ky.": the town the qualifier picked, wherever it is named again
             dateline_record = record if qualified and name == key else None
-        here_qualified, qualified = ctx.qualifier_at(key) if key in ctx.qualified else ((), ())
-        # "California, Pennsylvania" or "Ontario, New York" is not lifted over the
-        # state or province by the focus: states are named far more often than such towns
-        area_named = any(gaz.kinds[i] == "admin area" and exact_key(gaz.names[i]) == key
-                         for i in ids)
-        # "the city of Turkey": when a town of that very name is among the readings
-        town_cued = key in ctx.town_keys and any(
-            gaz.kinds[i] == "city" and exact_key(gaz.names[i]) == key for i in ids)
-        home, home_share = ctx.main_focus(exclude=key)
-        # "in France ... on Paris' Champs-Elysees": when the text names, near the name,
-        # the country of a reading abroad, the story's home focus does not choose
-        abroad = {gaz.country_codes[i] for i in ids} & near_cc - {home[0] if home else ""}
-        focus_weight = 0.0 if abroad else FOCUS
-        # per country, the importance of the name's best city or country elsewhere
-        best_by_cc: dict = {}
-        for i in ids:
-            if gaz.kinds[i] in ("city", "country"):
-                c = gaz.country_codes[i]
-                best_by_cc[c] = max(best_by_cc.get(c, -1.0), float(gaz.prior[i]))
-        famous_abroad = {c: max((p for o, p in best_by_cc.items() if o != c), default=-1.0)
-                         for c in best_by_cc}
-        in_county = ctx.in_named_county(gaz.lat[idx], gaz.lon[idx], exclude=key)
+        out_of_focus, local = self._local_terms(ids, ctx, key, near_cc, distance)
         for n, i in enumerate(ids):
             cc, kind = gaz.country_codes[i], gaz.kinds[i]
             share = ctx.country_share(cc, exclude=key)
-            b = COUNTRY_SHARE * share
-            if (home_share >= OUT_OF_FOCUS_SHARE and cc == home[0] and kind in ("city", "county")
-                    and gaz.prior[i] + FAMOUS_GAP <= famous_abroad.get(cc, -1.0)
-                    and distance[n] > NEAR_ANCHOR[1][0]
-                    and ctx.focus_share(cc, gaz.admin1[i], exclude=key) == 0.0):
-                # a New Jersey story's "Paris" is no likelier the Texan one for being
-                # American: the country's evidence is the state's
-                b -= COUNTRY_SHARE * share / 2
+            b = COUNTRY_SHARE * share * (0.5 if out_of_focus[n] else 1.0)
             if cc in near_cc:
                 b += NEAR_IN_TEXT
                 if (cc, gaz.admin1[i]) in near_admin1:
@@ -195,30 +167,65 @@ class Ranker:
                         b += value
                         break
             bonus[n] = min(b, CONTEXT_CAP)
-            if (cc in abroad and home_share >= OUT_OF_FOCUS_SHARE and kind == "city"
-                    and gaz.prior[i] >= FAMOUS_GAP + max(
-                        (p for o, p in best_by_cc.items() if o == home[0]), default=99.0)):
-                # a Kentucky paper's "in France ... Paris": the famous city abroad
-                bonus[n] += NAMED_ABROAD
-            own_name = exact_key(gaz.names[i]) == key
-            if in_county[n] and own_name and kind == "city":
-                bonus[n] += IN_NAMED_COUNTY
-            if (own_name and kind != "country" and kind not in SUPRANATIONAL
-                    and not (kind != "admin area" and area_named)):
-                bonus[n] += focus_weight * ctx.focus_share(cc, gaz.admin1[i], exclude=key)
-            if here_qualified or qualified:
-                area = (cc, gaz.admin1[i])
-                if area in here_qualified or (cc, "") in here_qualified:
-                    bonus[n] += DATELINE_SELF
-                elif area in qualified or (cc, "") in qualified:
-                    bonus[n] += QUALIFIED_ELSEWHERE
-            if town_cued and kind in ("country", "admin area"):
-                bonus[n] -= TOWN_CUE
+            bonus[n] += local[n]
             if at_dateline and kind == "city":
                 bonus[n] += DATELINE_SELF
             if i == dateline_record:
                 bonus[n] += DATELINE_SELF
         return bonus
+
+    def _local_terms(self, ids: list[int], ctx: Context, key: str, near_cc, distance):
+        """What the story's focus (focus.py) says of each reading: whether the reading
+        is a town of the home country outside the story's area, named like a famous
+        place abroad (its share of the country's evidence is halved), and a bonus."""
+        gaz = self.gaz
+        out_of_focus = np.zeros(len(ids), dtype=bool)
+        local = np.zeros(len(ids))
+        here_qualified, qualified = ctx.qualifier_at(key) if key in ctx.qualified else ((), ())
+        # "California, Pennsylvania" or "Ontario, New York" is not lifted over the
+        # state or province by the focus: states are named far more often than such towns
+        area_named = any(gaz.kinds[i] == "admin area" and exact_key(gaz.names[i]) == key
+                         for i in ids)
+        # "the city of Turkey": when a town of that very name is among the readings
+        town_cued = key in ctx.town_keys and any(
+            gaz.kinds[i] == "city" and exact_key(gaz.names[i]) == key for i in ids)
+        home, home_share = ctx.main_focus(exclude=key)
+        home_cc = home[0] if home and home_share >= OUT_OF_FOCUS_SHARE else None
+        # "in France ... on Paris' Champs-Elysees": when the text names, near the name,
+        # the country of a reading abroad, the story's home focus does not choose
+        abroad = {gaz.country_codes[i] for i in ids} & near_cc - {home[0] if home else ""}
+        focus_weight = 0.0 if abroad else FOCUS
+        best_by_cc: dict = {}   # the name's most important city or country, per country
+        for i in ids:
+            if gaz.kinds[i] in ("city", "country"):
+                c = gaz.country_codes[i]
+                best_by_cc[c] = max(best_by_cc.get(c, -1.0), float(gaz.prior[i]))
+        in_county = ctx.in_named_county(gaz.lat[ids], gaz.lon[ids], exclude=key)
+        for n, i in enumerate(ids):
+            cc, kind, admin1 = gaz.country_codes[i], gaz.kinds[i], gaz.admin1[i]
+            own_name = exact_key(gaz.names[i]) == key
+            famous_elsewhere = max((p for c, p in best_by_cc.items() if c != cc), default=-1.0)
+            # a New Jersey story's "Paris" is no likelier the Texan one for being
+            # American: the country's evidence is the state's
+            out_of_focus[n] = (cc == home_cc and kind in ("city", "county")
+                               and gaz.prior[i] + FAMOUS_GAP <= famous_elsewhere
+                               and distance[n] > NEAR_ANCHOR[1][0]
+                               and ctx.focus_share(cc, admin1, exclude=key) == 0.0)
+            if (cc in abroad and home_cc is not None and kind == "city"
+                    and gaz.prior[i] >= FAMOUS_GAP + best_by_cc.get(home_cc, 99.0)):
+                local[n] += NAMED_ABROAD   # a Kentucky paper's "in France ... Paris"
+            if in_county[n] and own_name and kind == "city":
+                local[n] += IN_NAMED_COUNTY
+            if (own_name and kind != "country" and kind not in SUPRANATIONAL
+                    and not (kind != "admin area" and area_named)):
+                local[n] += focus_weight * ctx.focus_share(cc, admin1, exclude=key)
+            if (cc, admin1) in here_qualified or (cc, "") in here_qualified:
+                local[n] += DATELINE_SELF
+            elif (cc, admin1) in qualified or (cc, "") in qualified:
+                local[n] += QUALIFIED_ELSEWHERE
+            if town_cued and kind in ("country", "admin area"):
+                local[n] -= TOWN_CUE
+        return out_of_focus, local
 
 
 __all__ = ["Ranker", "AREA_KINDS"]
