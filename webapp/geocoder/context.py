@@ -86,7 +86,7 @@ class Context:
     qualified: dict = field(default_factory=dict)       # key -> [(offset, cc, admin1)]
     town_keys: frozenset = frozenset()                   # names the text calls a town
     # every reading of the counties the text names: keys, lat, lon, rough radius (km)
-    counties: tuple = ((), np.empty(0), np.empty(0), np.empty(0))
+    counties: tuple = (np.empty(0, dtype=object), np.empty(0), np.empty(0), np.empty(0))
     _focus_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def add_vote(self, key: str, cc: str, weight: float) -> None:
@@ -128,6 +128,10 @@ class Context:
         out what the name being resolved contributes."""
         if not self.focus or not admin1:
             return 0.0
+        return self.focus_shares(exclude).get((cc, admin1), 0.0)
+
+    def focus_shares(self, exclude: str = "") -> dict:
+        """:meth:`focus_share` of every area the story names, (cc, admin1) -> share."""
         shares = self._focus_cache.get(exclude)
         if shares is None:
             weights = self.focus
@@ -137,24 +141,28 @@ class Context:
             # against the whole focus: a list of twenty states is no focus at all
             whole = max(sum(weights.values()), FOCUS_FLOOR)
             shares = self._focus_cache[exclude] = {a: w / whole for a, w in weights.items()}
-        return shares.get((cc, admin1), 0.0)
+        return shares
 
     def main_focus(self, exclude: str = "") -> tuple:
         """The story's main area (cc, admin1) and its share, or (None, 0.0)."""
         if not self.focus:
             return None, 0.0
-        self.focus_share("", "x", exclude)   # fills the cache
-        shares = self._focus_cache[exclude]
-        area = max(shares, key=shares.get, default=None)
-        return area, shares.get(area, 0.0)
+        found = self._focus_cache.get(("main", exclude))
+        if found is None:
+            shares = self.focus_shares(exclude)
+            area = max(shares, key=shares.get, default=None)
+            found = self._focus_cache[("main", exclude)] = (area, shares.get(area, 0.0))
+        return found
 
     def in_named_county(self, lat, lon, exclude: str = "") -> np.ndarray:
         """For each point, whether it lies in (within the rough radius of) a county the
         text names: "Palestine" with "Anderson County" is the Palestine in it."""
         keys, c_lat, c_lon, radius = self.counties
         lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
-        mask = np.asarray(keys, dtype=object) != exclude
-        if not len(keys) or not mask.any():
+        if not len(keys):
+            return np.zeros(lat.shape, dtype=bool)
+        mask = keys != exclude
+        if not mask.any():
             return np.zeros(lat.shape, dtype=bool)
         d = haversine_km(lat[:, None], lon[:, None], c_lat[mask][None, :], c_lon[mask][None, :])
         return (d <= radius[mask][None, :]).any(axis=1)
@@ -439,7 +447,8 @@ def _named_counties(mentions: list, gaz) -> tuple:
                 lat.append(gaz.lat[j])
                 lon.append(gaz.lon[j])
                 radius.append(1.2 * math.sqrt(gaz.area_km2.get(j, 1500.0) / math.pi))
-    return tuple(keys), np.asarray(lat), np.asarray(lon), np.asarray(radius)
+    return (np.asarray(keys, dtype=object), np.asarray(lat), np.asarray(lon),
+            np.asarray(radius))
 
 
 def _sure_within_country(key: str, i: int, gaz) -> bool:

@@ -61,7 +61,7 @@ class Ranker:
         # "Mali", "Zaire": a country's own name, which a small province elsewhere shares
         country_named = any(gaz.kinds[i] == "country" and exact_key(gaz.names[i]) == key
                             for i in exact)
-        ids, scores = [], []
+        ids, scores, own = [], [], []
         for group, match_bonus in ((exact, 0.0), (loose, LOOSE_MATCH)):
             for i in group:
                 cc, kind = gaz.country_codes[i], gaz.kinds[i]
@@ -71,7 +71,8 @@ class Ranker:
                     continue
                 score = float(gaz.prior[i])
                 score += match_bonus
-                score += OWN_NAME if exact_key(gaz.names[i]) == key else ALIAS_NAME
+                own_name = exact_key(gaz.names[i]) == key
+                score += OWN_NAME if own_name else ALIAS_NAME
                 if kind == "admin area":
                     if areas_only:
                         # "northern Gaza": the region around the namesake city is meant
@@ -89,8 +90,9 @@ class Ranker:
                         score -= COUNTRY_NAMESAKE
                 ids.append(i)
                 scores.append(score)
+                own.append(own_name)
         if ctx is not EMPTY and ids:
-            scores = np.asarray(scores) + self._context_bonus(ids, ctx, key)
+            scores = np.asarray(scores) + self._context_bonus(ids, ctx, key, own)
         order = np.argsort(-np.asarray(scores), kind="stable")
         return [(float(scores[k]), ids[k]) for k in order]
 
@@ -128,7 +130,9 @@ class Ranker:
                 out[cc] = max(out.get(cc, 0), int(gaz.population[i]))
         return out
 
-    def _context_bonus(self, ids: list[int], ctx: Context, key: str) -> np.ndarray:
+    def _context_bonus(self, ids: list[int], ctx: Context, key: str, own: list) -> np.ndarray:
+        """Score points from the text around the name; ``own`` tells, per reading,
+        whether the name is the place's own (not an alias)."""
         gaz = self.gaz
         idx = np.asarray(ids)
         distance = ctx.anchor_distances(gaz.lat[idx], gaz.lon[idx], exclude=key)
@@ -140,7 +144,7 @@ class Ranker:
             at_dateline = ctx.position is not None and start <= ctx.position < end
             # "COLUMBIA, Ky.": the town the qualifier picked, wherever it is named again
             dateline_record = record if qualified and name == key else None
-        out_of_focus, local = self._local_terms(ids, ctx, key, near_cc, distance)
+        out_of_focus, local = self._local_terms(ids, ctx, key, own, near_cc, distance)
         for n, i in enumerate(ids):
             cc, kind = gaz.country_codes[i], gaz.kinds[i]
             share = ctx.country_share(cc, exclude=key)
@@ -174,22 +178,25 @@ class Ranker:
                 bonus[n] += DATELINE_SELF
         return bonus
 
-    def _local_terms(self, ids: list[int], ctx: Context, key: str, near_cc, distance):
+    def _local_terms(self, ids: list[int], ctx: Context, key: str, own: list, near_cc,
+                     distance):
         """What the story's focus (focus.py) says of each reading: whether the reading
         is a town of the home country outside the story's area, named like a famous
         place abroad (its share of the country's evidence is halved), and a bonus."""
         gaz = self.gaz
         out_of_focus = np.zeros(len(ids), dtype=bool)
         local = np.zeros(len(ids))
+        if not (ctx.focus or ctx.qualified or ctx.town_keys or len(ctx.counties[0])):
+            return out_of_focus, local
         here_qualified, qualified = ctx.qualifier_at(key) if key in ctx.qualified else ((), ())
         # "California, Pennsylvania" or "Ontario, New York" is not lifted over the
         # state or province by the focus: states are named far more often than such towns
-        area_named = any(gaz.kinds[i] == "admin area" and exact_key(gaz.names[i]) == key
-                         for i in ids)
+        area_named = any(gaz.kinds[i] == "admin area" and o for i, o in zip(ids, own))
         # "the city of Turkey": when a town of that very name is among the readings
         town_cued = key in ctx.town_keys and any(
-            gaz.kinds[i] == "city" and exact_key(gaz.names[i]) == key for i in ids)
+            gaz.kinds[i] == "city" and o for i, o in zip(ids, own))
         home, home_share = ctx.main_focus(exclude=key)
+        shares = ctx.focus_shares(exclude=key)
         home_cc = home[0] if home and home_share >= OUT_OF_FOCUS_SHARE else None
         # "in France ... on Paris' Champs-Elysees": when the text names, near the name,
         # the country of a reading abroad, the story's home focus does not choose
@@ -200,17 +207,19 @@ class Ranker:
             if gaz.kinds[i] in ("city", "country"):
                 c = gaz.country_codes[i]
                 best_by_cc[c] = max(best_by_cc.get(c, -1.0), float(gaz.prior[i]))
+        # the two most important countries' best readings: "elsewhere" is one of them
+        ranked = sorted(best_by_cc.items(), key=lambda pair: -pair[1])[:2] + [("", -1.0)] * 2
         in_county = ctx.in_named_county(gaz.lat[ids], gaz.lon[ids], exclude=key)
         for n, i in enumerate(ids):
             cc, kind, admin1 = gaz.country_codes[i], gaz.kinds[i], gaz.admin1[i]
-            own_name = exact_key(gaz.names[i]) == key
-            famous_elsewhere = max((p for c, p in best_by_cc.items() if c != cc), default=-1.0)
+            own_name = own[n]
+            famous_elsewhere = ranked[1][1] if ranked[0][0] == cc else ranked[0][1]
             # a New Jersey story's "Paris" is no likelier the Texan one for being
             # American: the country's evidence is the state's
             out_of_focus[n] = (cc == home_cc and kind in ("city", "county")
                                and gaz.prior[i] + FAMOUS_GAP <= famous_elsewhere
                                and distance[n] > NEAR_ANCHOR[1][0]
-                               and ctx.focus_share(cc, admin1, exclude=key) == 0.0)
+                               and shares.get((cc, admin1), 0.0) == 0.0)
             if (cc in abroad and home_cc is not None and kind == "city"
                     and gaz.prior[i] >= FAMOUS_GAP + best_by_cc.get(home_cc, 99.0)):
                 local[n] += NAMED_ABROAD   # a Kentucky paper's "in France ... Paris"
@@ -218,7 +227,7 @@ class Ranker:
                 local[n] += IN_NAMED_COUNTY
             if (own_name and kind != "country" and kind not in SUPRANATIONAL
                     and not (kind != "admin area" and area_named)):
-                local[n] += focus_weight * ctx.focus_share(cc, admin1, exclude=key)
+                local[n] += focus_weight * shares.get((cc, admin1), 0.0)
             if (cc, admin1) in here_qualified or (cc, "") in here_qualified:
                 local[n] += DATELINE_SELF
             elif (cc, admin1) in qualified or (cc, "") in qualified:
