@@ -394,13 +394,14 @@ def build_context(text: str, gaz, rank=None, check=None, origin: str = "") -> Co
         ctx.add_vote("", ctx.dateline[2], 1.0)
     if origin_states(origin):   # a publisher in a US state writes about the US
         ctx.add_vote("", "US", 1.0)
+    # read once, from the first pass: the second adds only names resolved in its light
+    ctx.focus, ctx.focus_by_key = focus_weights(ctx, gaz, mentions, pinned, ctx.qualified,
+                                                origin, qualifier)
     if rank is not None:
         first = Context(**{**ctx.__dict__, "votes": dict(ctx.votes), "_share_cache": {},
                            "country_weight": Counter(ctx.country_weight),
                            "admin1": Counter(ctx.admin1), "_focus_cache": {}})
         _set_anchors(first, gaz, anchors)
-        first.focus, first.focus_by_key = focus_weights(first, gaz, mentions, pinned,
-                                                        ctx.qualified, origin, qualifier)
         for key, starts in ambiguous.items():
             if check is not None:
                 check()
@@ -411,8 +412,6 @@ def build_context(text: str, gaz, rank=None, check=None, origin: str = "") -> Co
             if backed or gaz.population[best] >= 50_000:
                 _take(ctx, gaz, key, best, 0.5, anchors, starts)
     _set_anchors(ctx, gaz, anchors)
-    ctx.focus, ctx.focus_by_key = focus_weights(ctx, gaz, mentions, pinned, ctx.qualified,
-                                                origin, qualifier)
     return ctx
 
 
