@@ -120,7 +120,7 @@ _HEAD_SPELLINGS = [
     {"abu", "abou"},
     {"younis", "yunis", "younes", "yunus", "younus"},
     {"kiryat", "qiryat", "kiriat"},
-    {"haret", "harat", "hart"},
+    {"haret", "harat"},
     {"madinat", "medinat"},
     {"mukhayyam", "mukhayam"},
 ]
@@ -133,9 +133,11 @@ _CONSTRUCT_HEADS = frozenset(
     "mukhayyam mount kiryat qiryat ramat givat neve nir kibbutz moshav".split())
 # Arabic sun letters assimilate the article: al-Shati -> ash-Shati, al-Daraj -> ad-Daraj.
 _SUN_PREFIXES = ("sh", "th", "dh", "t", "d", "r", "z", "s", "n", "l")
-_ENDINGS = (("iyyah", "iyya", "iyah", "iyeh", "iya", "ieh", "ia", "iye", "yeh", "yah", "ya"),
-            ("ah", "eh", "a"))
-_ENDING_SETS = (("iya", "iyah", "iyeh", "ia", "ieh", "iyya", "ya"), ("a", "ah", "eh"))
+# Word endings written several ways: the -iyya of "Shujaiya" and the final -a of "Khuza'a".
+_NISBA_ENDING = re.compile(r"(?:iyyah|iyya|iyah|iyeh|iya|ieh|ia|iye|yeh|yah|ya)$")
+_NISBA_SPELLINGS = ("iya", "iyah", "iyeh", "ia", "ieh", "iyya", "ya")
+_FINAL_A = re.compile(r"(?<=[^iy])(?:ah|eh|a)$")
+_FINAL_A_SPELLINGS = ("a", "ah", "eh")
 _DIPHTHONG = re.compile(r"(?:ei|ai|ay|ey)(?![aeiouy])")
 _DOUBLE = re.compile(r"([bcdfghjklmnpqrstvwxz])\1")
 _PER_TOKEN = 10
@@ -150,13 +152,10 @@ def _article_forms(word: str) -> list[str]:
 
 
 def _ending_variants(token: str) -> list[str]:
-    for endings, choices in zip(_ENDINGS, _ENDING_SETS):
-        for ending in endings:
-            stem = token[: -len(ending)]
-            if token.endswith(ending) and len(stem) >= 3:
-                if choices is _ENDING_SETS[1] and stem[-1] in "iy":
-                    break
-                return [stem + c for c in choices]
+    for ending, spellings in ((_NISBA_ENDING, _NISBA_SPELLINGS), (_FINAL_A, _FINAL_A_SPELLINGS)):
+        m = ending.search(token)
+        if m and m.start() >= 3:
+            return [token[: m.start()] + e for e in spellings]
     return []
 
 
@@ -183,7 +182,7 @@ def _token_variants(token: str) -> list[str]:
         add(word)
     # the commonest pairings: news' "ei"+"ou" and GeoNames' "ay"+"u"
     add(_DIPHTHONG.sub("ay", token).replace("ou", "u"))
-    add(_DIPHTHONG.sub("ei", token).replace("uu", "u"))
+    add(re.sub(r"(?<![oq])u", "ou", _DIPHTHONG.sub("ei", token)))
     return out[:_PER_TOKEN]
 
 
