@@ -128,3 +128,25 @@ def test_every_row_cites_its_source_and_lies_in_its_country(geocoder):
         point = Point(float(row["lon"]), float(row["lat"]))
         # simplified borders: a border village may sit a kilometre on the wrong side
         assert country.distance(point) < 0.02, row["id"]
+
+
+def test_spellings_are_generated_by_rule_and_bounded():
+    from webapp.geocoder.normalize import spelling_variants
+
+    tal = spelling_variants("Tal as-Sultan")
+    assert tal[0] == "tal as sultan"
+    assert {"tel al sultan", "tall es sultan", "tel el sultan", "tal sultan"} <= set(tal)
+    assert {"ash shati camp", "shati refugee camp"} <= set(spelling_variants("Shati camp"))
+    assert "beit lahiyeh" in spelling_variants("Bayt Lahia")
+    assert "ash sheikh radwan" in spelling_variants("Sheikh Radwan")
+    # a construct's head takes no article: nobody writes "al-Beit Lahia"
+    assert not any(k.startswith(("al ", "el ")) for k in spelling_variants("Beit Lahia"))
+    assert len(spelling_variants("Dayr al-Asal al-Fawqa al-Gharbiyya", limit=20)) <= 32
+
+
+def test_a_sheikh_as_a_title_is_still_no_place(geocoder):
+    from webapp.extract.geoparse import Geoparser
+
+    text = "Sheikh Tamim received the envoy in Doha on Sunday before talks in Cairo."
+    names = [t.text for t in Geoparser(geocoder).toponyms(text)]
+    assert names == ["Doha", "Cairo"]

@@ -20,7 +20,10 @@ from webapp.geocoder.normalize import exact_key, is_latin, loose_key, spelling_v
 
 # Places in these countries get every spelling in common use (normalize.spelling_variants);
 # names there are transliterated from Arabic or Hebrew, so one place has many spellings.
-THEATRE_COUNTRIES = frozenset({"PS", "LB", "IL"})
+# Not Egypt's: its delta towns' generated spellings take the names of Syrian villages
+# GeoNames lacks ("Foua" is Idlib's al-Fu'ah, not the delta's Fuwwah); Sinai's border
+# towns get theirs from geodata/theatre.csv.
+THEATRE_COUNTRIES = frozenset({"PS", "LB", "IL", "SY", "JO"})
 _ARABIC_NAMES = frozenset({"PS", "LB", "SY", "JO", "EG"})
 _OWN_NAME_SPELLINGS = 48   # spellings of a place's own name
 _ALIAS_SPELLINGS = 12      # ... of each of its listed aliases

@@ -125,9 +125,10 @@ _HEAD_SPELLINGS = [
     {"mukhayyam", "mukhayam"},
 ]
 _HEAD_CLASS = {spelling: sorted(group) for group in _HEAD_SPELLINGS for spelling in group}
-# Heads of a construct ("Beit Lahia", "Khan Younis"): never preceded by an article.
+# Heads of a construct ("Beit Lahia", "Khan Younis"): never preceded by an article
+# ("Sheikh" is: "ash-Sheikh Radwan").
 _CONSTRUCT_HEADS = frozenset(
-    "tal tel tall tell shaykh sheikh shaikh sheik bayt beit beyt bait dayr deir dair kafr "
+    "tal tel tall tell bayt beit beyt bait dayr deir dair kafr "
     "kfar kufr kefar burj borj bourj ayn ein ain khirbat khirbet jabal jebel bani beni umm "
     "um abu abou khan wadi ras bab nahr bir jisr marj majdal qasr hay haret harat madinat "
     "mukhayyam mount kiryat qiryat ramat givat neve nir kibbutz moshav".split())
