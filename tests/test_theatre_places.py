@@ -32,7 +32,7 @@ def rows():
     ["Nabatieh", "Nabatiyeh", "Nabatiye"],
     ["Sheikh Radwan", "Shaykh Radwan", "Shaikh Radwan"],
     ["Aita al-Shaab", "Ayta ash-Shaab", "Aita el-Shaab", "Eita al Shab"],
-    ["Burj al-Barajneh", "Bourj el-Barajneh", "Borj al Barajneh"],
+    ["Burj al-Barajneh camp", "Bourj el-Barajneh camp", "Borj al Barajneh refugee camp"],
     ["Sheikh Zuweid", "Shaykh Zuwaid", "el-Sheikh Zuweid"],
     ["Beit Lahia", "Bayt Lahiya", "Beit Lahiyeh"],
 ])
@@ -66,7 +66,7 @@ def test_new_places_are_found_and_typed(geocoder):
     village = geocoder.geocode("Odaisseh").raw
     assert village["country_code"] == "LB" and village["geo_precision"] == 1
     assert geocoder.geocode("Misgav Am").raw["country_code"] == "IL"
-    assert geocoder.geocode("Shaboura").raw["kind"] == "neighbourhood"
+    assert geocoder.geocode("Haret Hreik").raw["kind"] == "neighbourhood"
 
 
 def test_a_variant_spelling_is_recognised_in_running_text(geocoder):
