@@ -208,7 +208,7 @@ def _add_theatre(gaz: Gazetteer, path: Path) -> list[tuple[str, list[str]]]:
         cc = row.get("country_code", "")
         aliases = [a for a in (row.get("aliases") or "").split("|") if a.strip()]
         names = _spellings(row["name"], aliases, cc)
-        names += _parent_forms(row, [row["name"], *aliases, *names])
+        names += _parent_forms(row, list(dict.fromkeys([row["name"], *names])))
         if row.get("extends"):
             extensions.append((row["extends"], [row["name"], *names]))
             continue
