@@ -24,6 +24,7 @@ from webapp.extract.budget import Budget, check_text
 from webapp.extract.classify import classify
 from webapp.extract.dates import resolve_date
 from webapp.extract.fatalities import count_fatalities
+from webapp.extract.finer import finest_inside
 from webapp.extract.geoparse import Geoparser
 from webapp.extract.sentences import Sentence, split
 from webapp.models import Article, Event, Toponym
@@ -107,13 +108,14 @@ class Extractor:
         for t in strong:
             at = t.start - sentence.start
             if _LOCATIVE.search(sentence.text, max(0, at - _LOCATIVE_REACH), at):
-                return t
+                return finest_inside(t, strong)
         if _BORDER_WORD.search(sentence.text) and not any(t.kind == "border" for t in inside):
             border = self._border_between(sentence, inside)
             if border is not None:
                 return border
         precise = [t for t in strong if t.geo_precision < 3]
-        return min(precise, key=lambda t: t.geo_precision) if precise else None
+        return finest_inside(min(precise, key=lambda t: t.geo_precision), strong) \
+            if precise else None
 
     def _border_between(self, sentence: Sentence, inside: list[Toponym]) -> Toponym | None:
         countries = list(dict.fromkeys(t.country_code for t in inside

@@ -16,7 +16,19 @@ from shapely import wkt
 
 from webapp.errors import DataError
 from webapp.geocoder.gazetteer import Gazetteer, read_features, read_curated
-from webapp.geocoder.normalize import exact_key, is_latin
+from webapp.geocoder.normalize import exact_key, is_latin, loose_key, spelling_variants
+
+# Places in these countries get every spelling in common use (normalize.spelling_variants);
+# names there are transliterated from Arabic or Hebrew, so one place has many spellings.
+# Not Egypt's: its delta towns' generated spellings take the names of Syrian villages
+# GeoNames lacks ("Foua" is Idlib's al-Fu'ah, not the delta's Fuwwah); Sinai's border
+# towns get theirs from geodata/theatre.csv.
+THEATRE_COUNTRIES = frozenset({"PS", "LB", "IL", "SY", "JO"})
+_ARABIC_NAMES = frozenset({"PS", "LB", "SY", "JO", "EG"})
+_OWN_NAME_SPELLINGS = 48   # spellings of a place's own name
+_ALIAS_SPELLINGS = 12      # ... of each of its listed aliases
+_MAX_SPELLINGS = 160       # ... of one place in all
+_GEONAMES_SPELLINGS = 16   # GeoNames places: their names are many and often machine-made
 
 
 def _good_alias(alias: str) -> bool:
@@ -138,19 +150,85 @@ def build_gazetteer(geodata: Path, progress=None) -> Gazetteer:
             if parts:
                 geom = shapely.union_all(parts).simplify(0.05)
         aliases = [a for a in (row.get("aliases") or "").split("|") if a.strip()]
-        gaz.add(row["name"], row["kind"], row.get("country_code", ""), row.get("admin1", ""),
+        cc = row.get("country_code", "")
+        if cc in THEATRE_COUNTRIES:
+            aliases = _spellings(row["name"], aliases, cc)
+        gaz.add(row["name"], row["kind"], cc, row.get("admin1", ""),
                 row["lat"], row["lon"], source=f"curated:{row['id']}", aliases=aliases,
                 geometry=geom)
+
+    theatre = geodata / "theatre.csv"
+    extensions = []
+    if theatre.exists():
+        say("places of the theatre")
+        extensions = _add_theatre(gaz, theatre)
 
     say("GeoNames populated places")
     cities = _load_cities()
     a1_names = _admin1_names(cities, admin1)
     for c in cities:
         aliases = [a for a in c["alternatenames"] if _good_alias(a)]
+        if c["countrycode"] in THEATRE_COUNTRIES:
+            aliases = _spellings(c["name"], aliases, c["countrycode"], _GEONAMES_SPELLINGS,
+                                 _GEONAMES_SPELLINGS // 4)
         gaz.add(c["name"], "city", c["countrycode"],
                 a1_names.get((c["countrycode"], c["admin1code"]), ""),
                 c["latitude"], c["longitude"], population=c["population"],
                 source=f"geonames:{c['geonameid']}", aliases=aliases)
+    _extend(gaz, extensions)
     gaz.freeze()
     return gaz
+
+
+def _spellings(name: str, aliases: list[str], cc: str, own: int = _OWN_NAME_SPELLINGS,
+               each: int = _ALIAS_SPELLINGS) -> list[str]:
+    """The listed aliases and the spellings in common use of the name and of each."""
+    arabic = cc in _ARABIC_NAMES
+    out = [*aliases, *spelling_variants(name, arabic, own)]
+    for alias in aliases:
+        out.extend(spelling_variants(alias, arabic, each))
+    return list(dict.fromkeys(out))[:_MAX_SPELLINGS + len(aliases)]
+
+
+def _parent_forms(row: dict, names: list[str]) -> list[str]:
+    """ACLED's "City - Neighbourhood" names ("Gaza City - Shujaiya") of a row whose
+    ``parent`` names the city around it: the city's likeliest spellings before each
+    of the place's."""
+    parents = [p for p in (row.get("parent") or "").split("|") if p.strip()]
+    cc = row.get("country_code", "")
+    city_forms = [k for p in parents for k in spelling_variants(p, cc in _ARABIC_NAMES, 4)]
+    return [f"{city} {name}" for city in dict.fromkeys(city_forms) for name in names[:12]]
+
+
+def _add_theatre(gaz: Gazetteer, path: Path) -> list[tuple[str, list[str]]]:
+    """Adds the places of ``geodata/theatre.csv``; returns the rows that only give more
+    names to a place already indexed (``extends``), to apply once all are loaded."""
+    extensions = []
+    for row in read_curated(path):
+        cc = row.get("country_code", "")
+        aliases = [a for a in (row.get("aliases") or "").split("|") if a.strip()]
+        names = _spellings(row["name"], aliases, cc)
+        names += _parent_forms(row, list(dict.fromkeys([row["name"], *names])))
+        if row.get("extends"):
+            extensions.append((row["extends"], [row["name"], *names]))
+            continue
+        geom = wkt.loads(row["geometry"]) if row.get("geometry") else None
+        gaz.add(row["name"], row["kind"], cc, row.get("admin1", ""), row["lat"], row["lon"],
+                source=f"theatre:{row['id']}", aliases=names, geometry=geom)
+    return extensions
+
+
+def _extend(gaz: Gazetteer, extensions: list[tuple[str, list[str]]]) -> None:
+    if not extensions:
+        return
+    by_source = {src: i for i, src in enumerate(gaz.sources)}
+    for source, names in extensions:
+        i = by_source.get(source)
+        if i is None:
+            raise DataError(f"geodata/theatre.csv extends {source}, which is not indexed")
+        for name in names:
+            ek = exact_key(name)
+            if ek and i not in gaz.exact.get(ek, ()):
+                gaz.exact.setdefault(ek, []).append(i)
+                gaz.loose.setdefault(loose_key(name), []).append(i)
 

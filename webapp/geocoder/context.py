@@ -42,13 +42,15 @@ _STOPWORDS = frozenset(
     "a an the this that these those he she it we they i you his her its their our "
     "in on at of for from by with and or but if as to is was are were be been has have "
     "had will would can could may might must should not no yes mr mrs ms dr gen col sgt "
-    "president minister prime secretary king queen prince sheikh general officials said "
+    "president minister prime secretary king queen prince general officials said "
     "monday tuesday wednesday thursday friday saturday sunday january february march april "
     "may june july august september october november december "
     # organisations whose names are also places somewhere ("Hamas" is a German town's
     # alternate name, "Hezbollah" a village's)
     "hamas hezbollah hizbollah fatah taliban houthi houthis isis daesh nato un "
-    # compass adjectives ("Western diplomats"); whole expressions are parsed elsewhere
+    # compass adjectives ("Western diplomats"); whole expressions are parsed elsewhere.
+    # "Sheikh" is no stop word: it heads places ("Sheikh Radwan", "Sheikh Jarrah"), and
+    # as a title (TITLES) it still keeps the name after it from being read as a place
     "western eastern northern southern central".split()
 )
 

@@ -29,7 +29,7 @@ from webapp.errors import DataError
 from webapp.geocoder.normalize import exact_key, loose_key
 
 GEODATA_DIR = Path(__file__).resolve().parents[2] / "geodata"
-INDEX_VERSION = 4  # bump when the pickled layout or the build rules change
+INDEX_VERSION = 5  # bump when the pickled layout or the build rules change
 
 # Prior importance, in log10(population)-like units, for places without a population.
 KIND_PRIOR = {
@@ -37,12 +37,16 @@ KIND_PRIOR = {
     "region": 7.0, "sea": 7.0, "river": 6.2, "desert": 6.5, "mountains": 6.5,
     "peninsula": 6.5, "island": 5.5, "valley": 5.8, "area": 6.0, "line": 6.0,
     "corridor": 6.0, "crossing": 5.8, "camp": 5.8, "facility": 5.5, "neighbourhood": 5.0,
+    "road": 5.5, "port": 5.5, "hospital": 5.5, "university": 5.5, "landmark": 5.0,
+    "junction": 5.0, "roundabout": 5.0, "village": 4.0,
 }
 # ACLED geo-precision of a place found by its own name.
 KIND_PRECISION = {
     "city": 1, "crossing": 1, "camp": 1, "facility": 1, "neighbourhood": 1,
     "county": 2, "corridor": 2, "line": 2, "area": 2, "valley": 2, "island": 2,
-    "lake": 2, "river": 2,
+    "lake": 2, "river": 2, "road": 2,
+    "port": 1, "hospital": 1, "university": 1, "landmark": 1, "junction": 1, "roundabout": 1,
+    "village": 1,
 }
 
 

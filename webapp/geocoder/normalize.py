@@ -95,3 +95,145 @@ def is_latin(name: str) -> bool:
     folded = fold_text(name)
     letters = [ch for ch in folded if ch.isalpha()]
     return bool(letters) and all("a" <= ch <= "z" for ch in letters)
+
+
+# -- spelling variants --------------------------------------------------------------
+# The name index recognises a mention only by its exact key, so the spellings news,
+# OCHA and ACLED use for one Arabic or Hebrew name are generated at build time rather
+# than listed by hand: the article written several ways or left out, the common name
+# heads ("Tal", "Sheikh", "Beit"...) in each transliteration, and the letter-level
+# habits (ei/ay/ai, ou/u, -iya/-iyeh/-ia, -a/-ah/-eh, doubled letters, q/k).
+
+# Name heads that are spelled several ways; each set lists every spelling.
+_HEAD_SPELLINGS = [
+    {"tal", "tel", "tall", "tell"},
+    {"shaykh", "sheikh", "shaikh", "sheik", "sheykh"},
+    {"bayt", "beit", "beyt", "bait"},
+    {"dayr", "deir", "dair"},
+    {"kafr", "kfar", "kufr", "kefar"},
+    {"burj", "borj", "bourj"},
+    {"ayn", "ein", "ain"},
+    {"khirbat", "khirbet", "khirbit"},
+    {"jabal", "jebel", "jabel", "jbel"},
+    {"bani", "beni"},
+    {"umm", "um", "om"},
+    {"abu", "abou"},
+    {"younis", "yunis", "younes", "yunus", "younus"},
+    {"kiryat", "qiryat", "kiriat"},
+    {"haret", "harat"},
+    {"madinat", "medinat"},
+    {"mukhayyam", "mukhayam"},
+]
+_HEAD_CLASS = {spelling: sorted(group) for group in _HEAD_SPELLINGS for spelling in group}
+# Heads of a construct ("Beit Lahia", "Khan Younis"): never preceded by an article
+# ("Sheikh" is: "ash-Sheikh Radwan").
+_CONSTRUCT_HEADS = frozenset(
+    "tal tel tall tell bayt beit beyt bait dayr deir dair kafr "
+    "kfar kufr kefar burj borj bourj ayn ein ain khirbat khirbet jabal jebel bani beni umm "
+    "um abu abou khan wadi ras bab nahr bir jisr marj majdal qasr hay haret harat madinat "
+    "mukhayyam mount kiryat qiryat ramat givat neve nir kibbutz moshav".split())
+# Arabic sun letters assimilate the article: al-Shati -> ash-Shati, al-Daraj -> ad-Daraj.
+_SUN_PREFIXES = ("sh", "th", "dh", "t", "d", "r", "z", "s", "n", "l")
+# Word endings written several ways: the -iyya of "Shujaiya" and the final -a of "Khuza'a".
+_NISBA_ENDING = re.compile(r"(?:iyyah|iyya|iyah|iyeh|iya|ieh|ia|iye|yeh|yah|ya)$")
+_NISBA_SPELLINGS = ("iya", "iyah", "iyeh", "ia", "ieh", "iyya", "ya")
+_FINAL_A = re.compile(r"(?<=[^iy])(?:ah|eh|a)$")
+_FINAL_A_SPELLINGS = ("a", "ah", "eh")
+_DIPHTHONG = re.compile(r"(?:ei|ai|ay|ey)(?![aeiouy])")
+_DOUBLE = re.compile(r"([bcdfghjklmnpqrstvwxz])\1")
+_PER_TOKEN = 10
+
+
+def _article_forms(word: str) -> list[str]:
+    sun = next((p for p in _SUN_PREFIXES if word.startswith(p)), "")
+    forms = ["al", "el"]
+    if sun and sun != "l":
+        forms += ["a" + sun, "e" + sun]
+    return forms
+
+
+def _ending_variants(token: str) -> list[str]:
+    for ending, spellings in ((_NISBA_ENDING, _NISBA_SPELLINGS), (_FINAL_A, _FINAL_A_SPELLINGS)):
+        m = ending.search(token)
+        if m and m.start() >= 3:
+            return [token[: m.start()] + e for e in spellings]
+    return []
+
+
+def _token_variants(token: str) -> list[str]:
+    """Spellings of one word, the word itself first, at most _PER_TOKEN."""
+    if token in _HEAD_CLASS:
+        return [token] + [t for t in _HEAD_CLASS[token] if t != token]
+    if len(token) < 5 or not token.isalpha():
+        return [token]  # short words would turn into common ones ("Sa'ad" -> "sad")
+    out = [token]
+
+    def add(word):
+        if word not in out:
+            out.append(word)
+
+    for diphthong in ("ei", "ay", "ai"):
+        add(_DIPHTHONG.sub(diphthong, token))
+    add(token.replace("ou", "u"))
+    add(re.sub(r"(?<![oq])u", "ou", token))
+    add(_DOUBLE.sub(r"\1", token))
+    add(token.replace("q", "k"))
+    add(token.replace("aa", "a"))
+    for word in _ending_variants(token):
+        add(word)
+    # the commonest pairings: news' "ei"+"ou" and GeoNames' "ay"+"u"
+    add(_DIPHTHONG.sub("ay", token).replace("ou", "u"))
+    add(re.sub(r"(?<![oq])u", "ou", _DIPHTHONG.sub("ei", token)))
+    return out[:_PER_TOKEN]
+
+
+def spelling_variants(name: str, arabic: bool = True, limit: int = 48) -> list[str]:
+    """Exact keys of the spellings in common use for ``name``, its own key first.
+
+    Each word's spellings are combined, fewest changes first, up to ``limit`` keys.
+    ``arabic`` allows an article before the first word when it has none.
+    """
+    tokens = exact_key(name).split()
+    if not tokens:
+        return []
+    slots: list[list[str]] = []
+    for k, t in enumerate(tokens):
+        if t in _ARTICLES and k + 1 < len(tokens) and t != "ha":
+            slots.append([t, *(f for f in _article_forms(tokens[k + 1]) if f != t), ""])
+        elif t == "refugee" and tokens[k + 1:] == ["camp"]:
+            slots.append(["refugee", ""])
+        elif t == "camp" and k == len(tokens) - 1 and (k == 0 or tokens[k - 1] != "refugee"):
+            slots.append(["camp", "refugee camp"])
+        else:
+            slots.append(_token_variants(t))
+    out = _combinations(slots, limit)
+    if arabic and tokens[0] not in _ARTICLES and tokens[0] not in _CONSTRUCT_HEADS:
+        # "Shati" is also written "al-Shati" and "ash-Shati": the likeliest few only
+        for key in out[:3]:
+            out.extend(f"{a} {key}" for a in _article_forms(key))
+    return list(dict.fromkeys(out))
+
+
+def _combinations(slots: list[list[str]], limit: int) -> list[str]:
+    """Keys made of one choice per slot, breadth first over how many slots leave their
+    first choice (the likeliest spellings first), at most ``limit``."""
+    out, seen = [], set()
+    frontier = [tuple(0 for _ in slots)]
+    visited = set(frontier)
+    while frontier and len(out) < limit:
+        following = []
+        for choice in frontier:
+            key = " ".join(" ".join(slot[c] for c, slot in zip(choice, slots)).split())
+            if key and key not in seen:
+                seen.add(key)
+                out.append(key)
+                if len(out) >= limit:
+                    break
+            for n, slot in enumerate(slots):
+                if choice[n] + 1 < len(slot):
+                    moved = choice[:n] + (choice[n] + 1,) + choice[n + 1:]
+                    if moved not in visited:
+                        visited.add(moved)
+                        following.append(moved)
+        frontier = following
+    return out
