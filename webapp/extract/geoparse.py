@@ -17,7 +17,8 @@ from collections import Counter
 from dataclasses import replace
 
 from webapp.geocoder.context import TITLES, capitalised_mentions, mention_key
-from webapp.geocoder.offline import MAX_QUERY_CHARS
+from webapp.geocoder.kinds import LOCAL_KINDS, PlaceKind
+from webapp.geocoder.resolver import MAX_QUERY_CHARS, Resolver
 from webapp.models import Toponym
 
 # A capitalised name of up to four words. Every quantifier here is bounded or possessive
@@ -63,9 +64,8 @@ _MIN_UNBACKED_POPULATION = 20_000
 
 
 class Geoparser:
-    def __init__(self, geocoder):
+    def __init__(self, geocoder: Resolver):
         self.geocoder = geocoder
-        self.gaz = geocoder.gaz
 
     def toponyms(self, text: str, check=None, origin: str = "") -> list[Toponym]:
         """Every place mention in ``text`` with its resolution, in text order.
@@ -74,8 +74,7 @@ class Geoparser:
         (see :class:`webapp.extract.budget.Budget`); ``origin``, the article's URL or
         feed, may name the publisher's home state (the story's focus)."""
         check = check or _no_check
-        ctx = (self.geocoder.context(text, check=check, origin=origin) if origin
-               else self.geocoder.context(text, check=check))
+        ctx = self.geocoder.context(text, check=check, origin=origin)
         found: list[Toponym] = []
         taken: list[tuple[int, int]] = []
         for start, end in self._expressions(text):
@@ -89,7 +88,7 @@ class Geoparser:
         lowercase_words = set(re.findall(r"\b[a-z][a-z'-]+\b", text))
         taken.sort()
         taken_starts = [s for s, _ in taken]
-        for m in capitalised_mentions(text, self.gaz, check):
+        for m in capitalised_mentions(text, self.geocoder, check):
             check()
             k = bisect_right(taken_starts, m.start) - 1  # expressions never overlap
             if (k >= 0 and m.start < taken[k][1]) or not self._plausible(m):
@@ -127,30 +126,31 @@ class Geoparser:
     def _resolve(self, text, start, end, ctx, in_run=False, common=False,
                  initial=False, expression=False, institution=False) -> Toponym | None:
         surface = text[start:end]
-        loc = self.geocoder.geocode(surface, context=ctx, position=start)
-        if loc is None:
+        found = self.geocoder.resolve(surface, ctx, start)
+        if found is None:
             return None
-        raw = loc.raw
-        weak = self.gaz.demonyms.get(mention_key(surface)) is not None and raw["kind"] == "country"
-        strong = expression or weak or raw["kind"] not in ("city", "admin area", "county")
-        if common and raw["kind"] != "country" and not weak:
+        weak = (self.geocoder.demonym_country(mention_key(surface)) is not None
+                and found.kind == PlaceKind.COUNTRY)
+        strong = expression or weak or found.kind not in LOCAL_KINDS
+        if common and found.kind != PlaceKind.COUNTRY and not weak:
             return None
         if not strong:
-            share = ctx.country_share(raw["country_code"], exclude=mention_key(surface))
-            population = raw.get("population") or 0
+            share = ctx.country_share(found.country_code, exclude=mention_key(surface))
+            population = found.population
             # a state's or county's institution ("Kentucky State Police") names it
-            seat = institution and raw["kind"] in ("admin area", "county")
+            seat = institution and found.kind in (PlaceKind.ADMIN_AREA, PlaceKind.COUNTY)
             if in_run and population < 100_000 and not seat:
                 return None  # part of a name ("Abbas Kamel", "Camp David Accords")
             if initial and share == 0 and " " not in surface:
                 return None  # "More than 200 people": a capital only for the sentence
-            if share == 0 and raw["kind"] == "city" and population < _MIN_UNBACKED_POPULATION:
+            if (share == 0 and found.kind == PlaceKind.CITY
+                    and population < _MIN_UNBACKED_POPULATION):
                 return None
-        return Toponym(text=surface, start=start, end=end, name=raw["name"],
-                       latitude=raw["latitude"], longitude=raw["longitude"],
-                       country_code=raw["country_code"], admin1=raw["admin1"],
-                       kind=raw["kind"], geo_precision=raw["geo_precision"],
-                       source=raw["source"], geometry=raw["geometry"], weak=weak)
+        return Toponym(text=surface, start=start, end=end, name=found.name,
+                       latitude=found.latitude, longitude=found.longitude,
+                       country_code=found.country_code, admin1=found.admin1,
+                       kind=found.kind, geo_precision=found.geo_precision,
+                       source=found.source, geometry=found.geometry, weak=weak)
 
 
 def _no_check() -> None:

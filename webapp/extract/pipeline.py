@@ -27,6 +27,8 @@ from webapp.extract.fatalities import count_fatalities
 from webapp.extract.finer import finest_inside
 from webapp.extract.geoparse import Geoparser
 from webapp.extract.sentences import Sentence, split
+from webapp.geocoder.kinds import PlaceKind
+from webapp.geocoder.resolver import Resolver
 from webapp.models import Article, Event, Toponym
 
 # Words that put the place after them where the event happened ("raids on Rafah",
@@ -42,7 +44,7 @@ _LOCATIVE_REACH = 80
 
 
 class Extractor:
-    def __init__(self, geocoder, regions=None, time_limit: float | None = None):
+    def __init__(self, geocoder: Resolver, regions=None, time_limit: float | None = None):
         self.geocoder = geocoder
         self.geoparser = Geoparser(geocoder)
         self.regions = regions
@@ -109,7 +111,8 @@ class Extractor:
             at = t.start - sentence.start
             if _LOCATIVE.search(sentence.text, max(0, at - _LOCATIVE_REACH), at):
                 return finest_inside(t, strong)
-        if _BORDER_WORD.search(sentence.text) and not any(t.kind == "border" for t in inside):
+        if (_BORDER_WORD.search(sentence.text)
+                and not any(t.kind == PlaceKind.BORDER for t in inside)):
             border = self._border_between(sentence, inside)
             if border is not None:
                 return border
@@ -119,19 +122,17 @@ class Extractor:
 
     def _border_between(self, sentence: Sentence, inside: list[Toponym]) -> Toponym | None:
         countries = list(dict.fromkeys(t.country_code for t in inside
-                                       if t.kind == "country" and t.country_code))
+                                       if t.kind == PlaceKind.COUNTRY and t.country_code))
         if len(countries) < 2:
             return None
-        names = [self.geocoder.gaz.names[self.geocoder.gaz.country(cc)] for cc in countries[:2]]
-        loc = self.geocoder.geocode(f"the {names[0]}-{names[1]} border")
-        if loc is None or loc.raw["kind"] != "border":
+        found = self.geocoder.border(countries[0], countries[1])
+        if found is None:
             return None
-        raw = loc.raw
         return Toponym(text="border", start=sentence.start, end=sentence.start,
-                       name=raw["name"], latitude=raw["latitude"], longitude=raw["longitude"],
-                       country_code=raw["country_code"], admin1=raw["admin1"],
-                       kind=raw["kind"], geo_precision=raw["geo_precision"],
-                       source=raw["source"], geometry=raw["geometry"])
+                       name=found.name, latitude=found.latitude, longitude=found.longitude,
+                       country_code=found.country_code, admin1=found.admin1,
+                       kind=found.kind, geo_precision=found.geo_precision,
+                       source=found.source, geometry=found.geometry)
 
     def _event(self, article, sentence, found, place, when, n) -> Event:
         deaths = count_fatalities(sentence.text)

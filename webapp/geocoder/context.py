@@ -22,6 +22,7 @@ import numpy as np
 
 from webapp.geocoder.focus import (FOCUS_FLOOR, focus_weights, origin_states,
                                    pinned_readings, qualified_mentions, town_cued_keys)
+from webapp.geocoder.kinds import LOCAL_KINDS, POLITICAL, SUPRANATIONAL, PlaceKind
 from webapp.geocoder.normalize import exact_key
 
 _WORD = re.compile(r"[A-Za-z\u00C0-\u024F][\w\u00C0-\u024F'’.-]*")
@@ -248,9 +249,13 @@ def mention_key(surface: str) -> str:
     return exact_key(_POSSESSIVE.sub("", surface))
 
 
-def capitalised_mentions(text: str, gaz, check=None):
+def capitalised_mentions(text: str, names, check=None):
     """Capitalised phrases of up to five words that the gazetteer knows, as Mentions
     (and the places inside hyphenated words, see :func:`_compound_parts`).
+
+    ``names`` answers ``knows_name(key)``, ``demonym_country(key)`` and
+    ``name_kinds(key)`` for exact keys: the gazetteer, or any geocoder with the
+    resolver interface (webapp.geocoder.resolver).
 
     Longest match wins; a phrase never starts with a stop word. Matching capitalised
     n-grams against the name index finds what an automaton over all 500,000 names would
@@ -265,7 +270,7 @@ def capitalised_mentions(text: str, gaz, check=None):
             check()
         w = _POSSESSIVE.sub("", words[i].group().rstrip("."))
         if not (w[:1].isupper() or _ARTICLE_NAME.match(w)) or w.lower() in _STOPWORDS:
-            yield from _compound_parts(text, words, i, gaz)
+            yield from _compound_parts(text, words, i, names)
             i += 1
             continue
         found = None
@@ -277,7 +282,7 @@ def capitalised_mentions(text: str, gaz, check=None):
             if surface.endswith(".") and surface.count(".") == 1:
                 surface = surface[:-1]  # a full stop, not an abbreviation's ("U.S.")
             key = exact_key(surface)
-            if key in gaz.exact or (n == 1 and key in gaz.demonyms):
+            if names.knows_name(key) or (n == 1 and names.demonym_country(key) is not None):
                 found = (words[i].start(), words[i].start() + len(surface), key, n)
                 break
         if found:
@@ -287,14 +292,11 @@ def capitalised_mentions(text: str, gaz, check=None):
                           before.group() if before else "")
             i += found[3]
         else:
-            yield from _compound_parts(text, words, i, gaz)
+            yield from _compound_parts(text, words, i, names)
             i += 1
 
 
-_COMPOUND_KINDS = frozenset({"country", "admin area", "region", "continent"})
-
-
-def _compound_parts(text: str, words: list, i: int, gaz):
+def _compound_parts(text: str, words: list, i: int, names):
     """The places inside a hyphenated word that is not itself a name: "Canada-wide",
     "made-in-China", "EU-Canada", "Israel-Hamas". Only countries, their demonyms and
     areas count, and every capitalised part must be one (or an organisation we know),
@@ -311,8 +313,8 @@ def _compound_parts(text: str, words: list, i: int, gaz):
         key = exact_key(part)
         if key in _STOPWORDS:
             continue   # "Hamas" in "Israel-Hamas": known, not a place
-        if not (key in gaz.demonyms or any(gaz.kinds[j] in _COMPOUND_KINDS
-                                          for j in gaz.exact.get(key, ()))):
+        if (names.demonym_country(key) is None
+                and POLITICAL.isdisjoint(names.name_kinds(key))):
             return
         named.append((word.start() + offset, part))
         keys[part] = key
@@ -375,7 +377,7 @@ def build_context(text: str, gaz, rank=None, check=None, origin: str = "") -> Co
         ids = sorted(gaz.exact[key], key=lambda j: -gaz.prior[j])
         top, kind = ids[0], gaz.kinds[ids[0]]
         cc = gaz.country_codes[top]
-        if kind == "country" and key not in ctx.town_keys:
+        if kind == PlaceKind.COUNTRY and key not in ctx.town_keys:
             ctx.add_vote(key, cc, 1.0)
             ctx.located.append((start, key, cc, ""))
             continue
@@ -384,7 +386,7 @@ def build_context(text: str, gaz, rank=None, check=None, origin: str = "") -> Co
         # Evidence must be strong on its own: capitalised words also name people and
         # things ("Clever", "Angela", "Federal" are villages somewhere), so a small
         # place counts only once the text's other evidence backs it (second pass).
-        if margin < 1.0 or (kind == "city" and gaz.population[top] < 100_000):
+        if margin < 1.0 or (kind == PlaceKind.CITY and gaz.population[top] < 100_000):
             if not in_run:
                 ambiguous.setdefault(key, []).append(start)
             continue
@@ -421,17 +423,17 @@ def _take(ctx: Context, gaz, key: str, i: int, weight: float, anchors: dict,
           starts: list[int]) -> None:
     """Count each mention of ``key`` as evidence for record ``i``."""
     kind, cc = gaz.kinds[i], gaz.country_codes[i]
-    admin1 = gaz.admin1[i] if kind in ("admin area", "city", "county") else ""
-    if kind == "county" and not _sure_within_country(key, i, gaz):
+    admin1 = gaz.admin1[i] if kind in LOCAL_KINDS else ""
+    if kind == PlaceKind.COUNTY and not _sure_within_country(key, i, gaz):
         admin1 = ""   # "Lamar County": four states have one; it names none of them
     for start in starts:
         ctx.located.append((start, key, cc, admin1))
         if admin1:
             ctx.add_admin1(key, cc, admin1)
-        ctx.add_vote(key, cc, (0.7 if kind == "admin area" else 0.5) * weight)
-    if kind == "admin area":
+        ctx.add_vote(key, cc, (0.7 if kind == PlaceKind.ADMIN_AREA else 0.5) * weight)
+    if kind == PlaceKind.ADMIN_AREA:
         return
-    if kind not in ("continent", "region", "sea") and gaz.prior[i] >= 3.0:
+    if kind not in SUPRANATIONAL and gaz.prior[i] >= 3.0:
         anchors[key] = i
 
 
@@ -443,7 +445,7 @@ def _named_counties(mentions: list, gaz) -> tuple:
     keys, lat, lon, radius = [], [], [], []
     for key in dict.fromkeys(m.key for m in mentions):
         for j in gaz.exact.get(key, ()):
-            if gaz.kinds[j] == "county" and len(keys) < _MAX_COUNTIES:
+            if gaz.kinds[j] == PlaceKind.COUNTY and len(keys) < _MAX_COUNTIES:
                 keys.append(key)
                 lat.append(gaz.lat[j])
                 lon.append(gaz.lon[j])
@@ -478,15 +480,15 @@ def _dateline(text: str, gaz):
     ids = gaz.exact.get(key)
     if not ids:
         return None
-    ids = [j for j in ids if gaz.kinds[j] == "city"] or list(ids)
+    ids = [j for j in ids if gaz.kinds[j] == PlaceKind.CITY] or list(ids)
     qualified = False
     qualifier = m.group(2)
     if qualifier:   # "Ky.", "Texas", "Lebanon": the state or country the town is in
         q = exact_key(qualifier)
         within = gaz.exact.get(q, [])
         regions = {(gaz.country_codes[a], exact_key(gaz.admin1[a] or gaz.names[a]))
-                   for a in within if gaz.kinds[a] == "admin area"}
-        countries = {gaz.country_codes[a] for a in within if gaz.kinds[a] == "country"}
+                   for a in within if gaz.kinds[a] == PlaceKind.ADMIN_AREA}
+        countries = {gaz.country_codes[a] for a in within if gaz.kinds[a] == PlaceKind.COUNTRY}
         narrowed = [j for j in ids if exact_key(gaz.admin1[j]) == q
                     or (gaz.country_codes[j], exact_key(gaz.admin1[j])) in regions
                     or gaz.country_codes[j] in countries]

