@@ -68,7 +68,7 @@ def test_a_resolution_is_the_geocode_answer_as_plain_data(geocoder):
         found = geocoder.resolve(name, ctx, position)
         loc = geocoder.geocode(name, context=ctx, position=position)
         assert isinstance(found, Resolved)
-        assert found.raw() == loc.raw
+        assert found.as_raw() == loc.raw
         assert (found.latitude, found.longitude) == (round(loc.latitude, 6),
                                                      round(loc.longitude, 6))
     assert geocoder.resolve("Qwxzzy Plorb") is None

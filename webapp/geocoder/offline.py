@@ -258,7 +258,7 @@ class OfflineGeocoder:
             approximate=place.approximate, population=place.population, query=query)
 
     def _location(self, query: str, place: Place, precision: int, geom) -> Location:
-        raw = self._resolved(query, place, precision, geom).raw()
+        raw = self._resolved(query, place, precision, geom).as_raw()
         country = self.gaz.country(place.country_code)
         parts = [place.name, place.admin1 if place.admin1 != place.name else "",
                  self.gaz.names[country]

@@ -48,7 +48,7 @@ class Resolved:
                    geometry=raw.get("geometry"), approximate=bool(raw.get("approximate")),
                    population=raw.get("population") or 0, query=raw.get("query", ""))
 
-    def raw(self) -> dict:
+    def as_raw(self) -> dict:
         """The fields as a geopy ``Location.raw`` (the offline geocoder's key order)."""
         return {"query": self.query, "name": self.name, "latitude": self.latitude,
                 "longitude": self.longitude, "country_code": self.country_code,
