@@ -12,9 +12,10 @@
  * (map_html.popup_html), names set as textContent here, and numbers. Glyph markup
  * comes from the page's own settings, never from a response.
  *
- * With layer.markFrom set (a store marker: briefing-updates.js sets it), every question
- * carries newer_than=markFrom and the marks holding events stored after it get a ring
- * (class briefing-new), as do such events in a cluster's list.
+ * With layer.markFrom set (a store marker: briefing-updates.js sets it) and events known
+ * to be stored after it (layer.knownLatest is larger), every question carries
+ * newer_than=markFrom and the marks holding events stored after it get a ring (class
+ * briefing-new), as do such events in a cluster's list.
  *
  * The page gets window.briefingMap = {map, layer, has(id), open(id), close()}, and the
  * map's container fires "briefing:select" / "briefing:deselect" (detail.id = event id)
@@ -103,6 +104,7 @@
       this.total = null;           // events counted in the marks drawn now
       this.latest = null;          // the store's newest marker when they were counted
       this.markFrom = null;        // events stored after this marker are ringed
+      this.knownLatest = null;     // the newest marker the page has heard of
       this.ready = Promise.resolve();
     },
 
@@ -127,6 +129,16 @@
       return type != null && has(colours, type) ? colours[type] : this._cfg.unknownColour;
     },
 
+    // Events may be ringed: some were stored after markFrom.
+    _marking: function () {
+      return this.markFrom !== null && this.knownLatest !== null &&
+        this.markFrom < this.knownLatest;
+    },
+
+    heardOf: function (latest) {
+      if (this.knownLatest === null || latest > this.knownLatest) { this.knownLatest = latest; }
+    },
+
     _soon: function () {
       var self = this;
       global.clearTimeout(this._timer);
@@ -149,7 +161,7 @@
       var zoom = Math.max(0, Math.min(this._cfg.maxZoom, Math.round(map.getZoom())));
       var extra = [["zoom", String(zoom)]];
       if (box) { extra.unshift(["bbox", boxText(box)]); }
-      if (this.markFrom !== null) { extra.push(["newer_than", String(this.markFrom)]); }
+      if (this._marking()) { extra.push(["newer_than", String(this.markFrom)]); }
       var url = address(this._cfg.clustersUrl, this._cfg.query, extra);
       // The opening fit ends where the page began (one moveend more): the marks asked
       // for, or drawn, are those of this very view already.
@@ -162,7 +174,10 @@
           if (self._request !== request) { return; }
           self._request = null;
           self.total = answer.total;
-          if (typeof answer.latest === "number") { self.latest = answer.latest; }
+          if (typeof answer.latest === "number") {
+            self.latest = answer.latest;
+            self.heardOf(answer.latest);
+          }
           self._draw(answer.features);
           map.fire("briefing:drawn", {total: answer.total, latest: self.latest});
         })
@@ -270,7 +285,7 @@
       var self = this, map = this._map, cfg = this._cfg;
       var box = overlap(p.bbox, cfg.bbox) || p.bbox;
       var extra = [["bbox", boxText(box)], ["limit", String(LIST_LIMIT)]];
-      if (this.markFrom !== null) { extra.push(["newer_than", String(this.markFrom)]); }
+      if (this._marking()) { extra.push(["newer_than", String(this.markFrom)]); }
       var url = address(cfg.eventsUrl, cfg.query, extra);
       getJSON(url).then(function (answer) {
         var body = document.createElement("div");

@@ -59,6 +59,7 @@
     // (the store was replaced) is the page's own.
     var last = recall(this.key);
     layer.markFrom = last !== null && last <= cfg.marker ? last : cfg.marker;
+    layer.heardOf(cfg.marker);
     remember(this.key, cfg.marker);
     this.notice = this._notice();
     map.on("briefing:drawn", function (e) {
@@ -88,6 +89,7 @@
     },
 
     _announce: function (answer) {
+      this.layer.heardOf(answer.latest);
       if (!answer.new && !answer.more) { this._hide(); return; }
       var n = answer.new;
       var count = answer.more ? n + "+ new events" : n === 1 ? "1 new event"
