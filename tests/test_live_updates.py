@@ -307,3 +307,28 @@ def test_events_stored_since_the_last_visit_are_ringed_when_the_page_opens(live,
     wait_until(page, "briefingMap.layer._request === null && briefingMap.has('visit-tyre')")
     assert page.locator(".briefing-new").count() == 0
     assert first.errors == second.errors == third.errors == []
+
+
+@needs_chromium
+def test_a_failing_server_is_asked_less_often_and_a_refusal_stops_the_asking(live, context):
+    url, _db = live
+    tab = Page(context)
+    page = tab.open(f"{url}/")
+    assert page.evaluate("briefingMap.updates._next()") == 5000
+    failing = lambda route: route.fulfill(status=503, body="busy")   # noqa: E731
+    page.route("**/api/changes*", failing)
+    for wait in (10_000, 20_000, 40_000):
+        page.evaluate("briefingMap.updates.ask()")
+        wait_until(page, "!briefingMap.updates.asking")
+        assert page.evaluate("briefingMap.updates._next()") == wait
+    page.unroute("**/api/changes*", failing)
+    page.evaluate("briefingMap.updates.ask()")
+    wait_until(page, "!briefingMap.updates.asking")
+    assert page.evaluate("briefingMap.updates._next()") == 5000
+    # a marker the store does not know: the server says why, and the page stops asking
+    page.evaluate("briefingMap.updates.seen = 10 ** 12; briefingMap.updates.etag = null")
+    page.evaluate("briefingMap.updates.ask()")
+    wait_until(page, "!briefingMap.updates.asking")
+    assert page.evaluate("briefingMap.updates.stopped") is True
+    assert tab.changes[-1] == 400
+    assert page.locator(".briefing-updates").is_hidden()
