@@ -92,8 +92,10 @@
       this.layer.heardOf(answer.latest);
       if (!answer.new && !answer.more) { this._hide(); return; }
       var n = answer.new;
-      var count = answer.more ? n + "+ new events" : n === 1 ? "1 new event"
-        : n + " new events";
+      // more with none counted: the page's marker is older than the rows one answer
+      // looks at, so it cannot say how many
+      var count = answer.more ? (n ? n + "+ new events" : "New events") : n === 1
+        ? "1 new event" : n + " new events";
       this.button.textContent = count + " – show";
       this.pending = answer;
       this.notice.hidden = false;

@@ -63,7 +63,8 @@ def geojson_text(events) -> str:
 def events():
     """One page of the filtered events, newest first, as the export's GeoJSON
     FeatureCollection with the number that match in all (``total``) and the URL of the
-    next page (``next``, null after the last)."""
+    next page (``next``, null after the last); with ``newer_than=M``, also ``new``: the
+    ids of the page's events stored after marker M (:mod:`webapp.web.live`)."""
     view = webfilters.parse(request.args)
     limit = webfilters.positive_int(request.args, "limit", current_app.config["MAX_PAGE"])
     limit = limit or current_app.config["PAGE_SIZE"]
@@ -117,7 +118,8 @@ def event(event_id: str):
 def clusters():
     """The map's marks for one view: the filtered events in ``bbox`` gathered into the
     cells of a grid fitted to ``zoom``, as a GeoJSON FeatureCollection; every feature
-    has ``count`` (1 for a single event, with its ``event_id``) and ``types``."""
+    has ``count`` (1 for a single event, with its ``event_id``) and ``types``; with
+    ``newer_than=M``, ``new`` on the marks holding events stored after marker M."""
     from webapp.store.cells import fitting_zoom
 
     view = webfilters.parse(request.args)
