@@ -120,8 +120,8 @@ def test_a_bad_marker_is_refused_with_the_reason(api, query, said):
     answer = client.get(f"/api/changes?{query}")
     assert answer.status_code == 400
     assert said in answer.json["error"]
-    assert client.get(f"/api/clusters?zoom=3&newer_than=x").status_code == 400
-    assert client.get(f"/api/events?newer_than=-4").status_code == 400
+    assert client.get("/api/clusters?zoom=3&newer_than=x").status_code == 400
+    assert client.get("/api/events?newer_than=-4").status_code == 400
 
 
 def test_the_marks_and_the_listing_say_which_events_are_new(api):
