@@ -49,7 +49,7 @@ MAP_STYLES = [("leaflet", "leaflet.css"), ("markercluster", "MarkerCluster.css")
 # The served page's map asks the server for its marks (webapp.live_map): the server
 # clusters, so MarkerCluster is not needed there.
 LIVE_SCRIPTS = [("leaflet", "leaflet.js"), ("briefing", "briefing-map.js"),
-                ("briefing", "briefing-live.js")]
+                ("briefing", "briefing-live.js"), ("briefing", "briefing-updates.js")]
 LIVE_STYLES = [("leaflet", "leaflet.css"), ("briefing", "briefing-map.css")]
 
 # The land layer is inlined in every page, so it is thinned hard away from the region the

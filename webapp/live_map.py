@@ -6,7 +6,9 @@ its events layer is a :class:`ViewportEvents` element: the URLs of the JSON API,
 filters as a query string, the type colours and the category glyphs.
 ``map_static/briefing-live.js`` asks ``/api/clusters`` for the marks of every view the
 reader moves to, ``/api/events/<id>`` for a popup, and ``/api/regions`` for the region
-shading when that layer is ticked. The land is fetched from one cached file too, so the
+shading when that layer is ticked; ``map_static/briefing-updates.js`` asks
+``/api/changes`` whether events were stored after the page's marker, and offers to
+bring them in (:mod:`webapp.web.live`). The land is fetched from one cached file too, so the
 page weighs the same with ten events in the store or a million.
 
 The legend's numbers are whole totals the store counted (:class:`LegendCounts`), and the
@@ -49,6 +51,8 @@ class LiveSource:
     regions_url: str           # /api/regions as GeoJSON, one row per region
     query: str = ""            # the filters as a URL query, without their bbox
     bbox: tuple | None = None  # the filters' area: the map never asks beyond it
+    changes_url: str = ""      # /api/changes: asked every few seconds ("" = never)
+    marker: int = 0            # the store's newest marker when the page was made
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class ViewportEvents(Layer):
             "clustersUrl": source.clusters_url, "eventsUrl": source.events_url,
             "eventUrl": source.event_url, "query": source.query,
             "bbox": list(source.bbox) if source.bbox else None, "maxZoom": MAX_ZOOM,
+            "changesUrl": source.changes_url, "marker": source.marker,
             "colours": {name: type_colour(name) for name in vocabulary()["event_types"]},
             "unknownColour": UNKNOWN_COLOUR, "shapes": CATEGORY_SHAPES,
             # fill and stroke follow the mark's CSS colour, set to its type's

@@ -12,6 +12,11 @@
  * (map_html.popup_html), names set as textContent here, and numbers. Glyph markup
  * comes from the page's own settings, never from a response.
  *
+ * With layer.markFrom set (a store marker: briefing-updates.js sets it) and events known
+ * to be stored after it (layer.knownLatest is larger), every question carries
+ * newer_than=markFrom and the marks holding events stored after it get a ring (class
+ * briefing-new), as do such events in a cluster's list.
+ *
  * The page gets window.briefingMap = {map, layer, has(id), open(id), close()}, and the
  * map's container fires "briefing:select" / "briefing:deselect" (detail.id = event id)
  * when an event's popup opens or closes, so a side list can follow the map.
@@ -25,6 +30,8 @@
   var NOTE_CHARS = 140;     // of an event's sentence in a cluster's list
   var SVG = "http://www.w3.org/2000/svg";
   var POPUP = {maxWidth: 340, minWidth: 220, autoPanPadding: [40, 40]};
+  var NEW_CLASS = " briefing-new";
+  var NEW_TITLE = "New since your last look";
 
   function has(obj, key) { return Object.prototype.hasOwnProperty.call(obj, key); }
 
@@ -95,6 +102,9 @@
       this._opening = null;
       this._outline = null;
       this.total = null;           // events counted in the marks drawn now
+      this.latest = null;          // the store's newest marker when they were counted
+      this.markFrom = null;        // events stored after this marker are ringed
+      this.knownLatest = null;     // the newest marker the page has heard of
       this.ready = Promise.resolve();
     },
 
@@ -119,6 +129,16 @@
       return type != null && has(colours, type) ? colours[type] : this._cfg.unknownColour;
     },
 
+    // Events may be ringed: some were stored after markFrom.
+    _marking: function () {
+      return this.markFrom !== null && this.knownLatest !== null &&
+        this.markFrom < this.knownLatest;
+    },
+
+    heardOf: function (latest) {
+      if (this.knownLatest === null || latest > this.knownLatest) { this.knownLatest = latest; }
+    },
+
     _soon: function () {
       var self = this;
       global.clearTimeout(this._timer);
@@ -126,7 +146,8 @@
     },
 
     // Ask for the marks of the current view; a request still on its way is dropped.
-    refresh: function () {
+    // force: ask again even when the marks drawn are this very view's (new events).
+    refresh: function (force) {
       var self = this, map = this._map;
       if (!map) { return this.ready; }
       var box = overlap(viewBox(map.getBounds().pad(0.15)), this._cfg.bbox);
@@ -140,10 +161,11 @@
       var zoom = Math.max(0, Math.min(this._cfg.maxZoom, Math.round(map.getZoom())));
       var extra = [["zoom", String(zoom)]];
       if (box) { extra.unshift(["bbox", boxText(box)]); }
+      if (this._marking()) { extra.push(["newer_than", String(this.markFrom)]); }
       var url = address(this._cfg.clustersUrl, this._cfg.query, extra);
       // The opening fit ends where the page began (one moveend more): the marks asked
       // for, or drawn, are those of this very view already.
-      if (url === this._asked) { return this.ready; }
+      if (url === this._asked && !force) { return this.ready; }
       if (this._request) { this._request.abort(); }
       this._asked = url;
       var request = this._request = new AbortController();
@@ -152,8 +174,12 @@
           if (self._request !== request) { return; }
           self._request = null;
           self.total = answer.total;
+          if (typeof answer.latest === "number") {
+            self.latest = answer.latest;
+            self.heardOf(answer.latest);
+          }
           self._draw(answer.features);
-          map.fire("briefing:drawn", {total: answer.total});
+          map.fire("briefing:drawn", {total: answer.total, latest: self.latest});
         })
         .catch(function (err) {
           if (err && err.name === "AbortError") { return; }
@@ -182,9 +208,9 @@
       box.innerHTML = cfg.glyphs[shape];   // the page's own markup: no report text
       box.style.color = this.colour(p.event_type);
       var marker = L.marker([xy[1], xy[0]], {
-        icon: L.divIcon({html: box, className: "briefing-marker", iconSize: [18, 18],
-                         iconAnchor: [9, 9], popupAnchor: [0, -8]}),
-        eventId: p.event_id, keyboard: true
+        icon: L.divIcon({html: box, className: "briefing-marker" + (p.new ? NEW_CLASS : ""),
+                         iconSize: [18, 18], iconAnchor: [9, 9], popupAnchor: [0, -8]}),
+        eventId: p.event_id, keyboard: true, title: p.new ? NEW_TITLE : ""
       });
       marker.on("add", function () {
         var el = marker.getElement();
@@ -202,13 +228,14 @@
       var size = Math.round(Math.min(56, 28 + 7 * Math.log10(p.count)));
       var mark = this._ring(p, size);
       var marker = L.marker([xy[1], xy[0]], {
-        icon: L.divIcon({html: mark, className: "briefing-cluster",
+        icon: L.divIcon({html: mark, className: "briefing-cluster" + (p.new ? NEW_CLASS : ""),
                          iconSize: [size, size], iconAnchor: [size / 2, size / 2]}),
         keyboard: true, riseOnHover: true
       });
       marker.on("add", function () {
         var el = marker.getElement();
         if (el) { el.setAttribute("data-count", String(p.count)); }
+        if (el && p.new) { el.setAttribute("data-new", String(p.new)); }
       });
       marker.on("click", function () { self._zoomInto(p, marker.getLatLng()); });
       return marker;
@@ -224,7 +251,7 @@
       });
       title.textContent = p.count + " events: " + names.map(function (name) {
         return (name || "Unknown type") + " " + p.types[name];
-      }).join(", ");
+      }).join(", ") + (p.new ? "; " + p.new + " new" : "");
       mark.appendChild(title);
       mark.appendChild(svg("circle", {cx: size / 2, cy: size / 2, r: r + 2,
                                        fill: "#fff", "fill-opacity": "0.92"}));
@@ -257,8 +284,9 @@
     _list: function (p, where) {
       var self = this, map = this._map, cfg = this._cfg;
       var box = overlap(p.bbox, cfg.bbox) || p.bbox;
-      var url = address(cfg.eventsUrl, cfg.query,
-                        [["bbox", boxText(box)], ["limit", String(LIST_LIMIT)]]);
+      var extra = [["bbox", boxText(box)], ["limit", String(LIST_LIMIT)]];
+      if (this._marking()) { extra.push(["newer_than", String(this.markFrom)]); }
+      var url = address(cfg.eventsUrl, cfg.query, extra);
       getJSON(url).then(function (answer) {
         var body = document.createElement("div");
         body.className = "briefing-list";
@@ -268,8 +296,10 @@
             ? "; the newest " + answer.features.length + ":" : ":");
         body.appendChild(head);
         var list = document.createElement("ol");
+        var fresh = new Set((answer["new"] || []).map(String));
         answer.features.forEach(function (feature) {
           var q = feature.properties, item = document.createElement("li");
+          if (fresh.has(String(q.event_id))) { item.className = "bl-new"; }
           var button = document.createElement("button");
           button.type = "button";
           var meta = document.createElement("span");
@@ -359,6 +389,11 @@
       },
       close: function () { map.closePopup(); }
     };
+    // Before the first view is asked for (the layer waits a moment): the marker from
+    // which marks are ringed is set by then.
+    if (cfg.changesUrl && global.BriefingMap.updates) {
+      global.briefingMap.updates = global.BriefingMap.updates(map, layer, cfg);
+    }
     return layer;
   }
 

@@ -416,6 +416,32 @@ class EventStore(ABC):
         :class:`Cluster` per cell holding events. Over the whole world the counts add
         up to the placed matching events at every zoom."""
 
+    # -- what is new: for open maps (webapp.store.changes holds the SQL stores' side) --
+    # A marker is the number the store gave an event as it was written: later events
+    # have larger ones. These answer by the primary key's range, and are bounded.
+
+    def latest_marker(self) -> int:
+        """The marker of the newest stored event (0 when there is none)."""
+        raise StoreError(f"{type(self).__name__} cannot tell what is new")
+
+    def changes(self, filters: Filters, marker: int, limit: int = 1000,
+                latest: int | None = None):
+        """A :class:`~webapp.store.changes.Changes`: how many events matching
+        ``filters`` were stored after ``marker`` and up to ``latest`` (the newest now
+        when None), counted up to ``limit``."""
+        raise StoreError(f"{type(self).__name__} cannot tell what is new")
+
+    def newest_since(self, filters: Filters, marker: int, limit: int = 1000,
+                     latest: int | None = None):
+        """A :class:`~webapp.store.changes.NewEvents`: the newest ``limit`` placed
+        events matching ``filters`` stored after ``marker``, as (event_id, longitude,
+        latitude)."""
+        raise StoreError(f"{type(self).__name__} cannot tell what is new")
+
+    def stored_after(self, event_ids, marker: int) -> set[str]:
+        """Those of ``event_ids`` (a page's) stored after ``marker``."""
+        raise StoreError(f"{type(self).__name__} cannot tell what is new")
+
     @abstractmethod
     def articles_count(self) -> int:
         """How many articles are stored."""

@@ -24,6 +24,7 @@ from webapp.errors import StoreError
 from webapp.models import Article, Event
 from webapp.store import audit, clauses, postgis_rows
 from webapp.store.aggregates import Aggregates
+from webapp.store.changes import ChangesMixin
 from webapp.store.aggregates import checked as _checked
 from webapp.store.base import RECORD_TABLES, EventStore, Filters, event_from_row, event_rows
 from webapp.store.listing import SELECT as _SELECT
@@ -68,7 +69,7 @@ class _Qmark:
         return cur
 
 
-class PostGISStore(Listing, Aggregates, EventStore):
+class PostGISStore(Listing, Aggregates, ChangesMixin, EventStore):
     """Events and articles in the PostgreSQL database at ``url``
     (``postgresql://user:password@host:port/dbname``), created in it when missing."""
 

@@ -20,6 +20,7 @@ from webapp.errors import StoreError
 from webapp.models import Article, Event
 from webapp.store import audit, cells, clauses, days, points, regions_table
 from webapp.store.aggregates import Aggregates
+from webapp.store.changes import ChangesMixin
 from webapp.store.aggregates import checked as _checked
 from webapp.store.base import (EVENT_COLUMNS, EventStore, Filters, backup_paths,
                                event_from_row, event_rows)
@@ -79,7 +80,7 @@ def connect(path: Path, timeout: float = 30.0) -> sqlite3.Connection:
     return conn
 
 
-class SQLiteStore(Listing, Aggregates, EventStore):
+class SQLiteStore(Listing, Aggregates, ChangesMixin, EventStore):
     """Events and articles in the SQLite file at ``path`` (created when missing)."""
 
     integrity_errors = (sqlite3.IntegrityError,)   # what the accounts' writes may raise

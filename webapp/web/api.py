@@ -30,7 +30,7 @@ from webapp.models import Article, vocabulary
 from webapp.web import FORM_TYPES, auth, csrf, error_response, get_store, jobs, services
 from webapp.store.base import MAX_ZOOM, Filters
 from webapp.web import filters as webfilters
-from webapp.web import paging
+from webapp.web import live, paging
 
 bp = Blueprint("api", __name__)
 
@@ -63,15 +63,20 @@ def geojson_text(events) -> str:
 def events():
     """One page of the filtered events, newest first, as the export's GeoJSON
     FeatureCollection with the number that match in all (``total``) and the URL of the
-    next page (``next``, null after the last)."""
+    next page (``next``, null after the last); with ``newer_than=M``, also ``new``: the
+    ids of the page's events stored after marker M (:mod:`webapp.web.live`)."""
     view = webfilters.parse(request.args)
     limit = webfilters.positive_int(request.args, "limit", current_app.config["MAX_PAGE"])
     limit = limit or current_app.config["PAGE_SIZE"]
     after = paging.read_cursor(webfilters.single(request.args, "after"), view)
-    page = get_store().page(view, limit, after)
+    newer_than = live.read_marker(request.args, "newer_than")
+    store = get_store()
+    page = store.page(view, limit, after)
     following = paging.next_page_url(view, limit, page.next_after)
+    fresh = live.new_in_page(store, page.events, newer_than)
     body = geojson_text(page.events).rstrip()[:-1] + (
-        f', "total": {page.total:d}, "next": {json.dumps(following)}}}\n')
+        f', "total": {page.total:d}, "next": {json.dumps(following)}'
+        + ("" if fresh is None else f', "new": {json.dumps(fresh)}') + "}\n")
     return Response(body, mimetype=GEOJSON)
 
 
@@ -113,11 +118,13 @@ def event(event_id: str):
 def clusters():
     """The map's marks for one view: the filtered events in ``bbox`` gathered into the
     cells of a grid fitted to ``zoom``, as a GeoJSON FeatureCollection; every feature
-    has ``count`` (1 for a single event, with its ``event_id``) and ``types``."""
+    has ``count`` (1 for a single event, with its ``event_id``) and ``types``; with
+    ``newer_than=M``, ``new`` on the marks holding events stored after marker M."""
     from webapp.store.cells import fitting_zoom
 
     view = webfilters.parse(request.args)
     asked = webfilters.whole_number(request.args, "zoom", 0, MAX_ZOOM, required=True)
+    newer_than = live.read_marker(request.args, "newer_than")
     # A view wider than a few screens at a close zoom is answered at a coarser one:
     # the marks still count every event, and the answer stays small.
     zoom = fitting_zoom(view.bbox, asked, current_app.config["MAX_VIEW_CELLS"])
@@ -128,7 +135,8 @@ def clusters():
                  "geometry": {"type": "Point", "coordinates": [c.longitude, c.latitude]},
                  "properties": _cluster_properties(c)} for c in found]
     body = {"type": "FeatureCollection", "features": features, "zoom": zoom,
-            "asked_zoom": asked, "total": sum(c.count for c in found)}
+            "asked_zoom": asked, "total": sum(c.count for c in found),
+            **live.mark_clusters(store, view, zoom, features, newer_than)}
     return Response(json.dumps(body, separators=(",", ":")), mimetype=GEOJSON)
 
 

@@ -51,6 +51,7 @@ def _document() -> dict:
             "/api/events.geojson": {"get": _download("geojson")},
             "/api/events.csv": {"get": _download("csv")},
             "/api/clusters": {"get": _clusters()},
+            "/api/changes": {"get": _changes()},
             "/api/regions": {"get": _regions()},
             "/api/types": {"get": _types()},
             "/api/geocode": {"get": _geocode()},
@@ -89,7 +90,7 @@ def _events() -> dict:
             f"{current_app.config['MAX_PAGE']:,} is refused)."),
             _param("after", {"type": "string", "maxLength": 400},
                    "The cursor in the previous page's `next` URL; only valid with the "
-                   "same filters.")],
+                   "same filters."), _newer_than()],
         "responses": {
             "200": _content(GEOJSON, {"$ref": "#/components/schemas/EventPage"},
                             "The page"),
@@ -140,7 +141,7 @@ def _clusters() -> dict:
             _param("zoom", {"type": "integer", "minimum": 0, "maximum": MAX_ZOOM},
                    "The map's zoom; a cell is 360 / 2^(zoom+2) degrees on a side.",
                    required=True),
-            *_filters()],
+            *_filters(), _newer_than()],
         "responses": {
             "200": _content(GEOJSON, {"$ref": "#/components/schemas/ClusterCollection"},
                             "One feature per cell holding events"),
@@ -148,6 +149,38 @@ def _clusters() -> dict:
             **_server_errors(),
         },
     }
+
+
+def _changes() -> dict:
+    return {
+        "summary": "How many events matching the filters were stored after a marker "
+                   "(the one a map page was given): an open map's question every few "
+                   "seconds",
+        "operationId": "changes",
+        "parameters": [
+            _param("marker", _MARKER, "The marker the map page was given, or the "
+                   "`latest` of an earlier answer.", required=True),
+            *_filters(),
+            {"name": "If-None-Match", "in": "header", "required": False,
+             "schema": {"type": "string", "maxLength": 200},
+             "description": "The ETag of the last answer: 304 while nothing was stored."}],
+        "responses": {
+            "200": {**_content(JSON, {"$ref": "#/components/schemas/Changes"},
+                               "The count (up to 1,000)"),
+                    "headers": {"ETag": {"schema": {"type": "string"}}}},
+            "304": {"description": "Nothing stored since the answer with that ETag"},
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            **_server_errors(),
+        },
+    }
+
+
+_MARKER = {"type": "integer", "minimum": 0, "maximum": 2 ** 63 - 1}
+
+
+def _newer_than() -> dict:
+    return _param("newer_than", _MARKER, "A marker: the answer says which of its events "
+                  "were stored after it (`new`).")
 
 
 def _regions() -> dict:

@@ -158,7 +158,8 @@ def _map_parts(store, view: Filters, legend) -> dict[str, str]:
         event_url=url_for("api.event", event_id=live_map.EVENT_ID),
         regions_url=url_for("api.regions", format="geojson", by_type=0,
                             **paging.url_args(view)),
-        query=query, bbox=view.bbox)
+        query=query, bbox=view.bbox, changes_url=url_for("live.changes"),
+        marker=store.latest_marker())
     fmap = live_map.build_live_map(source, legend, static_url=_static_root(),
                                    title=current_app.config["TITLE"], fit=fit)
     return maps.map_parts(fmap)
