@@ -81,20 +81,22 @@ def make_brief(store, filters: Filters, fmt: str, *, compare: bool = False,
         (picture_file(stem, p), p.png) for p in pictures], brief)
 
 
-def save(made: BriefFiles, folder) -> list[Path]:
-    """Write the brief's files into ``folder``, each whole or not at all (written
-    beside its name and renamed over it)."""
-    folder = Path(folder)
+def save(made: BriefFiles, target) -> list[Path]:
+    """Write the brief's document to ``target`` and its other files (a Markdown
+    brief's maps) beside it, each whole or not at all (written under another name
+    and renamed over its own)."""
+    target = Path(target)
     written = []
-    for name, body in made.files:
-        target = folder / name
-        handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+    for number, (name, body) in enumerate(made.files):
+        path = target if number == 0 else target.with_name(name)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                        suffix=".part")
         try:
             with os.fdopen(handle, "wb") as fh:
                 fh.write(body)
-            os.replace(temp, target)
+            os.replace(temp, path)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
-        written.append(target)
+        written.append(path)
     return written

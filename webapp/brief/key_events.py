@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from webapp.assets import country_names
 from webapp.store.base import Filters
@@ -36,6 +37,13 @@ class KeyEvent:
     source: str              # as stored: a URL or a report's title
     source_url: str | None   # the source when it is a web address, else None
     updated: bool
+
+    @property
+    def source_label(self) -> str:
+        """What a link to the source shows: the site's name for a web address."""
+        if not self.source_url:
+            return self.source
+        return urlsplit(self.source_url).netloc.removeprefix("www.") or self.source_url
 
 
 def key_events(store, filters: Filters, new_areas: list[tuple[str, str]]) -> list[KeyEvent]:
