@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from webapp.brief.content import Brief
 from webapp.snapshot import make_spec, marks_for, render_snapshot
 
-OVERVIEW_SIZE = (1200, 760)
-HOT_SPOT_SIZE = (900, 560)
+OVERVIEW_SIZE = (1100, 700)    # px: A4's text width at about 150 dpi
+HOT_SPOT_SIZE = (800, 520)
 
 
 @dataclass(frozen=True)
