@@ -265,3 +265,30 @@ def test_map_page_offers_a_brief_of_its_filters(db, tmp_path):
     assert response.mimetype == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
     assert names[0].endswith(".md") and any(n.endswith("-overview.png") for n in names)
+
+
+def test_make_a_brief_button_downloads_the_word_brief_of_the_view(db, tmp_path, browser):
+    from docx import Document
+
+    from browsing import serving
+
+    app = make_app(db, None, tmp_path, SNAPSHOT_BROWSER="none")
+    with serving(app) as base:
+        context = browser.new_context(accept_downloads=True)
+        try:
+            page = context.new_page()
+            page.goto(f"{base}/?country=PS&since={WEEK[0]}&until={WEEK[1]}",
+                      wait_until="load")
+            page.select_option("#brief-format", "docx")
+            with page.expect_download(timeout=120_000) as download:
+                page.click("#make-brief")
+            saved = tmp_path / "from-the-map.docx"
+            download.value.save_as(saved)
+        finally:
+            context.close()
+    assert download.value.suggested_filename.endswith(".docx")
+    doc = Document(str(saved))
+    assert doc.paragraphs[0].text == "All events in Palestine"
+    assert len(doc.inline_shapes) == 2   # the overview and Gaza, the one hot spot
+    by_type = [[c.text for c in row.cells] for row in doc.tables[0].rows]
+    assert by_type[1] == ["Explosions/Remote violence", "13", "3", "+10 (+333%)"]
