@@ -292,3 +292,16 @@ def test_make_a_brief_button_downloads_the_word_brief_of_the_view(db, tmp_path, 
     assert len(doc.inline_shapes) == 2   # the overview and Gaza, the one hot spot
     by_type = [[c.text for c in row.cells] for row in doc.tables[0].rows]
     assert by_type[1] == ["Explosions/Remote violence", "13", "3", "+10 (+333%)"]
+
+
+def test_both_stores_name_the_same_deadliest_events(store_target):
+    from webapp.store import open_store
+
+    with open_store(store_target) as store:
+        store.add_events(fortnight())
+        week = make_filters(since=WEEK[0], until=WEEK[1])
+        top = store.heaviest(week, 3)
+        brief = gather(store, week, compare=True)
+    assert [e.event_id for e in top] == ["corrected", "gaza-now-6", "gaza-now-5"]
+    assert (brief.events, brief.before_events, brief.fatalities) == (21, 8, 52)
+    assert [r.name for r in brief.rising] == ["Gaza Strip, Palestine"]
