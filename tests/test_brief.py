@@ -208,6 +208,10 @@ def test_word_brief_holds_real_tables_and_the_maps(db, tmp_path):
     assert ["Gaza Strip, Palestine", "13", "52", "3", "+10 (+333%)"] in by_region
     assert key[0] == ["Date", "Place", "What happened", "Actors", "Fatalities", "Source"]
     assert key[1][2].startswith("[updated] An air strike on Rafah killed 40 people.")
+    assert key[1][5] == "https://news.example.org/rafah"
+    links = [r.target_ref for r in doc.part.rels.values() if r.is_external]
+    assert "https://news.example.org/rafah" in links
+    assert not any(link.startswith("javascript:") for link in links)
     assert any(HOSTILE in row[3] for row in key)   # kept as text, whatever it says
     assert "GeoNames" in "\n".join(p.text for p in doc.paragraphs)
 
@@ -253,6 +257,10 @@ def test_bad_filters_are_a_clean_400_on_the_web(db, tmp_path):
         response = client.get(f"/brief?{query}")
         assert response.status_code == 400, query
         assert words in response.get_data(as_text=True)
+    no_browser = make_app(db, None, tmp_path, SNAPSHOT_BROWSER="none").test_client()
+    response = no_browser.get("/brief?format=pdf")
+    assert response.status_code == 503
+    assert "no Chromium to print a PDF brief" in response.get_data(as_text=True)
 
 
 def test_map_page_offers_a_brief_of_its_filters(db, tmp_path):

@@ -12,6 +12,9 @@ import re
 
 from docx import Document
 from docx.enum.text import WD_BREAK
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from webapp.brief.content import Brief, Row
@@ -110,7 +113,9 @@ def _key_events_table(doc, brief: Brief) -> None:
     table = _table(doc, ["Date", "Place", "What happened", "Actors", "Fatalities", "Source"])
     for e in brief.key_events:
         cells = _add_row(table, [e.day or "undated", e.place, "", e.actors,
-                                 str(e.fatalities), e.source])
+                                 str(e.fatalities), "" if e.source_url else e.source])
+        if e.source_url:
+            _link(cells[5].paragraphs[0], e.source_url)
         what = cells[2].paragraphs[0]
         if e.updated:
             what.add_run("[updated] ").bold = True
@@ -118,6 +123,25 @@ def _key_events_table(doc, brief: Brief) -> None:
         note = cells[2].add_paragraph().add_run(clean(f"{e.event_type} · {e.why}"))
         note.italic = True
         note.font.size = Pt(8)
+
+
+def _link(paragraph, url: str) -> None:
+    """A link Word opens on a click (python-docx writes none itself); ``url`` is a
+    checked http(s) address, shown as it is."""
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), paragraph.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK,
+                                                  is_external=True))
+    run, props = OxmlElement("w:r"), OxmlElement("w:rPr")
+    for name, value in (("w:color", "1D5FA8"), ("w:u", "single")):
+        prop = OxmlElement(name)
+        prop.set(qn("w:val"), value)
+        props.append(prop)
+    text = OxmlElement("w:t")
+    text.text = clean(url)
+    run.append(props)
+    run.append(text)
+    link.append(run)
+    paragraph._p.append(link)
 
 
 def _table(doc, heads: list[str]):
