@@ -12,7 +12,8 @@ from webapp.brief.content import Brief, Row
 from webapp.brief.pictures import Picture
 from webapp.snapshot.caption import filters_text
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+# With the brackets escaped no link or image can start, so parentheses stay as typed.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
 
 def text(value) -> str:
