@@ -313,3 +313,19 @@ def test_both_stores_name_the_same_deadliest_events(store_target):
     assert [e.event_id for e in top] == ["corrected", "gaza-now-6", "gaza-now-5"]
     assert (brief.events, brief.before_events, brief.fatalities) == (21, 8, 52)
     assert [r.name for r in brief.rising] == ["Gaza Strip, Palestine"]
+
+
+def test_a_brief_of_a_box_finds_its_hot_spots_inside_the_box(db):
+    beirut_and_aleppo = (35.0, 33.0, 38.0, 37.0)
+    with SQLiteStore(db) as store:
+        brief = gather(store, make_filters(since=WEEK[0], until=WEEK[1],
+                                           bbox=(35.0, 33.0, 36.0, 34.5)))
+        wider = gather(store, make_filters(since=WEEK[0], until=WEEK[1],
+                                           bbox=beirut_and_aleppo))
+    assert brief.events == 6
+    assert [(s.name, s.events) for s in brief.hot_spots] == [("Beirut, Lebanon", 6)]
+    west, south, east, north = brief.hot_spots[0].frame
+    assert west >= 35.0 and south >= 33.0 and east <= 36.0 and north <= 34.5
+    # Aleppo's two events are a quarter of the wider box's, but too few for a map
+    assert wider.events == 8
+    assert [(s.name, s.events) for s in wider.hot_spots] == [("Beirut, Lebanon", 6)]

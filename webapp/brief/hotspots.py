@@ -33,7 +33,9 @@ class HotSpot:
 def find_hot_spots(store, filters: Filters, placed: int) -> list[HotSpot]:
     """Up to :data:`MAX_HOT_SPOTS` hot spots of the events ``filters`` select, fullest
     first; ``placed`` is how many of them have a place (the share is of those)."""
-    cells = sorted(store.clusters(dataclasses.replace(filters, bbox=None), HOT_SPOT_ZOOM),
+    # Within a box the cells along its edge count their events outside it too: good
+    # enough to pick places by, while each hot spot's own count is exact (_describe).
+    cells = sorted(store.clusters(filters, HOT_SPOT_ZOOM),
                    key=lambda c: (-c.count, c.latitude, c.longitude))
     floor = max(MIN_EVENTS, MIN_SHARE * placed)
     frames: list[tuple[float, float, float, float]] = []
@@ -44,7 +46,7 @@ def find_hot_spots(store, filters: Filters, placed: int) -> list[HotSpot]:
         if any(_inside(centre, frame) for frame in frames):
             continue
         side = cell.bounds[2] - cell.bounds[0]
-        frames.append(_frame(cell.longitude, cell.latitude, side))
+        frames.append(_clip(_frame(cell.longitude, cell.latitude, side), filters.bbox))
     return [_describe(store, filters, frame) for frame in frames]
 
 
@@ -52,6 +54,15 @@ def _frame(lon: float, lat: float, side: float) -> tuple[float, float, float, fl
     west, east = max(lon - side, -180.0), min(lon + side, 180.0)
     south, north = max(lat - side, -85.0), min(lat + side, 85.0)
     return (round(west, 4), round(south, 4), round(east, 4), round(north, 4))
+
+
+def _clip(frame, box):
+    """The part of ``frame`` inside the filters' box: a hot spot's map and counts stay
+    within what the brief selects (a box across the antimeridian is left as it is)."""
+    if not box or box[0] > box[2]:
+        return frame
+    return (max(frame[0], box[0]), max(frame[1], box[1]), min(frame[2], box[2]),
+            min(frame[3], box[3]))
 
 
 def _inside(point, frame) -> bool:
