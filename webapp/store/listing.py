@@ -69,8 +69,8 @@ class Listing:
 
     def heaviest(self, filters: Filters, limit: int) -> list[Event]:
         """At most ``limit`` matching events with fatalities, most first (then newest):
-        a brief's key events. Read through the filters' own indexes and sorted by
-        SQLite's top-N sort, so the answer's size, not the store's, is what grows."""
+        a brief's key events. Read through the filters' own indexes and sorted top-N
+        by the database, so only ``limit`` rows ever reach Python."""
         d = self._dialect
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
             raise FilterError(f"limit must be a whole number >= 0: {limit!r}")
