@@ -483,4 +483,4 @@ def backup(dest, db, overwrite):
 
 # The users, audit, serve and copy commands live in modules of their own; importing
 # them registers them.
-from webapp import cli_copy, cli_serve, cli_users  # noqa: E402,F401
+from webapp import cli_brief, cli_copy, cli_serve, cli_users  # noqa: E402,F401

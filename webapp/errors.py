@@ -66,3 +66,8 @@ class ConfigError(BriefingMapError, ValueError):
 class ClusterError(BriefingMapError):
     """A Dask cluster that cannot be reached or used as asked (no scheduler at the
     address, no workers, workers that cannot load the gazetteer or keep dying)."""
+
+
+class BriefError(BriefingMapError, ValueError):
+    """A brief that cannot be made as asked (an unknown format, a PDF with no browser
+    to print it): one line for the CLI, a 400 for the web."""

@@ -75,6 +75,11 @@ class ChromiumRenderer:
         return self._wait(self._submit(lambda page: self._shoot(page, html, width, height)),
                           timeout)
 
+    def render_pdf(self, html: str, timeout: float = 120) -> bytes:
+        """The page ``html`` printed to PDF (A4 unless its CSS says otherwise), as the
+        print dialog would: a brief's HTML becomes its PDF."""
+        return self._wait(self._submit(lambda page: self._print(page, html)), timeout)
+
     def page_evaluate(self, expression: str, timeout: float = 60):
         """A JavaScript expression evaluated in the last page drawn (for tests)."""
         return self._wait(self._submit(lambda page: page.evaluate(expression)), timeout)
@@ -191,6 +196,12 @@ class ChromiumRenderer:
                                 f"{page.get_attribute('html', 'data-briefing-error')}")
         return page.screenshot(type="png", full_page=False, animations="disabled",
                                timeout=RENDER_TIMEOUT_MS)
+
+    def _print(self, page, html: str) -> bytes:
+        self._html = html
+        self.refused.clear()
+        page.goto(f"{ORIGIN}/", wait_until="load", timeout=RENDER_TIMEOUT_MS)
+        return page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
 
     def _serve(self, route) -> None:
         """Answer the page's requests from memory and the asset folders; refuse the rest."""

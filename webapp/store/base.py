@@ -382,6 +382,11 @@ class EventStore(ABC):
         ``next_after``; None for the first page), newest first, with the total that
         match. Each event is on exactly one page however the pages are walked."""
 
+    def heaviest(self, filters: Filters, limit: int) -> list[Event]:
+        """At most ``limit`` matching events that killed anyone, most fatalities first,
+        then newest (for a brief's key events), answered in the store's SQL."""
+        raise StoreError(f"{type(self).__name__} cannot rank events by fatalities")
+
     @abstractmethod
     def get_event(self, event_id: str) -> Event | None:
         """The event with that id, or None."""

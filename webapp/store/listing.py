@@ -67,6 +67,19 @@ class Listing:
                           last.event_id)
         return Page(events=events, total=self.count(f), next_after=next_after)
 
+    def heaviest(self, filters: Filters, limit: int) -> list[Event]:
+        """At most ``limit`` matching events with fatalities, most first (then newest):
+        a brief's key events. Read through the filters' own indexes and sorted top-N
+        by the database, so only ``limit`` rows ever reach Python."""
+        d = self._dialect
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+            raise FilterError(f"limit must be a whole number >= 0: {limit!r}")
+        where, params = clauses.where(checked(filters), newest_first=True, d=d)
+        glue = " AND " if where else " WHERE "
+        return [event_from_row(row) for row in self._read(
+            f"{SELECT}{where}{glue}e.fatalities > 0 ORDER BY e.fatalities DESC, "
+            f"e.event_date DESC{d.nulls_last}, e.event_id LIMIT {limit:d}", params)]
+
     def get_event(self, event_id: str) -> Event | None:
         rows = self._read(f"{SELECT} WHERE e.event_id = {self._dialect.mark}",
                           (str(event_id),))

@@ -142,7 +142,7 @@ def create_app(config: dict | None = None, *, instance_path=None) -> Flask:
     app.config["PUBLIC_URL"] = guards.public_url(app.config["PUBLIC_URL"])
     app.extensions["briefing"] = Services(app.config)
 
-    from webapp.web import api, auth, csrf, jobs, limits, live, snapshots, views
+    from webapp.web import api, auth, briefs, csrf, jobs, limits, live, snapshots, views
 
     csrf.init_app(app)
     auth.init_app(app)   # before anything that reads g.user (rate limits)
@@ -150,6 +150,7 @@ def create_app(config: dict | None = None, *, instance_path=None) -> Flask:
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(live.bp, url_prefix="/api")
     app.register_blueprint(snapshots.bp)
+    app.register_blueprint(briefs.bp)
     jobs.init_app(app)
     limits.init_app(app)   # last: it wraps the views registered above
     app.teardown_appcontext(_close_store)

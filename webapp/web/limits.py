@@ -28,11 +28,13 @@ from webapp.web import error_response
 LIMITED = {  # endpoint -> the configuration key of its limit, and the methods it counts
     "api.post_article": ("WRITE_RATE_LIMIT", None),
     "snapshots.png": ("SNAPSHOT_RATE_LIMIT", None),
+    "briefs.brief": ("SNAPSHOT_RATE_LIMIT", None),   # a brief draws several maps
     # password guesses, each of which also costs the server a slow hash (by address:
     # nobody is logged in yet); showing the form is not counted
     "auth.login": ("LOGIN_RATE_LIMIT", ["POST"]),
 }
 SNAPSHOT_RETRY_AFTER = 5   # seconds: about one picture
+SLOTTED = ("snapshots.png", "briefs.brief")   # they hold a thread while maps are drawn
 
 
 def client_key() -> str:
@@ -60,7 +62,8 @@ def init_app(app) -> None:
     @app.errorhandler(RateLimitExceeded)
     def too_many(err: RateLimitExceeded):
         wait = _seconds_to_reset(limiter)
-        what = {"snapshots.png": "snapshots", "auth.login": "login attempts"}.get(
+        what = {"snapshots.png": "snapshots", "briefs.brief": "briefs",
+                "auth.login": "login attempts"}.get(
             request.endpoint, "writes")
         response = current_app.make_response(error_response(
             429, f"Too many {what} from you ({err.description}): try again in "
@@ -77,7 +80,7 @@ def _seconds_to_reset(limiter: Limiter) -> int:
 
 
 def _take_snapshot_slot():
-    if request.endpoint != "snapshots.png":
+    if request.endpoint not in SLOTTED:
         return None
     slots = current_app.extensions["briefing_snapshot_slots"]
     if not slots.acquire(blocking=False):

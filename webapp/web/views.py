@@ -61,6 +61,7 @@ def index():
         geojson_url=url_for("api.download", fmt="geojson") + (f"?{query}" if query else ""),
         regions_url=url_for("api.regions", format="geojson") + (f"&{query}" if query else ""),
         snapshot_url=request.script_root + "/snapshot.png" + (f"?{query}" if query else ""),
+        brief_url=url_for("briefs.brief") + (f"?{query}" if query else ""),
         embed_code=_embed_code(view, title),
         notice=_notice(request.args.get("notice", ""), view),
         type_labels=_type_labels(), timeline=_timeline(store, view),
