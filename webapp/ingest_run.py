@@ -54,7 +54,25 @@ def ingest_here(files, store, extractor, *, published=None, by: str | None = Non
             continue
         for article in articles:
             events = extractor.events(article)
-            tally.count_stored([(article, events)],
-                               [store.add_article(article, events, by=by)])
+            new, events = store_article(store, article, events, by=by)
+            tally.count_stored([(article, events)], [new])
         files_done(1)
     return tally
+
+
+def store_article(store, article: Article, events: list[Event], *, by: str | None = None,
+                  feed=None) -> tuple[bool, list[Event]]:
+    """Store one article with its events, in one transaction: events that report a
+    stored event again correct it instead of being added (:mod:`webapp.corrections`).
+    (whether the article was new, the events added as new). ``feed`` (a watched
+    source's poll) is written in the same transaction."""
+    from webapp.corrections import reconcile
+
+    if article.content_hash in store.has_articles([article.content_hash]):
+        if feed is not None:
+            store.add_articles([], feed=feed)
+        return False, []
+    keep, corrections = reconcile(store, article, events)
+    stored = store.add_articles([(article, keep)], by=by, feed=feed,
+                                corrections={article.content_hash: corrections})
+    return stored[0], keep if stored[0] else []

@@ -323,13 +323,40 @@ class EventStore(ABC):
         the article's hash as their ``article_hash``; their ids must be new. With
         ``by`` (who asked), an audit row is written in the same transaction."""
 
+    @abstractmethod
     def add_articles(self, batch: Iterable[tuple[Article, list[Event]]], *,
-                     by: str | None = None) -> list[bool]:
+                     by: str | None = None, corrections: dict | None = None,
+                     feed=None) -> list[bool]:
         """Store many (article, events) pairs in one transaction, all or nothing: for
         each, True when stored, False when its content hash was already there (or
-        earlier in the batch). This default stores them one by one; stores override it
-        to write the batch at once."""
-        return [self.add_article(article, events, by=by) for article, events in batch]
+        earlier in the batch).
+
+        ``corrections`` (article hash -> list of :class:`~webapp.models.Correction`)
+        are applied to stored events when, and only when, that article is stored
+        (so re-ingesting it changes nothing); each leaves a row in the event's
+        history (:meth:`event_history`). ``feed`` (a
+        :class:`~webapp.store.feeds.FeedUpdate`) records a watched source's good
+        poll in the same transaction."""
+
+    # -- watched sources and corrected events (webapp.store.feeds, .history) ----------
+
+    def feed_state(self, source: str):
+        """The :class:`~webapp.store.feeds.FeedState` of a watched source."""
+        raise StoreError(f"{type(self).__name__} cannot watch feeds")
+
+    def feed_seen(self, source: str, keys: Iterable[str]) -> set[str]:
+        """The item keys among ``keys`` that ``source`` has shown before."""
+        raise StoreError(f"{type(self).__name__} cannot watch feeds")
+
+    def feed_failed(self, source: str, error: str, next_try: str) -> int:
+        """Note a failed poll of ``source`` (not tried again before ``next_try``, an
+        ISO time); returns the failures in a row."""
+        raise StoreError(f"{type(self).__name__} cannot watch feeds")
+
+    def event_history(self, event_id: str) -> list:
+        """The corrections of an event (:class:`~webapp.store.history.HistoryEntry`),
+        newest first; empty for an event never corrected."""
+        return []
 
     @abstractmethod
     def has_articles(self, hashes: Iterable[str]) -> set[str]:
