@@ -481,6 +481,6 @@ def backup(dest, db, overwrite):
                f"{time.perf_counter() - started:.1f} s)")
 
 
-# The users, audit, serve and copy commands live in modules of their own; importing
-# them registers them.
-from webapp import cli_copy, cli_serve, cli_users  # noqa: E402,F401
+# The users, audit, serve, copy and watch commands live in modules of their own;
+# importing them registers them.
+from webapp import cli_copy, cli_serve, cli_users, cli_watch  # noqa: E402,F401

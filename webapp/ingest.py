@@ -135,7 +135,17 @@ def _from_json(text: str, path: Path) -> list[Article]:
     return articles
 
 
-def _from_feed(text: str, path: Path) -> list[Article]:
+def parse_feed(data: bytes | str, source: str) -> list[Article]:
+    """The items of an RSS or Atom feed (bytes as served, its XML declaration naming
+    the encoding; or text), as articles whose ``source`` is ``source``. The feed is
+    untrusted: entity bombs and external entities are refused (IngestError)."""
+    if isinstance(data, bytes) and b"\x00" in data[:8192] and not data.startswith(
+            (b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError(f"{source}: binary data, not a feed")
+    return _from_feed(data, source)
+
+
+def _from_feed(text: str | bytes, path) -> list[Article]:
     try:
         root = SafeET.fromstring(text)
     except (SafeET.ParseError, DefusedXmlException) as err:
