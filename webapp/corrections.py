@@ -9,6 +9,9 @@ When two events are the same, as a general rule:
 - the same place, or one inside or near the other: the coarser one's shape contains
   the finer one's point, or the coarser is a whole region holding the finer one, or
   they lie within a distance that grows with the coarser one's precision;
+  (the new one is the finer place when its precision is finer, or when it lies in the
+  stored place's shape or within a town's reach of it and its report names the
+  stored place: "the Shejaiya neighbourhood of Gaza City");
 - overlapping actors: they share one, or one of them names none (an unnamed actor
   is not a contradiction);
 - neither is a running total or history recalled, and the stored one came from an
@@ -23,9 +26,11 @@ second event. Events that match nothing are stored as they are.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 from datetime import date, timedelta
 
+from webapp.extract.finer import TOWN_REACH_KM
 from webapp.models import Article, Correction, Event
 from webapp.store.base import EventStore, make_filters
 
@@ -128,12 +133,23 @@ def actors_overlap(a: Event, b: Event) -> bool:
 
 def _finer(new: Event, stored: Event) -> bool:
     """Whether ``new`` places the event more exactly than ``stored``: a finer
-    precision, or, at the same precision, a point inside the stored place's shape
-    that is not that shape's own."""
-    if new.geo_precision < stored.geo_precision:
+    precision; or, at the same precision, a point inside the stored place's shape, or
+    a place within a town's reach of it that the new report names as being in the
+    stored place ("the Shejaiya neighbourhood of Gaza City" after "Gaza City"). A
+    later report that names only the town again does not move the event back."""
+    if new.geo_precision != stored.geo_precision or new.location == stored.location:
+        return new.geo_precision < stored.geo_precision
+    if _has_area(new.geometry):
+        return False
+    if _contains(stored.geometry, new):
         return True
-    return (new.geo_precision == stored.geo_precision and new.location != stored.location
-            and _contains(stored.geometry, new) and not _has_area(new.geometry))
+    return _km(new, stored) <= TOWN_REACH_KM and _names(new.notes, stored.location)
+
+
+def _names(text: str, place: str) -> bool:
+    """Whether ``text`` names ``place`` (as a word, any case)."""
+    return bool(place) and re.search(rf"(?<!\w){re.escape(place)}(?!\w)", text,
+                                     re.IGNORECASE) is not None
 
 
 def _matchable(event: Event) -> bool:
