@@ -104,16 +104,19 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "",
 def _read_capped(response, deadline: float, timeout: float, max_bytes: int) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise FeedFetchError(f"too large ({int(declared) / 2**20:.1f} MB; "
-                             f"limit {max_bytes / 2**20:.0f} MB)")
+        raise FeedFetchError(f"too large ({_size(int(declared))}; limit {_size(max_bytes)})")
     parts, size = [], 0
     # read1: what has come, not a full chunk (a server dripping bytes is timed here)
     while chunk := response.read1(_CHUNK):
         size += len(chunk)
         if size > max_bytes:
-            raise FeedFetchError(f"too large (over {max_bytes / 2**20:.0f} MB; "
+            raise FeedFetchError(f"too large (over the limit of {_size(max_bytes)}; "
                                  f"stopped reading)")
         if time.monotonic() > deadline:
             raise FeedFetchError(f"not complete within {timeout:g} s")
         parts.append(chunk)
     return b"".join(parts)
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n / 1024:.0f} KB"

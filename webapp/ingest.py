@@ -148,7 +148,12 @@ def parse_feed(data: bytes | str, source: str) -> list[Article]:
 def _from_feed(text: str | bytes, path) -> list[Article]:
     try:
         root = SafeET.fromstring(text)
-    except (SafeET.ParseError, DefusedXmlException) as err:
+    except DefusedXmlException as err:
+        raise IngestError(f"{path}: not a readable RSS/Atom feed (it declares entities "
+                          f"or a DTD, refused as a possible XML bomb: "
+                          f"{type(err).__name__})") from err
+    except (SafeET.ParseError, ValueError, LookupError) as err:  # (LookupError: an
+        # encoding the XML declaration names that Python does not know)
         raise IngestError(f"{path}: not a readable RSS/Atom feed ({err})") from err
     articles = []
     for item in root.iter():
