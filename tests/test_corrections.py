@@ -7,6 +7,7 @@ the ingest path's store_article, into real stores (SQLite, and PostGIS when ther
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -157,3 +158,26 @@ def test_the_history_is_shown_to_logged_in_users(tmp_path, geocoder, extractor):
     [entry] = body["history"]
     assert entry["old"] == {"fatalities": 2} and entry["new"] == {"fatalities": 5}
     assert entry["article"] == CLASH_TOLL.content_hash
+
+
+def test_ingest_updates_events_when_asked(tmp_path):
+    from conftest import run_cli
+
+    for name, report in (("1-clash.json", CLASH), ("2-toll.json", CLASH_TOLL)):
+        (tmp_path / name).write_text(json.dumps({
+            "title": report.title, "text": report.text.split("\n\n", 1)[1],
+            "published": report.published.isoformat(), "url": report.url}), "utf-8")
+    plain, updating = tmp_path / "plain.sqlite", tmp_path / "updating.sqlite"
+    files = [str(tmp_path / "1-clash.json"), str(tmp_path / "2-toll.json")]
+    assert run_cli("ingest", *files, "--db", str(plain)).returncode == 0
+    done = run_cli("ingest", *files, "--update-events", "--db", str(updating))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("2 article(s) ingested, 0 already stored, 0 failed; "
+                                  "1 event(s)")
+    with open_store(str(plain)) as store:   # as before: each report its own event
+        assert sorted(e.fatalities for e in store.query(ALL)) == [2, 5]
+    with open_store(str(updating)) as store:
+        assert only_event(store).fatalities == 5
+    refused = run_cli("ingest", *files, "--update-events", "--workers", "2",
+                      "--db", str(updating))
+    assert refused.returncode == 2 and "--update-events" in refused.stderr

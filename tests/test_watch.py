@@ -285,3 +285,47 @@ def test_intervals_and_the_command_line(tmp_path):
                    "--db", str(tmp_path / "e.sqlite"))
     assert done.returncode == 2 and "is not a duration like 5m" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_feed_state_is_kept_by_either_store(store_target):
+    from webapp.store import open_store
+    from webapp.store.feeds import FeedUpdate
+
+    url = "https://news.example/wire.rss"
+    with open_store(store_target) as store:
+        assert store.feed_state(url).failures == 0 and store.feed_seen(url, ["a"]) == set()
+        assert store.feed_failed(url, "no answer within 30 s", "2024-05-07T08:05:00+00:00") == 1
+        assert store.feed_failed(url, "HTTP 503 Service Unavailable",
+                                 "2024-05-07T08:15:00+00:00") == 2
+        store.add_articles([], feed=FeedUpdate(url, ("a", "b")))
+    with open_store(store_target) as store:   # as a restarted watcher finds it
+        state = store.feed_state(url)
+        assert (state.failures, state.last_error) == (2, "HTTP 503 Service Unavailable")
+        assert store.feed_seen(url, ["a", "b", "c"]) == {"a", "b"}
+        store.add_articles([], feed=FeedUpdate(url, done=True, etag='"v2"',
+                                               last_modified="Tue, 07 May 2024 08:00:00 GMT"))
+        state = store.feed_state(url)
+        assert (state.failures, state.next_try, state.etag) == (0, None, '"v2"')
+        assert state.last_modified == "Tue, 07 May 2024 08:00:00 GMT"
+
+
+def test_the_command_polls_once_and_says_what_failed_in_one_line(tmp_path):
+    import socket
+
+    with socket.socket() as sock:   # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "jenin.txt").write_text(f"{REPORTS[0][0]}\n\n{REPORTS[0][1]}\n", "utf-8")
+    db = tmp_path / "events.sqlite"
+    dead = f"http://127.0.0.1:{port}/wire.rss"
+    done = run_cli("watch", str(inbox), dead, "--once", "--db", str(db))
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 2 and "Traceback" not in done.stderr
+    assert lines[0].endswith(f"{inbox}: 1 new of 1 item(s), 1 article(s) stored, "
+                             "1 new event(s)")
+    assert f"{dead}: failed: cannot connect" in lines[1] and "next try in 5 min" in lines[1]
+    with SQLiteStore(db) as store:
+        assert store.articles_count() == 1 and store.feed_state(dead).failures == 1
