@@ -201,7 +201,8 @@ class PostGISStore(FeedRecords, Listing, Aggregates, EventStore):
                         audit.write(_Qmark(conn), by, "article.add", {
                             "article": article.content_hash, "title": article.title[:80],
                             "events": len(new)})
-                postgis_rows.write_rows(conn, rows, "new")
+                if batch:   # (a poll's state alone takes no lock on the events)
+                    postgis_rows.write_rows(conn, rows, "new")
                 for article, new in zip((a for a, _ in batch), stored):
                     if new and corrections and corrections.get(article.content_hash):
                         history.apply(_Qmark(conn), article,
