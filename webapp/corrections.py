@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import datetime, timedelta, timezone
 
 from webapp.extract.finer import TOWN_REACH_KM
 from webapp.models import Article, Correction, Event
@@ -41,6 +41,7 @@ DAYS_APART = 1
 MAX_CANDIDATES = 200      # stored events read per new event, at most
 PLACE_FIELDS = ("location", "latitude", "longitude", "geometry", "country_code", "admin1",
                 "geo_precision")
+_FIELDS = ("fatalities", "actor1", "actor2", *PLACE_FIELDS)   # what a correction sets
 
 
 def reconcile(store: EventStore, article: Article,
@@ -50,7 +51,7 @@ def reconcile(store: EventStore, article: Article,
     then writes both in one transaction."""
     keep: list[Event] = []
     corrected: dict[str, tuple[Event, Event]] = {}   # id -> (as stored, as corrected)
-    day = (article.published or date.today()).isoformat()
+    day = (article.published or datetime.now(timezone.utc).date()).isoformat()
     for event in events:
         if not _matchable(event):
             keep.append(event)
@@ -67,13 +68,11 @@ def reconcile(store: EventStore, article: Article,
             corrected[match.event_id] = (original, replace(match, **changes))
     corrections = []
     for original, now in corrected.values():
-        changes = {f: getattr(now, f) for f in _FIELDS if getattr(now, f) != getattr(original, f)}
+        changes = {f: getattr(now, f) for f in _FIELDS
+                   if getattr(now, f) != getattr(original, f)}
         changes["extra"] = {**original.extra, "updated": day}
         corrections.append(Correction(original.event_id, changes))
     return keep, corrections
-
-
-_FIELDS = ("fatalities", "actor1", "actor2", *PLACE_FIELDS)
 
 
 def same_event(a: Event, b: Event) -> bool:

@@ -56,7 +56,10 @@ def apply(conn, article: Article, corrections: Iterable[Correction],
         if not rows:
             continue
         before = event_from_row(tuple(rows[0]))
-        after = dataclasses.replace(before, **correction.changes)
+        changes = dict(correction.changes)
+        if "fatalities" in changes:   # a toll raised meanwhile by another report stays
+            changes["fatalities"] = max(changes["fatalities"], before.fatalities)
+        after = dataclasses.replace(before, **changes)
         old = {k: getattr(before, k) for k in correction.changes if k not in _NOT_KEPT}
         new = {k: getattr(after, k) for k in correction.changes if k not in _NOT_KEPT}
         if old == new:
