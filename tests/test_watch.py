@@ -329,3 +329,24 @@ def test_the_command_polls_once_and_says_what_failed_in_one_line(tmp_path):
     assert f"{dead}: failed: cannot connect" in lines[1] and "next try in 5 min" in lines[1]
     with SQLiteStore(db) as store:
         assert store.articles_count() == 1 and store.feed_state(dead).failures == 1
+
+
+def test_an_item_too_slow_to_read_is_passed_over_and_the_feed_goes_on(tmp_path, server,
+                                                                        extractor):
+    db = tmp_path / "events.sqlite"
+    server.feeds["/wire.rss"] = rss(REPORTS[:2])
+    url = server.url("/wire.rss")
+    lines = []
+    hurried = watcher(db, extractor, lines=lines)
+    hurried.item_seconds = 0.0     # no time at all to read an item
+    [result] = hurried.poll_all([url])
+    assert not result.error and result.new_items == 2 and result.articles == 0
+    assert sum("not read" in line and "took longer than" in line for line in lines) == 2
+    assert hurried.store.feed_state(url).failures == 0
+    hurried.store.close()
+    # the items are not read again; the feed's next item is
+    server.feeds["/wire.rss"] = rss(REPORTS)
+    again = watcher(db, extractor)
+    [result] = again.poll_all([url])
+    assert (result.new_items, result.articles) == (1, 1)
+    again.store.close()

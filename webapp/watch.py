@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from webapp.errors import BriefingMapError
+from webapp.extract.budget import ExtractionError
 from webapp.feed_fetch import fetch, is_url
 from webapp.ingest import IngestError, expand, parse_feed, read_file
 from webapp.ingest_run import store_article
@@ -30,6 +31,7 @@ from webapp.models import Article
 from webapp.store.feeds import FeedUpdate
 
 MAX_BACKOFF_SECONDS = 6 * 3600
+ITEM_SECONDS = 60.0    # extraction time one feed item may take (its text is untrusted)
 
 
 @dataclass
@@ -72,8 +74,9 @@ class Watcher:
     def __init__(self, store, extractor, *, every: float, by: str | None = None,
                  log: Callable[[str], None] = lambda line: None,
                  now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 fetch_options: dict | None = None):
+                 fetch_options: dict | None = None, item_seconds: float = ITEM_SECONDS):
         self.store, self.extractor, self.every = store, extractor, every
+        self.item_seconds = item_seconds
         self.by, self.log, self.now = by, log, now
         self.fetch_options = fetch_options or {}
 
@@ -158,10 +161,17 @@ class Watcher:
 
     def _ingest(self, result: PollResult, article: Article, update: FeedUpdate, *,
                 count_item: bool = True) -> None:
-        events = self.extractor.events(article)
+        result.new_items += 1 if count_item else 0
+        try:
+            events = self.extractor.events(article, time_limit=self.item_seconds)
+        except ExtractionError as err:
+            # this item only: marked seen, so one bad item never holds up the feed
+            result.problems.append(f"item {article.title[:60]!r} not read: "
+                                   f"{_one_line(err)}")
+            self.store.add_articles([], feed=update)
+            return
         stored, added = store_article(self.store, article, events, by=self.by,
                                       feed=update)
-        result.new_items += 1 if count_item else 0
         result.articles += 1 if stored else 0
         result.events += len(added)
 
