@@ -181,3 +181,24 @@ def test_ingest_updates_events_when_asked(tmp_path):
     refused = run_cli("ingest", *files, "--update-events", "--workers", "2",
                       "--db", str(updating))
     assert refused.returncode == 2 and "--update-events" in refused.stderr
+
+
+def test_a_copy_keeps_the_history_and_what_the_watcher_has_seen(tmp_path, extractor,
+                                                                  store_target):
+    from webapp.store.feeds import FeedUpdate
+    from webapp.store.transfer import copy_store
+
+    feed = "https://news.example/wire.rss"
+    with open_store(str(tmp_path / "src.sqlite")) as src:
+        ingest(src, extractor, CLASH, CLASH_TOLL)
+        src.add_articles([], feed=FeedUpdate(feed, ("item-1",), done=True, etag='"v1"'))
+        src.feed_failed("https://news.example/down.rss", "HTTP 503 Service Unavailable",
+                        "2024-05-07T08:05:00+00:00")
+        with open_store(store_target) as dst:
+            copied = copy_store(src, dst)
+            assert (copied["event_history"], copied["feeds"], copied["feed_items"]) == (1, 2, 1)
+            event_id = only_event(dst).event_id
+            assert dst.event_history(event_id) == src.event_history(event_id)
+            assert dst.feed_state(feed) == src.feed_state(feed)
+            assert dst.feed_seen(feed, ["item-1", "item-2"]) == {"item-1"}
+            assert dst.feed_state("https://news.example/down.rss").failures == 1

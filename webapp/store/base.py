@@ -294,7 +294,8 @@ def event_from_row(row: tuple) -> Event:
 
 # What a whole store holds, in the order export_records() yields it: an event comes
 # after the article it belongs to, a token after its user.
-RECORD_TABLES = ("articles", "events", "users", "api_tokens", "audit")
+RECORD_TABLES = ("articles", "events", "users", "api_tokens", "audit", "event_history",
+                 "feeds", "feed_items")
 
 
 def backup_paths(dest, overwrite: bool):
@@ -481,7 +482,12 @@ class EventStore(ABC):
         - ``"api_tokens"``: a dict ``user`` (the user's name), ``token_hash``, ``kind``
           (``"api"`` or ``"login"``), ``created_at``, ``expires_at`` (ISO text or None);
         - ``"audit"``: a dict ``at``, ``who``, ``action`` (text) and ``detail`` (a dict),
-          oldest first.
+          oldest first;
+        - ``"event_history"``: a dict ``event_id``, ``article_hash``, ``at``,
+          ``old_values``, ``new_values`` (JSON text, as stored), oldest first;
+        - ``"feeds"``: a dict ``source``, ``etag``, ``last_modified``, ``failures``,
+          ``next_try``, ``last_ok``, ``last_error`` (a watched source's state);
+        - ``"feed_items"``: a dict ``source``, ``item_key``, ``seen_at``.
 
         A store that cannot export raises StoreError (one line)."""
         raise StoreError(f"{type(self).__name__} cannot export its records")
@@ -505,7 +511,8 @@ class EventStore(ABC):
         when this store cannot tell cheaply): for progress bars only."""
         return {"articles": self.articles_count(),
                 "events": self.count(Filters(include_flagged=True)),
-                "users": None, "api_tokens": None, "audit": None}
+                "users": None, "api_tokens": None, "audit": None, "event_history": None,
+                "feeds": None, "feed_items": None}
 
     def __enter__(self):
         return self
