@@ -196,7 +196,8 @@ def test_a_copy_keeps_the_history_and_what_the_watcher_has_seen(tmp_path, extrac
                         "2024-05-07T08:05:00+00:00")
         with open_store(store_target) as dst:
             copied = copy_store(src, dst)
-            assert (copied["event_history"], copied["feeds"], copied["feed_items"]) == (1, 2, 1)
+            assert (copied["event_history"], copied["feeds"],
+                    copied["feed_items"]) == (1, 2, 1)
             event_id = only_event(dst).event_id
             assert dst.event_history(event_id) == src.event_history(event_id)
             assert dst.feed_state(feed) == src.feed_state(feed)

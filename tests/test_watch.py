@@ -294,7 +294,8 @@ def test_the_feed_state_is_kept_by_either_store(store_target):
     url = "https://news.example/wire.rss"
     with open_store(store_target) as store:
         assert store.feed_state(url).failures == 0 and store.feed_seen(url, ["a"]) == set()
-        assert store.feed_failed(url, "no answer within 30 s", "2024-05-07T08:05:00+00:00") == 1
+        assert store.feed_failed(url, "no answer within 30 s",
+                                 "2024-05-07T08:05:00+00:00") == 1
         assert store.feed_failed(url, "HTTP 503 Service Unavailable",
                                  "2024-05-07T08:15:00+00:00") == 2
         store.add_articles([], feed=FeedUpdate(url, ("a", "b")))

@@ -116,5 +116,6 @@ class FeedRecords:
             with self._transaction() as conn:
                 return func(conn, *args)
         except self.database_errors as err:
-            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            text = str(err).strip()
+            first = text.splitlines()[0] if text else type(err).__name__
             raise StoreError(f"the event store {self.path}: {first}") from err
