@@ -351,3 +351,26 @@ def test_an_item_too_slow_to_read_is_passed_over_and_the_feed_goes_on(tmp_path, 
     [result] = again.poll_all([url])
     assert (result.new_items, result.articles) == (1, 1)
     again.store.close()
+
+
+def test_an_answer_cut_short_is_one_line(tmp_path, extractor):
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def answer_badly():
+        conn, _ = listener.accept()
+        conn.recv(4096)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n<rss><chan")
+        conn.close()
+
+    threading.Thread(target=answer_badly, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/wire.rss"
+    lines = []
+    watch = watcher(tmp_path / "events.sqlite", extractor, lines=lines)
+    [result] = watch.poll_all([url])
+    listener.close()
+    assert len(lines) == 1 and "failed: the answer was cut short (10 of 5,000 bytes)" in lines[0]
+    watch.store.close()

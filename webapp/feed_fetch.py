@@ -10,6 +10,7 @@ feed answer 304 with no body.
 
 from __future__ import annotations
 
+import http.client
 import socket
 import time
 import urllib.error
@@ -97,8 +98,10 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "",
         raise FeedFetchError(f"cannot connect ({reason})") from err
     except (socket.timeout, TimeoutError) as err:
         raise FeedFetchError(f"no answer within {timeout:g} s") from err
-    except (OSError, ValueError) as err:   # a reset connection, a malformed answer
-        raise FeedFetchError(f"the connection failed ({err})") from err
+    except (OSError, ValueError, http.client.HTTPException) as err:
+        # a reset connection, an answer cut short or malformed
+        raise FeedFetchError(f"the connection failed ({type(err).__name__}: "
+                             f"{' '.join(str(err).split())[:200]})") from err
 
 
 def _read_capped(response, deadline: float, timeout: float, max_bytes: int) -> bytes:
@@ -115,6 +118,10 @@ def _read_capped(response, deadline: float, timeout: float, max_bytes: int) -> b
         if time.monotonic() > deadline:
             raise FeedFetchError(f"not complete within {timeout:g} s")
         parts.append(chunk)
+    if declared and declared.isdigit() and size < int(declared):
+        # (read1 ends quietly where the server hung up)
+        raise FeedFetchError(f"the answer was cut short ({size:,} of {int(declared):,} "
+                             f"bytes)")
     return b"".join(parts)
 
 
