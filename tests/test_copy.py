@@ -74,8 +74,9 @@ def test_a_copy_answers_as_the_original(tmp_path):
         copied = copy_store(src, dst, lambda table, n: told.update(
             {table: told.get(table, 0) + n}), by="test", about={"from": "src"})
         assert copied == {"articles": 3, "events": 9 + IMPORTED, "users": 2,
-                          "api_tokens": 2, "audit": 8}
-        assert told == copied
+                          "api_tokens": 2, "audit": 8, "event_history": 0, "feeds": 0,
+                          "feed_items": 0}
+        assert told == {table: n for table, n in copied.items() if n}
         assert_same_answers(src, dst)
         assert dst.get_event("A1-1").article_hash == src.get_event("A1-1").article_hash
         assert dst.has_articles([Article("Report 2", "Text of report 2.").content_hash])

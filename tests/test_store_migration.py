@@ -13,7 +13,13 @@ from conftest import make_event
 
 # What version 4 added, taken away again (a file as version 3 left it, but for the
 # listing index version 4 remade and the type index it dropped, which the tests set back)
-WITHOUT_V4 = "".join(
+# what version 5 added: the watched sources and the corrected events' history
+WITHOUT_V5 = """
+    DROP TABLE feed_items;
+    DROP TABLE feeds;
+    DROP TABLE event_history;
+"""
+WITHOUT_V4 = WITHOUT_V5 + "".join(
     f"DROP TRIGGER events_{table}_{change};\n" for table in ("cells", "points", "days", "regions")
     for change in ("insert", "delete", "update")) + """
     DROP TABLE event_days;
@@ -51,7 +57,7 @@ def test_a_version_1_store_gains_the_newest_first_indexes_and_keeps_its_events(t
     with SQLiteStore(path) as store:
         assert [e.event_id for e in store.query(make_filters(country="LB"))] == ["old-2"]
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         names = {row[0] for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"events_newest", "events_country_newest"} <= names
@@ -86,3 +92,26 @@ def test_a_version_3_store_counts_its_events_per_map_cell_once_opened(tmp_path):
         assert sum(c.count for c in store.clusters(make_filters(), 2)) == 32
         close = store.clusters(make_filters(bbox=(34.2, 31.2, 34.5, 31.7)), 14)
         assert sum(c.count for c in close) == 31   # from the per-point counts
+
+
+def test_a_version_4_store_gains_the_watch_and_history_tables_and_keeps_its_events(
+        tmp_path):
+    from webapp.models import Article
+    from webapp.store.feeds import FeedUpdate
+
+    path = tmp_path / "events.sqlite"
+    with SQLiteStore(path) as store:
+        store.add_article(Article("Strike", "Strike on Rafah."),
+                          [make_event("kept", 31.3, 34.25, country_code="PS")])
+    with sqlite3.connect(path) as conn:   # back to the file version 4 wrote
+        conn.executescript(WITHOUT_V5 + "PRAGMA user_version = 4;")
+    with SQLiteStore(path) as store:
+        assert [e.event_id for e in store.query(make_filters())] == ["kept"]
+        assert store.event_history("kept") == []
+        store.add_articles([], feed=FeedUpdate("https://news.example/feed", ("item-1",),
+                                               done=True, etag='"v1"'))
+        assert store.feed_state("https://news.example/feed").etag == '"v1"'
+        assert store.feed_seen("https://news.example/feed", ["item-1", "item-2"]) == {
+            "item-1"}
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 5

@@ -203,8 +203,12 @@ def _iso_date(ctx, param, value):
               help="Extract on a Dask cluster of N new local worker processes.")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
               help="Extract on the Dask cluster whose scheduler is at this address.")
+@click.option("--update-events", is_flag=True,
+              help="A later report of a stored event (a higher toll, a finer place) "
+                   "updates it, its history kept, instead of adding a second event "
+                   "(as `watch` does; in this process only, not with --workers).")
 @one_line_errors
-def ingest(paths, published, db, instance, workers, scheduler):
+def ingest(paths, published, db, instance, workers, scheduler, update_events):
     """Extract events from articles (text, JSON, RSS/Atom, folders) into the store.
 
     Re-ingesting an article already stored adds nothing. A file that cannot be read
@@ -221,12 +225,15 @@ def ingest(paths, published, db, instance, workers, scheduler):
     if workers and scheduler:
         raise click.UsageError("give --workers (a local cluster) or --scheduler "
                                "(an existing one), not both")
+    if update_events and (workers or scheduler):
+        raise click.UsageError("--update-events reads the store between articles: "
+                               "give it without --workers and --scheduler")
     files = expand(paths)
     if workers or scheduler:
         tally = _ingest_on_dask(files, db, published, instance, workers, scheduler)
     else:
         with open_store(db) as store:
-            tally = _ingest_here(files, store, published, instance)
+            tally = _ingest_here(files, store, published, instance, update_events)
     click.echo(tally.summary())
     sys.exit(1 if tally.failed else 0)
 
@@ -237,7 +244,7 @@ def _report(message: str) -> None:
     tqdm.write(f"error: {message}", file=sys.stderr)
 
 
-def _ingest_here(files, store, published, instance):
+def _ingest_here(files, store, published, instance, corrections=False):
     from tqdm import tqdm
 
     from webapp.extract.pipeline import Extractor
@@ -248,7 +255,7 @@ def _ingest_here(files, store, published, instance):
     extractor = Extractor(_geocoder(instance), Regions.load())
     with tqdm(total=len(files), unit="file", disable=len(files) < 10 or None) as bar:
         return ingest_here(files, store, extractor, published=published, by=cli_actor(),
-                           report=_report, files_done=bar.update)
+                           report=_report, files_done=bar.update, corrections=corrections)
 
 
 def _ingest_on_dask(files, db, published, instance, workers, scheduler):
@@ -481,6 +488,6 @@ def backup(dest, db, overwrite):
                f"{time.perf_counter() - started:.1f} s)")
 
 
-# The users, audit, serve and copy commands live in modules of their own; importing
-# them registers them.
-from webapp import cli_brief, cli_copy, cli_serve, cli_users  # noqa: E402,F401
+# The users, audit, serve, copy, brief and watch commands live in modules of their own;
+# importing them registers them.
+from webapp import cli_brief, cli_copy, cli_serve, cli_users, cli_watch  # noqa: E402,F401

@@ -28,8 +28,8 @@ def _same_store(first: str, second: str) -> bool:
                    "PostgreSQL database with PostGIS.")
 @one_line_errors
 def copy(source, dest):
-    """Copy a whole store (articles, events, users, API tokens, audit trail) into an
-    empty one, e.g. from SQLite to PostGIS and back.
+    """Copy a whole store (articles, events, users, API tokens, audit trail, event
+    history, watched feeds) into an empty one, e.g. from SQLite to PostGIS and back.
 
     \b
     Example:

@@ -135,10 +135,25 @@ def _from_json(text: str, path: Path) -> list[Article]:
     return articles
 
 
-def _from_feed(text: str, path: Path) -> list[Article]:
+def parse_feed(data: bytes | str, source: str) -> list[Article]:
+    """The items of an RSS or Atom feed (bytes as served, its XML declaration naming
+    the encoding; or text), as articles whose ``source`` is ``source``. The feed is
+    untrusted: entity bombs and external entities are refused (IngestError)."""
+    if isinstance(data, bytes) and b"\x00" in data[:8192] and not data.startswith(
+            (b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError(f"{source}: binary data, not a feed")
+    return _from_feed(data, source)
+
+
+def _from_feed(text: str | bytes, path) -> list[Article]:
     try:
         root = SafeET.fromstring(text)
-    except (SafeET.ParseError, DefusedXmlException) as err:
+    except DefusedXmlException as err:
+        raise IngestError(f"{path}: not a readable RSS/Atom feed (it declares entities "
+                          f"or a DTD, refused as a possible XML bomb: "
+                          f"{type(err).__name__})") from err
+    except (SafeET.ParseError, ValueError, LookupError) as err:  # (LookupError: an
+        # encoding the XML declaration names that Python does not know)
         raise IngestError(f"{path}: not a readable RSS/Atom feed ({err})") from err
     articles = []
     for item in root.iter():

@@ -40,9 +40,12 @@ class IngestTally:
 
 def ingest_here(files, store, extractor, *, published=None, by: str | None = None,
                 report: Callable[[str], None] = lambda message: None,
-                files_done: Callable[[int], None] = lambda n: None) -> IngestTally:
+                files_done: Callable[[int], None] = lambda n: None,
+                corrections: bool = False) -> IngestTally:
     """Ingest ``files`` in this process, one article (one transaction) at a time. A
-    file that cannot be read is reported and counted; the others go on."""
+    file that cannot be read is reported and counted; the others go on. With
+    ``corrections``, an event reported again updates the stored one
+    (:func:`store_article`)."""
     tally = IngestTally()
     for path in files:
         try:
@@ -54,7 +57,29 @@ def ingest_here(files, store, extractor, *, published=None, by: str | None = Non
             continue
         for article in articles:
             events = extractor.events(article)
-            tally.count_stored([(article, events)],
-                               [store.add_article(article, events, by=by)])
+            new, events = store_article(store, article, events, by=by,
+                                        corrections=corrections)
+            tally.count_stored([(article, events)], [new])
         files_done(1)
     return tally
+
+
+def store_article(store, article: Article, events: list[Event], *, by: str | None = None,
+                  feed=None, corrections: bool = True) -> tuple[bool, list[Event]]:
+    """Store one article with its events, in one transaction: with ``corrections``,
+    events that report a stored event again correct it instead of being added
+    (:mod:`webapp.corrections`). Returns (whether the article was new, the events
+    added as new). ``feed`` (a watched source's poll) is written in the same
+    transaction."""
+    from webapp.corrections import reconcile
+
+    if not corrections:
+        return store.add_articles([(article, events)], by=by, feed=feed)[0], events
+    if article.content_hash in store.has_articles([article.content_hash]):
+        if feed is not None:
+            store.add_articles([], feed=feed)
+        return False, []
+    keep, changes = reconcile(store, article, events)
+    stored = store.add_articles([(article, keep)], by=by, feed=feed,
+                                corrections={article.content_hash: changes})
+    return stored[0], keep if stored[0] else []

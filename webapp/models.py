@@ -98,3 +98,13 @@ def sub_event_types() -> dict[str, str]:
     """sub_event_type -> event_type, as ACLED defines them."""
     return {sub: etype for etype, info in vocabulary()["event_types"].items()
             for sub in info["sub_event_types"]}
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A stored event made more exact by a later article's event: ``changes`` are the
+    Event fields to set (a higher toll, a finer place, and ``extra`` with its
+    "updated" date). See :mod:`webapp.corrections` for when events are the same."""
+
+    event_id: str
+    changes: dict

@@ -294,7 +294,8 @@ def event_from_row(row: tuple) -> Event:
 
 # What a whole store holds, in the order export_records() yields it: an event comes
 # after the article it belongs to, a token after its user.
-RECORD_TABLES = ("articles", "events", "users", "api_tokens", "audit")
+RECORD_TABLES = ("articles", "events", "users", "api_tokens", "audit", "event_history",
+                 "feeds", "feed_items")
 
 
 def backup_paths(dest, overwrite: bool):
@@ -323,13 +324,40 @@ class EventStore(ABC):
         the article's hash as their ``article_hash``; their ids must be new. With
         ``by`` (who asked), an audit row is written in the same transaction."""
 
+    @abstractmethod
     def add_articles(self, batch: Iterable[tuple[Article, list[Event]]], *,
-                     by: str | None = None) -> list[bool]:
+                     by: str | None = None, corrections: dict | None = None,
+                     feed=None) -> list[bool]:
         """Store many (article, events) pairs in one transaction, all or nothing: for
         each, True when stored, False when its content hash was already there (or
-        earlier in the batch). This default stores them one by one; stores override it
-        to write the batch at once."""
-        return [self.add_article(article, events, by=by) for article, events in batch]
+        earlier in the batch).
+
+        ``corrections`` (article hash -> list of :class:`~webapp.models.Correction`)
+        are applied to stored events when, and only when, that article is stored
+        (so re-ingesting it changes nothing); each leaves a row in the event's
+        history (:meth:`event_history`). ``feed`` (a
+        :class:`~webapp.store.feeds.FeedUpdate`) records a watched source's good
+        poll in the same transaction."""
+
+    # -- watched sources and corrected events (webapp.store.feeds, .history) ----------
+
+    def feed_state(self, source: str):
+        """The :class:`~webapp.store.feeds.FeedState` of a watched source."""
+        raise StoreError(f"{type(self).__name__} cannot watch feeds")
+
+    def feed_seen(self, source: str, keys: Iterable[str]) -> set[str]:
+        """The item keys among ``keys`` that ``source`` has shown before."""
+        raise StoreError(f"{type(self).__name__} cannot watch feeds")
+
+    def feed_failed(self, source: str, error: str, next_try: str) -> int:
+        """Note a failed poll of ``source`` (not tried again before ``next_try``, an
+        ISO time); returns the failures in a row."""
+        raise StoreError(f"{type(self).__name__} cannot watch feeds")
+
+    def event_history(self, event_id: str) -> list:
+        """The corrections of an event (:class:`~webapp.store.history.HistoryEntry`),
+        newest first; empty for an event never corrected."""
+        return []
 
     @abstractmethod
     def has_articles(self, hashes: Iterable[str]) -> set[str]:
@@ -485,7 +513,12 @@ class EventStore(ABC):
         - ``"api_tokens"``: a dict ``user`` (the user's name), ``token_hash``, ``kind``
           (``"api"`` or ``"login"``), ``created_at``, ``expires_at`` (ISO text or None);
         - ``"audit"``: a dict ``at``, ``who``, ``action`` (text) and ``detail`` (a dict),
-          oldest first.
+          oldest first;
+        - ``"event_history"``: a dict ``event_id``, ``article_hash``, ``at``,
+          ``old_values``, ``new_values`` (JSON text, as stored), oldest first;
+        - ``"feeds"``: a dict ``source``, ``etag``, ``last_modified``, ``failures``,
+          ``next_try``, ``last_ok``, ``last_error`` (a watched source's state);
+        - ``"feed_items"``: a dict ``source``, ``item_key``, ``seen_at``.
 
         A store that cannot export raises StoreError (one line)."""
         raise StoreError(f"{type(self).__name__} cannot export its records")
@@ -509,7 +542,8 @@ class EventStore(ABC):
         when this store cannot tell cheaply): for progress bars only."""
         return {"articles": self.articles_count(),
                 "events": self.count(Filters(include_flagged=True)),
-                "users": None, "api_tokens": None, "audit": None}
+                "users": None, "api_tokens": None, "audit": None, "event_history": None,
+                "feeds": None, "feed_items": None}
 
     def __enter__(self):
         return self

@@ -22,11 +22,13 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from webapp.errors import StoreError
 from webapp.models import Article, Event
-from webapp.store import audit, clauses, postgis_rows
+from webapp.store import audit, clauses, feeds, history, postgis_counts, postgis_rows
 from webapp.store.aggregates import Aggregates
 from webapp.store.changes import ChangesMixin
 from webapp.store.aggregates import checked as _checked
-from webapp.store.base import RECORD_TABLES, EventStore, Filters, event_from_row, event_rows
+from webapp.store.base import (EVENT_COLUMNS, RECORD_TABLES, EventStore, Filters,
+                               event_from_row, event_rows)
+from webapp.store.feeds import FeedRecords, FeedUpdate
 from webapp.store.listing import SELECT as _SELECT
 from webapp.store.listing import Listing
 from webapp.store.dialect import POSTGRES
@@ -69,7 +71,7 @@ class _Qmark:
         return cur
 
 
-class PostGISStore(Listing, Aggregates, ChangesMixin, EventStore):
+class PostGISStore(FeedRecords, Listing, Aggregates, ChangesMixin, EventStore):
     """Events and articles in the PostgreSQL database at ``url``
     (``postgresql://user:password@host:port/dbname``), created in it when missing."""
 
@@ -176,7 +178,8 @@ class PostGISStore(Listing, Aggregates, ChangesMixin, EventStore):
                     by: str | None = None) -> bool:
         return self.add_articles([(article, events)], by=by)[0]
 
-    def add_articles(self, batch, *, by: str | None = None) -> list[bool]:
+    def add_articles(self, batch, *, by: str | None = None, corrections: dict | None = None,
+                     feed: FeedUpdate | None = None) -> list[bool]:
         batch = list(batch)
         article = None
         try:
@@ -199,7 +202,14 @@ class PostGISStore(Listing, Aggregates, ChangesMixin, EventStore):
                         audit.write(_Qmark(conn), by, "article.add", {
                             "article": article.content_hash, "title": article.title[:80],
                             "events": len(new)})
-                postgis_rows.write_rows(conn, rows, "new")
+                if batch:   # (a poll's state alone takes no lock on the events)
+                    postgis_rows.write_rows(conn, rows, "new")
+                for article, new in zip((a for a, _ in batch), stored):
+                    if new and corrections and corrections.get(article.content_hash):
+                        history.apply(_Qmark(conn), article,
+                                      corrections[article.content_hash], _rewrite)
+                if feed is not None:
+                    feeds.write_success(_Qmark(conn), feed)
         except psycopg.IntegrityError as err:
             raise StoreError(f"article {_title(article)!r} not stored: "
                              f"{_first_line(err)} (an event id is already taken?)") from err
@@ -334,6 +344,35 @@ class PostGISStore(Listing, Aggregates, ChangesMixin, EventStore):
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+
+
+def _rewrite(qmark: _Qmark, before: Event, after: Event) -> None:
+    """Rewrite a corrected event's row and move its counts: what the old values added
+    to the count tables is taken away, what the new ones add is added (the same
+    arithmetic as a bulk write's tally, for one row)."""
+    from webapp.store.tally import Tally
+
+    conn = qmark._conn
+    read = f"SELECT id, {', '.join(EVENT_COLUMNS)} FROM events WHERE event_id = %s"
+    old = conn.execute(read, (before.event_id,)).fetchone()
+    qmark.execute(history.UPDATE_SQL, history.updated_row(after))
+    new = conn.execute(read, (before.event_id,)).fetchone()
+    for row, sign in ((old, -1), (new, 1)):
+        tally = Tally()
+        for _ in tally.tap([row[1:]]):
+            pass
+        tables = tally.tables(row[0])
+        if sign < 0:
+            tables = {table: [_negated(table, r) for r in rows]
+                      for table, rows in tables.items()}
+        postgis_counts.write(conn, tables)
+
+
+def _negated(table: str, row: tuple) -> tuple:
+    from webapp.store.count_tables import COUNT_TABLES
+
+    columns, sums = COUNT_TABLES[table]
+    return tuple(-v if c in sums else v for c, v in zip(columns, row))
 
 
 def _first_line(err: Exception) -> str:

@@ -130,8 +130,35 @@ EVENT_INDEXES = {
                              f"{_CARRIED}",
 }
 
+# What `python -m webapp watch` remembers per source and the history of corrected
+# events: the tables of SQLite's version 5 (webapp.store.schema), self-contained so the
+# version can be renumbered at a merge.
+_FEEDS_AND_HISTORY = [
+    """CREATE TABLE feeds (
+        source        TEXT PRIMARY KEY,
+        etag          TEXT NOT NULL DEFAULT '',
+        last_modified TEXT NOT NULL DEFAULT '',
+        failures      INTEGER NOT NULL DEFAULT 0,
+        next_try      TEXT,
+        last_ok       TEXT,
+        last_error    TEXT NOT NULL DEFAULT '')""",
+    """CREATE TABLE feed_items (
+        source   TEXT NOT NULL REFERENCES feeds(source) ON DELETE CASCADE,
+        item_key TEXT NOT NULL,
+        seen_at  TEXT NOT NULL,
+        PRIMARY KEY (source, item_key))""",
+    """CREATE TABLE event_history (
+        id           BIGSERIAL PRIMARY KEY,
+        event_id     TEXT NOT NULL,
+        article_hash TEXT NOT NULL DEFAULT '',
+        at           TEXT NOT NULL,
+        old_values   TEXT NOT NULL,
+        new_values   TEXT NOT NULL)""",
+    "CREATE INDEX event_history_event_id ON event_history (event_id)",
+]
+
 # version -> statements bringing a database from version-1 to version. Append only.
-MIGRATIONS = {1: _V1 + list(EVENT_INDEXES.values())}
+MIGRATIONS = {1: _V1 + list(EVENT_INDEXES.values()), 2: _FEEDS_AND_HISTORY}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 # The events' columns that are not text, with their types: a binary COPY names them.

@@ -21,8 +21,15 @@ ARTICLE_KEYS = ("content_hash", "title", "url", "source", "published", "ingested
 USER_KEYS = ("name", "role", "password_hash", "login_key", "created_at")
 TOKEN_KEYS = ("user", "token_hash", "kind", "created_at", "expires_at")
 AUDIT_KEYS = ("at", "who", "action", "detail")
+HISTORY_KEYS = ("event_id", "article_hash", "at", "old_values", "new_values")
+FEED_KEYS = ("source", "etag", "last_modified", "failures", "next_try", "last_ok",
+             "last_error")
+FEED_ITEM_KEYS = ("source", "item_key", "seen_at")
 _KEYS = {"articles": ARTICLE_KEYS, "users": USER_KEYS, "api_tokens": TOKEN_KEYS,
-         "audit": AUDIT_KEYS}
+         "audit": AUDIT_KEYS, "event_history": HISTORY_KEYS, "feeds": FEED_KEYS,
+         "feed_items": FEED_ITEM_KEYS}
+# the tables without an id: read in the order of their keys
+_ORDER = {"feeds": "source", "feed_items": "source, item_key"}
 
 
 def read_sql(table: str, events_select: str, events_order: str) -> str:
@@ -34,7 +41,8 @@ def read_sql(table: str, events_select: str, events_order: str) -> str:
     if table == "api_tokens":
         return ("SELECT u.name, t.token_hash, t.kind, t.created_at, t.expires_at "
                 "FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id")
-    return f"SELECT {', '.join(_KEYS[table])} FROM {table} ORDER BY id"
+    order = _ORDER.get(table, "id")
+    return f"SELECT {', '.join(_KEYS[table])} FROM {table} ORDER BY {order}"
 
 
 def record(table: str, row: tuple):
@@ -156,8 +164,21 @@ def _write_audit(conn, items) -> int:
     ).rowcount
 
 
+def _plain_writer(table: str):
+    """A writer of records that are a row each, as read."""
+    keys = _KEYS[table]
+    sql = (f"INSERT INTO {table} ({', '.join(keys)}) VALUES "
+           f"({', '.join('?' * len(keys))})")
+
+    def write(conn, items) -> int:
+        return conn.executemany(sql, (tuple(r[k] for k in keys) for r in items)).rowcount
+
+    return write
+
+
 _WRITERS = {"articles": _write_articles, "users": _write_users,
-            "api_tokens": _write_tokens, "audit": _write_audit}
+            "api_tokens": _write_tokens, "audit": _write_audit,
+            **{t: _plain_writer(t) for t in ("event_history", "feeds", "feed_items")}}
 
 
 def counts(conn) -> dict[str, int]:

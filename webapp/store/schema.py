@@ -150,6 +150,47 @@ def _cells_v4(conn: sqlite3.Connection) -> None:
     set_count_triggers(conn, True)
 
 
+def _feeds_and_history_v5(conn: sqlite3.Connection) -> None:
+    # Self-contained (nothing else in this file depends on it), so it can be renumbered
+    # when another version 5 lands first.
+    _run_script(conn, FEEDS_AND_HISTORY)
+
+
+# What `python -m webapp watch` remembers per source (webapp.store.feeds), and the
+# history of events that later reports corrected (webapp.corrections). Plain SQL both
+# SQLite and PostgreSQL take (postgis_schema uses it too).
+FEEDS_AND_HISTORY = """
+    CREATE TABLE feeds (
+        source        TEXT PRIMARY KEY NOT NULL,
+        etag          TEXT NOT NULL DEFAULT '',
+        last_modified TEXT NOT NULL DEFAULT '',
+        failures      INTEGER NOT NULL DEFAULT 0,
+        next_try      TEXT,
+        last_ok       TEXT,
+        last_error    TEXT NOT NULL DEFAULT ''
+    );
+    -- the items a source has shown: an item seen once is never extracted again
+    CREATE TABLE feed_items (
+        source   TEXT NOT NULL REFERENCES feeds(source) ON DELETE CASCADE,
+        item_key TEXT NOT NULL,
+        seen_at  TEXT NOT NULL,
+        PRIMARY KEY (source, item_key)
+    );
+    -- one row per correction: the event's values before and after, as JSON objects of
+    -- the changed fields, and the article that brought it. No foreign key to events:
+    -- a bulk load into PostgreSQL sets the events' keys aside for a while.
+    CREATE TABLE event_history (
+        id           INTEGER PRIMARY KEY,
+        event_id     TEXT NOT NULL,
+        article_hash TEXT NOT NULL DEFAULT '',
+        at           TEXT NOT NULL,
+        old_values   TEXT NOT NULL,
+        new_values   TEXT NOT NULL
+    );
+    CREATE INDEX event_history_event_id ON event_history(event_id)
+"""
+
+
 def set_count_triggers(conn: sqlite3.Connection, on: bool) -> None:
     """Create the triggers that keep the cell, point, day and region counts, or drop them for a bulk
     insert (inside its transaction, which restores them if it fails)."""
@@ -159,5 +200,6 @@ def set_count_triggers(conn: sqlite3.Connection, on: bool) -> None:
 
 
 # version -> function bringing a file from version-1 to version. Append, never edit.
-MIGRATIONS = {1: _create_v1, 2: _add_accounts_v2, 3: _newest_first_v3, 4: _cells_v4}
+MIGRATIONS = {1: _create_v1, 2: _add_accounts_v2, 3: _newest_first_v3, 4: _cells_v4,
+              5: _feeds_and_history_v5}
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -18,13 +18,14 @@ from pathlib import Path
 
 from webapp.errors import StoreError
 from webapp.models import Article, Event
-from webapp.store import audit, cells, clauses, days, points, regions_table
+from webapp.store import audit, cells, clauses, days, feeds, history, points, regions_table
 from webapp.store.aggregates import Aggregates
 from webapp.store.changes import ChangesMixin
 from webapp.store.aggregates import checked as _checked
 from webapp.store.base import (EVENT_COLUMNS, EventStore, Filters, backup_paths,
                                event_from_row, event_rows)
 from webapp.store.listing import SELECT as _SELECT
+from webapp.store.feeds import FeedRecords, FeedUpdate
 from webapp.store.listing import Listing
 from webapp.store.schema import (APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION,
                                  set_count_triggers)
@@ -80,7 +81,7 @@ def connect(path: Path, timeout: float = 30.0) -> sqlite3.Connection:
     return conn
 
 
-class SQLiteStore(Listing, Aggregates, ChangesMixin, EventStore):
+class SQLiteStore(FeedRecords, Listing, Aggregates, ChangesMixin, EventStore):
     """Events and articles in the SQLite file at ``path`` (created when missing)."""
 
     integrity_errors = (sqlite3.IntegrityError,)   # what the accounts' writes may raise
@@ -174,14 +175,21 @@ class SQLiteStore(Listing, Aggregates, ChangesMixin, EventStore):
         return self.add_articles([(article, events)], by=by)[0]
 
     def add_articles(self, batch: Iterable[tuple[Article, Iterable[Event]]], *,
-                     by: str | None = None) -> list[bool]:
+                     by: str | None = None, corrections: dict | None = None,
+                     feed: FeedUpdate | None = None) -> list[bool]:
         batch = list(batch)
         article = None
         try:
             with self._transaction() as conn:
                 stored = []
                 for article, events in batch:
-                    stored.append(_insert_article(conn, article, events, by))
+                    new = _insert_article(conn, article, events, by)
+                    stored.append(new)
+                    if new and corrections and corrections.get(article.content_hash):
+                        history.apply(conn, article, corrections[article.content_hash],
+                                      _rewrite)
+                if feed is not None:
+                    feeds.write_success(conn, feed)
         except sqlite3.IntegrityError as err:
             raise StoreError(f"article {article.title[:60]!r} not stored: {err} "
                              f"(an event id is already taken?)") from err
@@ -407,6 +415,11 @@ def _insert_article(conn: sqlite3.Connection, article: Article, events: Iterable
         audit.write(conn, by, "article.add", {
             "article": article.content_hash, "title": article.title[:80], "events": added})
     return True
+
+
+def _rewrite(conn: sqlite3.Connection, before: Event, after: Event) -> None:
+    # the count triggers move the event's counts from its old values to its new ones
+    conn.execute(history.UPDATE_SQL, history.updated_row(after))
 
 
 def _chunks(items: list, size: int):

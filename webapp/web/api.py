@@ -99,7 +99,8 @@ def download(fmt: str):
 @bp.get("/events/<event_id>")
 def event(event_id: str):
     """One event as a GeoJSON Feature, with its popup's (escaped) HTML and the outline
-    of its line or area, for the map to show when it is clicked."""
+    of its line or area, for the map to show when it is clicked; for a logged-in user
+    also its ``history``: the corrections later reports made to it."""
     from webapp.interchange.geojson import feature
     from webapp.map_html import popup_html
     from webapp.assets import country_names
@@ -111,6 +112,9 @@ def event(event_id: str):
     body = feature(found)
     body["popup"] = popup_html(found, country_names())
     body["outline"] = outline_geojson(found.geometry)
+    if g.get("user") is not None:   # who corrected what, for those logged in
+        body["history"] = [{"at": h.at, "article": h.article_hash, "old": h.old,
+                            "new": h.new} for h in get_store().event_history(found.event_id)]
     return body
 
 
