@@ -45,7 +45,7 @@ _BY_WORD = [(re.compile(p, re.I), code) for p, code in (
     (r"\b(?:militants|fighters|insurgents|rebels)\b", REBELS),
     (r"\b(?:civilians?|residents|villagers|farmers?|children|child|wom[ae]n|m[ae]n|boys?|"
      r"girls?|teenagers?|famil(?:y|ies)|journalists?|medics?|workers?|prisoners|hostages|"
-     r"captives|Palestinians|Israelis|Egyptians|Lebanese|Syrians)\b", CIVILIANS),
+     r"captives)\b|^(?:Palestinians|Israelis|Egyptians|Lebanese|Syrians)$", CIVILIANS),
     (r"\b(?:military|army|forces|force|troops|soldiers?|police|officials?|delegation|"
      r"government|president|prime minister|leaders?|minister|ministry|diplomats?|envoy|"
      r"negotiators|mediators|convoy|tanks|jets|warplanes|aircraft|drones?|navy|chief|"
