@@ -281,3 +281,26 @@ def test_codes_travel_through_store_api_and_acled_export(extractor, tmp_path, ge
              ["features"]}
     assert props[strike.event_id]["civilian_targeting"] == "Civilian targeting"
     assert props[strike.event_id]["interaction"] == "17"
+
+
+# -- words that look like the rules but are not events of theirs ---------------------
+
+@pytest.mark.parametrize("sentence, not_this", [
+    ("Cabin crew announced a 48-hour strike at two airports.", "Air/drone strike"),
+    ("As the doctors' strike went on, clinics turned patients away.", "Air/drone strike"),
+    ("A new chief executive took over from the founder in March.",
+     "Non-violent transfer of territory"),
+    ("The software takes control of the car on motorways.", "Non-violent transfer of territory"),
+    ("The minister said the border will not be closed.", "Other"),
+    ("Crews cut through downed branches after the storm.", "Disrupted weapons use"),
+    ("The army denied that an agreement had been reached.", "Agreement"),
+    ("Volunteers moved from house to house collecting donations.", "Other"),
+])
+def test_look_alikes_are_not_coded_as_the_rule(sentence, not_this):
+    found = classify(sentence)
+    assert found is None or found.sub_event_type != not_this
+
+
+def test_a_detonated_car_bomb_is_an_attack_not_a_disrupted_weapon():
+    assert kind("Rebels detonated a car bomb at the checkpoint.") == (
+        REMOTE, "Remote explosive/landmine/IED")

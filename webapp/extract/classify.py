@@ -38,8 +38,8 @@ from __future__ import annotations
 import re
 
 from webapp.extract.fatalities import count_fatalities
-from webapp.extract.strategic import (ARRESTS, DISRUPTED, HARM_DONE, NON_VIOLENT, PROPERTY,
-                                      STRATEGIC, Classification)
+from webapp.extract.strategic import (ARRESTS, DISRUPTED, FACTUAL_ONLY, HARM_DONE,
+                                      NON_VIOLENT, PROPERTY, STRATEGIC, Classification)
 from webapp.extract.strategic import rule as _rule
 
 __all__ = ["Classification", "classify"]
@@ -51,6 +51,9 @@ _STRATEGIC = STRATEGIC
 _CIVILIANS = (r"(?:civilians?|residents?|villagers?|children|wom[ae]n|worshippers?|farmers?|"
               r"shepherds?|journalists?|aid workers?|medics?|paramedics?|passers-by|"
               r"bystanders?|famil(?:y|ies)|people|m[ae]n|boys?|girls?)")
+# Nationalities whose "strikes" are a state's (as in "Israeli strikes", "Russian strikes").
+_STRIKERS = (r"Israeli|Russian|Ukrainian|Syrian|American|U\.S\.|US|British|French|Turkish|"
+             r"Iranian|Saudi|Sudanese|Iraqi|Pakistani|Indian|Ethiopian|coalition|army|military")
 _KILLING = r"(?:kill(?:ed|ing|s)?|shot dead|shooting dead|executed|massacred|stabbed)"
 
 # Violence first: weapons and fighting, then victims, then forces entering an area.
@@ -70,9 +73,12 @@ _VIOLENCE = [
     _rule(r"\bgrenades?\b", _EXPLOSIONS, "Grenade", "strike"),
     # A strike with no weapon named, or a bombing: from the air, as in the reports
     # ACLED codes (its notes say "air strike" for the unspecified strikes of a war).
-    _rule(r"\b(?<!hunger )(?<!general )(?<!labor )(?<!labour )strikes?\b(?! (?:action|"
-          r"committee|deal))|\b(?:bombed|bombing|bombard(?:ed|ment|ing))\b", _EXPLOSIONS,
-          "Air/drone strike", "strike"),
+    # Said of a strike that hit something, or of a state's strikes; not a labour strike.
+    _rule(rf"\b(?:strikes?|bombardment)\s+(?:on|hit|hits|killed|kills|targeted|targeting|"
+          rf"struck|destroyed|against|that (?:killed|hit))\b|\b(?:{_STRIKERS})\s+strikes?\b|"
+          r"\bkilled (?:\w+\s+){0,3}in (?:an?|the) (?:\w+\s+)?strikes?\b|"
+          r"\b(?:bombard(?:ed|ing)|bombardment by)\b", _EXPLOSIONS, "Air/drone strike",
+          "strike"),
     _rule(r"\b(?:clash(?:ed|es)?|firefights?|gun ?battles?|exchanged? (?:of )?fire|"
           r"fought|battled|skirmish(?:es)?|fighting)\b", "Battles", "Armed clash",
           "armed clash"),
@@ -118,6 +124,9 @@ _BACKGROUND = re.compile(
     r"^(?:the )?(?:hope|goal|aim|idea|fear|concern) is\b|\bin recent (?:months|years)\b|"
     r"\bover the (?:past|last) (?:few )?(?:months|years)\b|\bfor (?:months|years)\b|"
     r"\bhas (?:long|repeatedly)\b", re.I)
+_NEGATED = re.compile(r"\b(?:not|never|no|denied|denies|deny)\s+(?:\w+\s+){0,2}(?:be\s+)?$",
+                      re.I)
+_FUTURE = re.compile(r"\b(?:will|shall|if|whether)\b[^.;]*$", re.I)
 # Violence only threatened, feared or planned is not violence that happened.
 _HYPOTHETICAL = re.compile(r"\b(?:threaten(?:ed|s|ing)? to|vow(?:ed|s)? to|would|could|might|"
                            r"plans? to|preparations? for|avert|prevent|risk of|"
@@ -145,7 +154,13 @@ def classify(sentence: str) -> Classification | None:
                         return then[1]
             return found
     for pattern, found in NON_VIOLENT:
-        if pattern.search(text):
+        if id(found) in FACTUAL_ONLY:
+            if any(not _HYPOTHETICAL.search(text, 0, m.start()) and
+                   not _FUTURE.search(text, 0, m.start()) and
+                   not _NEGATED.search(text, max(0, m.start() - 20), m.start())
+                   for m in pattern.finditer(text)):
+                return found
+        elif pattern.search(text):
             return found
     if deaths.count:  # deaths with no act named
         if _COMBATANTS.search(text):

@@ -44,10 +44,13 @@ def rule(pattern: str, event_type: str, sub_event_type: str, category: str):
 
 # Tried before the violence rules: "intercepted a drone", "defused a roadside bomb" name a
 # weapon, but the weapon did nothing. Only when nothing was hit (see classify).
+_WEAPONS = (r"(?:drones?|UAVs?|aircraft|jets?|planes?|helicopters?|missiles?|rockets?|"
+            r"projectiles?|shells?|bombs?|explosives?|devices?|IEDs?|charges?|mines?|"
+            r"attacks?|plots?|attempts?|bombings?|infiltrations?|shipments?)")
 DISRUPTED = rule(
-    r"\b(?:intercept(?:ed|ing|s|ions?)|shot down|downed|defus(?:ed|ing)|"
-    r"(?:dismantl|neutrali[sz]|detonat)(?:ed|ing)\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,2}"
-    r"(?:bombs?|explosives?|devices?|IEDs?|charges?)|foil(?:ed|ing)|thwart(?:ed|ing)|"
+    r"\b(?:intercept(?:ed|ing|s|ions?)|defus(?:ed|ing)|"
+    rf"(?:shot down|downed|dismantl(?:ed|ing)|neutrali[sz](?:ed|ing)|foil(?:ed|ing)|"
+    rf"thwart(?:ed|ing))\s+(?:an?\s+|the\s+|\d+\s+|\w+\s+)?(?:[\w-]+\s+){{0,2}}{_WEAPONS}|"
     r"(?:seized|found|uncovered|discovered|confiscated)\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,3}"
     r"(?:weapons|explosives|arms|ammunition|rocket launchers?))\b",
     STRATEGIC, "Disrupted weapons use", "other")
@@ -59,33 +62,53 @@ ARRESTS = rule(r"\b(?:arrest(?:ed|s|ing)?|detain(?:ed|ing|s)?|rounded up|"
                r"taken into custody)\b", STRATEGIC, "Arrests", "arrests")
 PROPERTY = rule(
     r"\b(?:torch(?:ed|ing)|set (?:fire to|ablaze)|demolish(?:ed|ing)|bulldoz(?:ed|ing)|"
-    r"raz(?:ed|ing)|loot(?:ed|ing)|ransack(?:ed|ing)|vandali[sz]ed|confiscat(?:ed|ing)|"
-    r"expropriat(?:ed|ing)|uproot(?:ed|ing)\s+(?:\w+\s+){0,2}(?:trees|olive))\b",
+    r"raz(?:ed|ing)|loot(?:ed|ing)|ransack(?:ed|ing)|vandali[sz]ed|"
+    r"(?:confiscat|seiz)(?:ed|ing)\s+(?:\w+\s+){0,4}(?:land|farmland|property|homes?|houses?|"
+    r"dunums|olive|livestock|sheep|vehicles?|tractors?|equipment)|"
+    r"uproot(?:ed|ing)\s+(?:\w+\s+){0,2}(?:trees|olive))\b",
     STRATEGIC, "Looting/property destruction", "other")
 
 _FORCES = (r"(?:troops|forces|tanks|vehicles|bulldozers|units|soldiers|army|military|"
            r"brigades?|battalions?|divisions?|convoys?|columns?|reinforcements|armou?r)")
+_TERRITORY = (r"(?:town|city|village|area|district|neighbourhood|quarter|crossing|base|"
+              r"posts?|positions?|territory|airport|port|region|province|capital|camp|hill)")
 _TRANSFER = rule(
     r"\b(?:(?:took|taken|take|takes|assumed|regained|retook|seized)\s+(?:back\s+)?"
-    r"(?:full\s+|operational\s+)?control\s+of|took over|handed\s+(?:over\s+)?(?:\w+\s+){0,3}"
-    r"(?:control|town|city|area|base|positions?|crossing)|without\s+(?:meeting\s+|any\s+)?"
-    r"(?:resistance|a fight|fighting))\b", STRATEGIC, "Non-violent transfer of territory",
+    rf"(?:full\s+|operational\s+)?control\s+of\s+(?:the\s+)?(?:[\w-]+\s+){{0,3}}"
+    rf"(?:{_TERRITORY}|side)|took over\s+(?:the\s+)?(?:[\w-]+\s+){{0,2}}{_TERRITORY}|"
+    rf"handed\s+(?:over\s+)?(?:\w+\s+){{0,3}}(?:control|{_TERRITORY})|without\s+(?:meeting\s+|"
+    r"any\s+)?(?:resistance|a fight))\b", STRATEGIC, "Non-violent transfer of territory",
     "military deployment")
+# What a security closure closes; the words between may not start a new clause.
+_CLOSED = (r"(?:the\s+|its\s+|all\s+|two\s+|three\s+|a\s+)?(?:(?!(?:because|and|but|after|"
+           r"since|as|when|to|until|for)\b)[\w-]+\s+){0,3}(?:crossings?|checkpoints?|roads?|"
+           r"border|gates?|entrances?|airspace|bridges?|towns?|villages?|camps?|ports?)\b")
 _SECURITY = rule(
-    r"\bcurfews?\b|\b(?:closed|shut|sealed)\s+(?:off\s+|down\s+)?(?:the\s+|its\s+|all\s+)?"
-    r"(?:[\w-]+\s+){0,4}(?:crossings?|checkpoints?|roads?|border|gates?|entrances?|"
-    r"schools|airspace|bridges?|areas?|towns?|villages?|camps?|ports?)\b|\bclosures?\s+of\b|"
-    r"\blockdown\b|\bdeclared\s+(?:\w+\s+){0,3}(?:(?:closed\s+)?military zone|state of "
-    r"emergency)|\bimposed\s+(?:an?\s+)?(?:\w+\s+){0,2}(?:siege|restrictions|closure|blockade)",
+    rf"\bcurfews?\b|\b(?:closed|shut|sealed)\s+(?:off\s+|down\s+)?{_CLOSED}|"
+    rf"\bclosures?\s+of\s+{_CLOSED}|\bdeclared\s+(?:\w+\s+){{0,3}}(?:closed\s+)?military "
+    r"zone|\bimposed\s+(?:an?\s+)?(?:\w+\s+){0,2}(?:siege|closure|blockade)",
     STRATEGIC, "Other", "other")
 _MOVEMENT = rule(
-    rf"\b{_FORCES}\b(?:\s+[\w-]+){{0,3}}?\s+(?:moved|advanced|entered|rolled|crossed|"
-    r"repositioned|withdrew|pulled (?:out|back)|took up positions)\b|\btook up positions\b|"
+    rf"\b{_FORCES}\b(?:\s+[\w-]+){{0,3}}?\s+(?:(?:moved|advanced|pushed|rolled|crossed)\s+"
+    r"(?:deeper\s+|further\s+)?(?:into|to|toward|towards|along|on|up to|across|closer)|"
+    r"entered\s+(?:the\s+)?[A-Z\w]|withdrew from|pulled (?:out of|back from)|repositioned|"
+    r"took up positions)\b|\btook up positions\b|"
     r"\b(?:a?mass(?:ed|ing)|deploy(?:ed|ing|s)|redeploy(?:ed|ing)|reinforcements|"
     r"build-?up|mobiliz(?:ed|ing)|called up\s+(?:\w+\s+){0,3}(?:reservists|reserve \w+|"
     r"brigades?|battalions?|divisions?)|(?:moved|sent|withdrew|pulled out)\s+(?:\w+\s+){0,2}"
     r"(?:troops|tanks|forces|units|brigades?|battalions?|divisions?|warships|"
     r"reinforcements))\b", STRATEGIC, "Other", "military deployment")
+
+_AGREEMENT = rule(
+    r"\b(?:(?:agreed|reached|signed|struck|sealed|clinched)\s+(?:on\s+|to\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}(?:agreement|deal|cease-?fire|truce|accord|"
+    r"pause|halt|exchange|arrangement|understanding)|(?:agreement|deal|cease-?fire|"
+    r"truce|accord)\s+(?:was|has been|had been)\s+(?:reached|signed|agreed)|"
+    r"(?:took|went into|came into) (?:effect|force))\b",
+    STRATEGIC, "Agreement", "diplomacy")
+# Rules that need the act to have happened: "will take control", "the border will not
+# be closed" are plans and refusals (classify checks these against its hypothetical words).
+FACTUAL_ONLY = frozenset({id(_TRANSFER[1]), id(_SECURITY[1]), id(_MOVEMENT[1]),
+                          id(_AGREEMENT[1])})
 
 NON_VIOLENT = [
     PROPERTY,
@@ -93,12 +116,7 @@ NON_VIOLENT = [
          r"demonstrat(?:ion|ions|ors|ed)|march(?:ed|es)|sit-in|vigil)\b", "Protests",
          "Peaceful protest", "protest"),
     ARRESTS,
-    rule(r"\b(?:(?:agreed|reached|signed|struck|sealed|clinched)\s+(?:on\s+|to\s+)?"
-         r"(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}(?:agreement|deal|cease-?fire|truce|accord|"
-         r"pause|halt|exchange|arrangement|understanding)|(?:agreement|deal|cease-?fire|"
-         r"truce|accord)\s+(?:was|has been|had been)\s+(?:reached|signed|agreed)|"
-         r"(?:took|went into|came into) (?:effect|force))\b",
-         STRATEGIC, "Agreement", "diplomacy"),
+    _AGREEMENT,
     rule(r"\b(?:established|set up|built|erected)\s+(?:an?\s+)?(?:new\s+)?(?:military\s+)?"
          r"(?:base|outpost|headquarters|command post|position)\b", STRATEGIC,
          "Headquarters or base established", "military deployment"),
