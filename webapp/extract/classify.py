@@ -11,16 +11,23 @@ Choices, and why:
   an armed force at close range and it can fight back, which is ACLED's line between a
   clash and remote violence. Missiles or shells fired with no ambush are Explosions/
   Remote violence / Shelling/artillery/missile attack.
+* A remote weapon (air or drone strike, shelling, missiles, rockets, IEDs, landmines)
+  decides the type even when the dead are civilians: ACLED's codebook keeps the weapon
+  as the event type and marks the civilians with its civilian-targeting flag
+  (:mod:`.targeting`), rather than calling it Violence against civilians. A strike with
+  no weapon named ("an Israeli strike on a house") is an Air/drone strike.
+* A weapon stopped before it did harm ("intercepted", "defused") is Strategic
+  developments / Disrupted weapons use; one that hit all the same is the attack.
+* Strategic developments, protests and the briefing's other non-violent categories are
+  in :mod:`.strategic`. Its rules that report a change on the ground (territory handed
+  over, forces moved, closures, agreements) fire only on acts that happened, not on
+  plans, questions or denials ("the border will not be closed").
 * Raids, incursions, ground operations are Battles / Armed clash, category "raid": ACLED
   codes an armed incursion where forces meet resistance as a clash; the category keeps
   the finer meaning for the map.
-* A raid in which people are arrested and nobody is killed is Strategic developments /
-  Arrests: the arrests are what happened; ACLED codes such search-and-arrest raids so.
-* Homes torched, demolished or looted (not by rioters) are Strategic developments /
-  Looting/property destruction, category "other".
-* Troops or tanks massed, deployed or moved are Strategic developments / Other, category
-  "military deployment": ACLED's "Headquarters or base established" is for a base set up,
-  and is used only when the sentence says so.
+* A raid in which people are arrested, or property destroyed or looted, and nobody is
+  killed is Strategic developments / Arrests or Looting/property destruction: that is
+  what happened; ACLED codes such raids so.
 * A running casualty total takes the violence type the sentence names ("the fighting
   has killed" is Battles / Armed clash); if it names none, Strategic developments /
   Other. A toll adds up many events of several kinds: calling it "Violence against

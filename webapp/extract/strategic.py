@@ -100,7 +100,8 @@ _MOVEMENT = rule(
     r"reinforcements))\b", STRATEGIC, "Other", "military deployment")
 
 _AGREEMENT = rule(
-    r"\b(?:(?:agreed|reached|signed|struck|sealed|clinched)\s+(?:on\s+|to\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}(?:agreement|deal|cease-?fire|truce|accord|"
+    r"\b(?:(?:agreed|reached|signed|struck|sealed|clinched)\s+(?:on\s+|to\s+)?"
+    r"(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}(?:agreement|deal|cease-?fire|truce|accord|"
     r"pause|halt|exchange|arrangement|understanding)|(?:agreement|deal|cease-?fire|"
     r"truce|accord)\s+(?:was|has been|had been)\s+(?:reached|signed|agreed)|"
     r"(?:took|went into|came into) (?:effect|force))\b",
