@@ -304,3 +304,21 @@ def test_look_alikes_are_not_coded_as_the_rule(sentence, not_this):
 def test_a_detonated_car_bomb_is_an_attack_not_a_disrupted_weapon():
     assert kind("Rebels detonated a car bomb at the checkpoint.") == (
         REMOTE, "Remote explosive/landmine/IED")
+
+
+def test_bombs_dropped_from_aircraft_are_air_strikes():
+    assert kind("A glide bomb hit the clinic on Tuesday.") == (REMOTE, "Air/drone strike")
+    assert kind("Helicopters dropped barrel bombs on the town.") == (REMOTE, "Air/drone strike")
+
+
+def test_an_ordered_evacuation_is_a_strategic_development():
+    assert kind("The army ordered the evacuation of three villages near the border.") == (
+        SD, "Other")
+
+
+@pytest.mark.parametrize("sentence, deaths", [
+    ("Ten soldiers and an unknown number of militants were killed.", 10),
+    ("Four soldiers and six militants were killed in the fighting.", 10),
+])
+def test_two_subjects_of_one_death_verb(sentence, deaths):
+    assert count_fatalities(sentence).count == deaths

@@ -68,7 +68,8 @@ _VIOLENCE = [
     _rule(r"\bambush(?:ed|es|ing)?\b", "Battles", "Armed clash", "armed clash"),
     _rule(r"\b(?:air\s*strikes?|airstrikes?|air raids?|drone (?:strikes?|attacks?)|"
           r"warplanes?|fighter jets?|jets struck|aerial (?:bombardment|attack)|"
-          r"drones? (?:struck|hit|fired|bombed|targeted|attacked))\b",
+          r"drones? (?:struck|hit|fired|bombed|targeted|attacked)|(?:glide|barrel|guided|"
+          r"aerial|cluster) bombs?)\b",
           _EXPLOSIONS, "Air/drone strike", "strike"),
     _rule(r"\b(?:suicide (?:bomb(?:er|ing)?|attack)|blew (?:himself|herself) up)\b",
           _EXPLOSIONS, "Suicide bomb", "strike"),

@@ -77,6 +77,10 @@ _DEATH = (r"(?:(?:(?:have|has|had)\s+)?(?:were|was|been|being|are|is)\s+(?:\w+\s
           r"dead\b(?!\s+end)|died\b|slain\b|perished\b|lost their lives\b|deaths\b|"
           r"fatalities\b))")
 _SUBJECT = re.compile(_QTY + _NP + r"\s+" + _DEATH, re.I)
+# Two subjects of one death verb: "10 soldiers and 4 militants were killed"; an unknown
+# number adds nothing ("and an unknown number of militants").
+_PAIR = re.compile(_QTY + _NP + r"\s+and\s+(?:an?\s+unknown\s+number\s+of|"
+                   + _QTY.replace("?P<q>", "?P<q2>") + ")" + _NP + r"\s+" + _DEATH, re.I)
 _TOLL = re.compile(r"\b(?:death toll|toll|number of (?:dead|deaths|people killed))\b[^.;]{0,60}?"
                    r"\b(?:to|at|of|reached|hit|is|was)\s+" + _QTY, re.I)
 _ONE = re.compile(r"\b(?:(?:he|she)\s+(?:\w+\s+)?(?:died|was killed|was shot dead|succumbed)|"
@@ -150,6 +154,10 @@ def _clause_count(clause: str) -> int:
         while (more := _MORE.match(rest)) and _value(more.group("q")):
             counted.setdefault(offset + more.start("q"), _value(more.group("q")))
             rest, offset = rest[more.end():], offset + more.end()
+    for m in _PAIR.finditer(clause):
+        take(m)
+        if m.group("q2") and (value := _value(m.group("q2"))):
+            counted.setdefault(m.start("q2"), value)
     for m in _SUBJECT.finditer(clause):
         take(m)
     if not counted and _ONE.search(clause):

@@ -133,7 +133,8 @@ NON_VIOLENT = [
     rule(r"\b(?:(?:have|has|had|were|was|been|being)\s+(?:\w+\s+)?(?:displaced|uprooted|"
          r"evacuated|forced (?:to flee|from their homes))|fled|fleeing|flee|sheltering|"
          r"(?:sought|seeking|taken) refuge|evacuation orders?|(?:ordered|told|instructed)\s+"
-         r"(?:\w+\s+){0,6}to (?:evacuate|leave)|evacuat(?:ed|ing) (?:the\s+)?residents)\b",
+         r"(?:\w+\s+){0,6}to (?:evacuate|leave)|(?:ordered|announced|issued)\s+(?:the\s+|an?\s+)?"
+         r"(?:\w+\s+)?evacuation|evacuat(?:ed|ing) (?:the\s+)?residents)\b",
          STRATEGIC, "Other", "displacement"),
     rule(r"\b(?:warn(?:ed|s|ing)|caution(?:ed|s)|threat(?:ened|ens)|vow(?:ed|s)|"
          r"(?:will|would) not (?:tolerate|accept|allow)|condemn(?:ed|s)|denounc(?:ed|es)|"
