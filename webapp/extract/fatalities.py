@@ -77,9 +77,13 @@ _DEATH = (r"(?:(?:(?:have|has|had)\s+)?(?:were|was|been|being|are|is)\s+(?:\w+\s
           r"dead\b(?!\s+end)|died\b|slain\b|perished\b|lost their lives\b|deaths\b|"
           r"fatalities\b))")
 _SUBJECT = re.compile(_QTY + _NP + r"\s+" + _DEATH, re.I)
-# Two subjects of one death verb: "10 soldiers and 4 militants were killed"; an unknown
+# Two groups of people, subjects of one death verb: "10 soldiers and 4 militants were
+# killed" (not "3,546 cases and 91 dead": cases are not people); an unknown
 # number adds nothing ("and an unknown number of militants").
-_PAIR = re.compile(_QTY + _NP + r"\s+and\s+(?:an?\s+unknown\s+number\s+of|"
+_PEOPLE = (r"(?:soldiers|troops|militants|fighters|civilians|people|policemen|officers|"
+           r"members|gunmen|rebels|insurgents|attackers|assailants|children|women|men)")
+_PAIR = re.compile(_QTY + r"(?:\s+[\w-]+){0,2}?\s+" + _PEOPLE
+                   + r"\s+and\s+(?:an?\s+unknown\s+number\s+of|"
                    + _QTY.replace("?P<q>", "?P<q2>") + ")" + _NP + r"\s+" + _DEATH, re.I)
 _TOLL = re.compile(r"\b(?:death toll|toll|number of (?:dead|deaths|people killed))\b[^.;]{0,60}?"
                    r"\b(?:to|at|of|reached|hit|is|was)\s+" + _QTY, re.I)
