@@ -119,8 +119,22 @@ class _Mention:
     kind: str
 
 
+# "an Israeli air strike", "Syrian shelling": the act names whose forces did it.
+_FORCES_ACT = re.compile(rf"\b(?P<who>{_DEMONYMS})\s+(?:(?:air|drone|missile|artillery|naval|"
+                         r"tank)\s*)?(?:strikes?|airstrikes?|shelling|artillery|gunfire|"
+                         r"bombardment|bombing|raids?)\b")
+
+
 def find_actors(sentence: str) -> tuple[str, str]:
-    """(actor1, actor2): who acted and on whom; "" where the sentence does not say."""
+    """(actor1, actor2): who acted and on whom; "" where the sentence does not say. With
+    no doer named, forces named by their act ("an Israeli strike") are the doer."""
+    actor1, actor2 = _find_actors(sentence)
+    if not actor1 and (act := _FORCES_ACT.search(sentence)):
+        actor1 = f"{act.group('who')} forces"
+    return actor1, actor2
+
+
+def _find_actors(sentence: str) -> tuple[str, str]:
     text = _ATTRIBUTION.sub("", sentence)
     mentions = _mentions(text)
     passive = _PASSIVE_BY.search(text)

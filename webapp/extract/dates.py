@@ -89,11 +89,17 @@ _VAGUE = re.compile(
 _VAGUE_PAST = re.compile(r"\blast year\b|\byears ago\b|\bdecades ago\b", re.I)
 # Words before a date that make it a bound of a period, not the event's date.
 _PERIOD_BOUND = re.compile(r"\b(?:since|until|till|through|by|from)\s+(?:the\s+)?$", re.I)
+# Words before a date that make it the day the news was told, not the day it happened:
+# ", the group said on Tuesday". Such a date counts only when the sentence has no other.
+_REPORTED_ON = re.compile(r"\b(?:said|says|told|announced|reported|confirmed|stated|added|"
+                          r"claimed|reporting|announcing)\b(?:\s+[\w-]+){0,3}?\s+"
+                          r"(?:(?:late|early)\s+)?on\s+$", re.I)
 
 
 def resolve_date(sentence: str, published: date) -> DateResult:
     """The event date a sentence states, resolved against the publication date."""
     found: list[tuple[int, date]] = []       # (precision, date)
+    told: list[tuple[int, date]] = []        # days the news was told ("said on Monday")
     vague = bool(_VAGUE.search(sentence))
     vague_past = bool(_VAGUE_PAST.search(sentence))
 
@@ -104,10 +110,11 @@ def resolve_date(sentence: str, published: date) -> DateResult:
             continue
         when = _month_day(m, published)
         if when:
-            found.append((1, when))
+            (told if _REPORTED_ON.search(sentence[:m.start()]) else found).append((1, when))
     for m in _WEEKDAY.finditer(sentence):
         if not _PERIOD_BOUND.search(sentence[:m.start()]):
-            found.append((1, _weekday(m.group("wd"), (m.group("rel") or "").lower(), published)))
+            when = _weekday(m.group("wd"), (m.group("rel") or "").lower(), published)
+            (told if _REPORTED_ON.search(sentence[:m.start()]) else found).append((1, when))
     for pattern, back in _DAY_WORDS:
         if pattern.search(sentence):
             found.append((1, published - timedelta(days=back)))
@@ -133,6 +140,7 @@ def resolve_date(sentence: str, published: date) -> DateResult:
         else:
             vague = True
 
+    found = found or told
     if found:
         precision, when = min(found, key=lambda f: (f[0], -f[1].toordinal()))
         return DateResult(when, precision, _is_historical(when, published))

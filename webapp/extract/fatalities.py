@@ -65,7 +65,8 @@ _NP = (r"(?:\s+(?!(?:and|or|in|on|at|near|while|after|during|including|as|with|f
 _KILL_VERB = (r"\b(?:kill(?:ed|ing|s)?|shot dead|shooting dead|shot and killed|executed|"
               r"executing|massacred|slew|claimed the lives of)\s+")
 _OBJECT = re.compile(_KILL_VERB + _QTY + _NP, re.I)
-_MORE = re.compile(r"^(?:\s*,\s*and\s+|\s*,\s*|\s+and\s+)" + _QTY + _NP, re.I)
+_MORE = re.compile(r"^(?:\s*,\s*and\s+|\s*,\s*|\s+and\s+)(?:(?:her|his|their|its)\s+)?"
+                   + _QTY + _NP, re.I)
 # After the people: passive "were killed", or an intransitive death word ("have died",
 # "dead"). A bare "killed" must end the phrase ("20 killed in ..."), or "two strikes
 # killed 5" would count the strikes.
@@ -76,6 +77,14 @@ _DEATH = (r"(?:(?:(?:have|has|had)\s+)?(?:were|was|been|being|are|is)\s+(?:\w+\s
           r"dead\b(?!\s+end)|died\b|slain\b|perished\b|lost their lives\b|deaths\b|"
           r"fatalities\b))")
 _SUBJECT = re.compile(_QTY + _NP + r"\s+" + _DEATH, re.I)
+# Two groups of people, subjects of one death verb: "10 soldiers and 4 militants were
+# killed" (not "3,546 cases and 91 dead": cases are not people); an unknown
+# number adds nothing ("and an unknown number of militants").
+_PEOPLE = (r"(?:soldiers|troops|militants|fighters|civilians|people|policemen|officers|"
+           r"members|gunmen|rebels|insurgents|attackers|assailants|children|women|men)")
+_PAIR = re.compile(_QTY + r"(?:\s+[\w-]+){0,2}?\s+" + _PEOPLE
+                   + r"\s+and\s+(?:an?\s+unknown\s+number\s+of|"
+                   + _QTY.replace("?P<q>", "?P<q2>") + ")" + _NP + r"\s+" + _DEATH, re.I)
 _TOLL = re.compile(r"\b(?:death toll|toll|number of (?:dead|deaths|people killed))\b[^.;]{0,60}?"
                    r"\b(?:to|at|of|reached|hit|is|was)\s+" + _QTY, re.I)
 _ONE = re.compile(r"\b(?:(?:he|she)\s+(?:\w+\s+)?(?:died|was killed|was shot dead|succumbed)|"
@@ -83,6 +92,17 @@ _ONE = re.compile(r"\b(?:(?:he|she)\s+(?:\w+\s+)?(?:died|was killed|was shot dea
 # A breakdown of the figure before it: blank it out (offsets kept).
 _BREAKDOWN = re.compile(r"\b(?:including|among them|among whom|of whom)\b"
                         r"(?:[^,;.]|,\s*(?=\d|and\b))*", re.I)
+# Bodies found or recovered later died in an earlier event: not this event's dead.
+_RECOVERED = re.compile(r"\b(?:bodies|body|remains|corpses?)\b[^.;]{0,80}?\b(?:recovered|"
+                        r"retrieved|pulled|found|exhumed|unearthed)\b|\b(?:recovered|retrieved|"
+                        r"pulled out|found|exhumed)\s+(?:the\s+)?(?:\w+\s+){0,3}(?:bodies|"
+                        r"remains|corpses)\b", re.I)
+# A clause that tells another strike of the same report: its dead are added, not
+# taken as the same dead told again ("; a second strike killed 2 others").
+ANOTHER_ACT = re.compile(r"\b(?:another|a (?:second|third|fourth|further|separate|new|"
+                         r"subsequent)|separately|in a separate)\b|\b(?:\d+|\w+) (?:more|others?)\s"
+                         r"+(?:\w+\s+)?(?:were\s+)?(?:killed|dead|died)\b|\bkill\w* (?:\w+ )?"
+                         r"(?:more|others?)\b", re.I)
 _CLAUSES = re.compile(r";|,?\s+while\s+|,\s+whereas\s+|,\s+but\s+")
 _DATE_BEFORE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?\s*$")
 _TOTAL = re.compile(
@@ -96,20 +116,29 @@ _TOTAL = re.compile(
 def count_fatalities(sentence: str) -> FatalityResult:
     """Deaths a sentence reports (0 when none), and whether they are a running total."""
     masked = _BREAKDOWN.sub(lambda m: " " * len(m.group()), sentence)
-    tallies = []
+    clauses: list[tuple[int, str]] = []  # (deaths, clause text)
     start = 0
     for m in [*_CLAUSES.finditer(masked), None]:
         end = m.start() if m else len(masked)
         n = _clause_count(masked[start:end])
-        if n:
-            tallies.append(n)
+        clauses.append((n, masked[start:end]))
         start = m.end() if m else end
+    tallies = [n for n, _ in clauses if n]
     if not tallies:
         return FatalityResult(0, False)
-    return FatalityResult(tallies[0], bool(_TOTAL.search(sentence)), tuple(tallies[1:]))
+    is_total = bool(_TOTAL.search(sentence))
+    first = next(i for i, (n, _) in enumerate(clauses) if n)
+    if not is_total:  # later clauses that tell another strike add their dead
+        added = [n for n, text in clauses[first + 1:] if n and ANOTHER_ACT.search(text)]
+        if added:
+            rest = [n for n, text in clauses[first + 1:] if n and not ANOTHER_ACT.search(text)]
+            return FatalityResult(tallies[0] + sum(added), False, tuple(rest))
+    return FatalityResult(tallies[0], is_total, tuple(tallies[1:]))
 
 
 def _clause_count(clause: str) -> int:
+    if _RECOVERED.search(clause):
+        return 0
     counted: dict[int, int] = {}  # quantity offset -> value; each figure counts once
 
     def take(m: re.Match, article_ok: bool = True) -> None:
@@ -129,6 +158,10 @@ def _clause_count(clause: str) -> int:
         while (more := _MORE.match(rest)) and _value(more.group("q")):
             counted.setdefault(offset + more.start("q"), _value(more.group("q")))
             rest, offset = rest[more.end():], offset + more.end()
+    for m in _PAIR.finditer(clause):
+        take(m)
+        if m.group("q2") and (value := _value(m.group("q2"))):
+            counted.setdefault(m.start("q2"), value)
     for m in _SUBJECT.finditer(clause):
         take(m)
     if not counted and _ONE.search(clause):

@@ -19,14 +19,16 @@ from bisect import bisect_left
 from dataclasses import replace
 from datetime import date
 
+from webapp.extract.actor_types import CIVILIANS, inter_code, interaction
 from webapp.extract.actors import find_actors
 from webapp.extract.budget import Budget, check_text
 from webapp.extract.classify import classify
 from webapp.extract.dates import resolve_date
-from webapp.extract.fatalities import count_fatalities
+from webapp.extract.fatalities import ANOTHER_ACT, count_fatalities
 from webapp.extract.finer import finest_inside
 from webapp.extract.geoparse import Geoparser
 from webapp.extract.sentences import Sentence, split
+from webapp.extract.targeting import CIVILIAN_TARGETING, civilian_targeting
 from webapp.geocoder.kinds import PlaceKind
 from webapp.geocoder.resolver import Resolver
 from webapp.models import Article, Event, Toponym
@@ -98,6 +100,7 @@ class Extractor:
             events.append(event)
             if not inherited:
                 previous_place = (place, sentence.paragraph)
+        events = [_with_codes(ev) for ev in events]
         if self.regions is not None:
             events = self.regions.assign(events)
         return events
@@ -154,6 +157,7 @@ class Extractor:
             notes=sentence.text, source=article.url or article.title,
             span=(sentence.start, sentence.end), is_total=deaths.is_total,
             is_historical=bool(when and when.historical), article_hash=article.content_hash,
+            extra=_admin2(place),
         )
 
 
@@ -177,13 +181,42 @@ def _same_event(prev: Event, new: Event) -> bool:
 
 
 def _merge(prev: Event, new: Event) -> Event:
-    """One event told twice: deaths are not added up (the same death, told again)."""
+    """One event told twice: deaths are not added up (the same death, told again),
+    unless the new sentence tells another strike of the same day and place ("another
+    strike killed 3 more"): then one event, ACLED's way, with the dead of both."""
+    another = ANOTHER_ACT.search(new.notes) and not (prev.is_total or new.is_total)
     return replace(
         prev,
-        fatalities=max(prev.fatalities, new.fatalities),
+        fatalities=prev.fatalities + new.fatalities if another
+        else max(prev.fatalities, new.fatalities),
         actor1=prev.actor1 or new.actor1, actor2=prev.actor2 or new.actor2,
         notes=f"{prev.notes} {new.notes}",
         span=(prev.span[0], new.span[1]) if prev.span and new.span else prev.span,
         event_date=min(d for d in (prev.event_date, new.event_date) if d)
         if prev.event_date or new.event_date else None,
     )
+
+
+def _admin2(place: Toponym | None) -> dict:
+    """ACLED's admin2 where the gazetteer knows it. Its only second-level areas are US
+    counties, so an event placed at a county gets that county; anything else, none
+    (the gazetteer does not say which district a town is in, and a guess is worse)."""
+    if place is not None and place.kind == "county":
+        return {"admin2": place.name}
+    return {}
+
+
+def _with_codes(ev: Event) -> Event:
+    """The event with ACLED's actor-type, interaction and civilian-targeting codes in
+    ``extra`` (as ACLED's CSV has them: text), worked out from the whole merged event."""
+    extra = dict(ev.extra)
+    targeted = civilian_targeting(ev.event_type, ev.notes)
+    inter1, inter2 = inter_code(ev.actor1), inter_code(ev.actor2)
+    if targeted and inter2 is None and inter1 != CIVILIANS:
+        inter2 = CIVILIANS  # ACLED always codes the targeted civilians as the other side
+    if targeted:
+        extra["civilian_targeting"] = CIVILIAN_TARGETING
+    extra.update((k, str(v)) for k, v in (("inter1", inter1), ("inter2", inter2)) if v)
+    if code := interaction(inter1, inter2):
+        extra["interaction"] = code
+    return replace(ev, extra=extra) if extra != ev.extra else ev
