@@ -35,18 +35,7 @@ _CAP_BEFORE_DASH = (r"[A-Z][\w'’.-]{0,60}(?:\s++(?:(?:al|el|de|of|the)\s*+)?+"
 _DIRECTION = (r"(?i:north|south|east|west|central|north-?east|north-?west|south-?east|"
               r"south-?west)(?:ern)?")
 # Spatial expressions recognised whole; the geocoder parses their meaning.
-_LOWER_DIRECTION = (r"(?:north|south|east|west|north-?east|north-?west|south-?east|"
-                    r"south-?west)")
 _EXPRESSIONS = [
-    # relative places (see webapp.geocoder.relative): "near the border with Gaza",
-    # "east of Gaza City", "15 km from Tyre", "Jenin's outskirts", "the southern areas of X"
-    re.compile(rf"\b(?:near|close\s++to|along)\s++the\s++border\s++with\s++{_CAP}"),
-    re.compile(rf"\b\d++(?:\.\d+)?+\s*+(?:km|kilometers|kilometres|miles)\s++"
-               rf"(?:away\s++)?from\s++{_CAP}"),
-    re.compile(rf"\bthe\s++{_DIRECTION}\s++(?:areas|parts|part|outskirts|suburbs|districts|"
-               rf"neighbourhoods|neighborhoods|edge|side)\s++of\s++{_CAP}"),
-    re.compile(rf"\b(?:on\s++)?the\s++(?:outskirts|vicinity)\s++of\s++{_CAP}"),
-    re.compile(rf"\b{_CAP}\s++(?:outskirts|suburbs|environs)\b"),
     re.compile(rf"\b\d++(?:\.\d+)?+\s*+(?:km|kilometers|kilometres|miles)\s++{_DIRECTION}\s++"
                rf"of\s++{_CAP}"),
     re.compile(rf"\b(?:the\s++)?{_CAP_BEFORE_DASH}\s*+[-–—/]\s*+{_CAP}\s++"
@@ -54,7 +43,6 @@ _EXPRESSIONS = [
     re.compile(rf"\b(?:the\s++)?border\s++(?:with|between)\s++{_CAP}(?:\s++and\s++{_CAP})?"),
     re.compile(rf"\b(?:the\s++)?{_CAP}\s++border\b"),
     re.compile(rf"\b(?:far\s++)?{_DIRECTION}\s++{_CAP}"),
-    re.compile(rf"\b(?:just\s++|due\s++)?{_LOWER_DIRECTION}\s++of\s++{_CAP}"),
 ]
 # Words that make the state or county before them the seat of an institution ("Kentucky
 # State Police", "Queensland Police Service", "Metcalfe County Sheriff's Office"): the

@@ -18,7 +18,11 @@ where spatial expressions are (:mod:`webapp.geocoder.relative`).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
+from shapely.geometry import Point, shape
+
+from webapp.geocoder.context import haversine_km
 from webapp.models import Toponym
 
 _NEAR_BETWEEN = re.compile(
@@ -31,8 +35,22 @@ _VICINITY_BEFORE = re.compile(r"\b(?:in\s+the\s+vicinity\s+of|near|close\s+to|ou
                               r"on\s+the\s+outskirts\s+of)\s+$", re.IGNORECASE)
 # "Tana (Nablus": the name a bracket qualifies, when the geoparser did not know it
 _NAME_BEFORE_BRACKET = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:al-|el-)?[A-Z][\w'’-]*)*\s*\($")
+_UNIT = r"(?:km|kilometers|kilometres|kilometer|kilometre|miles|mile)"
+_DIRECTION = r"(?:north|south|east|west|north-?east|north-?west|south-?east|south-?west)"
+# Words before a name that make the place relative to it (the toponym keeps the name's
+# own span; its reading becomes the composed place).
+_BEFORE = [
+    re.compile(rf"\b(\d+(?:\.\d+)?)\s*-?\s*({_UNIT})\s+(?:away\s+)?from\s+$"),
+    re.compile(rf"\bthe\s+({_DIRECTION})(?:ern)?\s+(?:areas|parts|part|outskirts|suburbs|"
+               r"districts|neighbourhoods|neighborhoods|edge|side)\s+of\s+$"),
+    re.compile(rf"(?<!\d\s)(?<!km\s)\b(?:just\s+|due\s+)?({_DIRECTION})\s+of\s+$"),
+    re.compile(r"\b(?:near|close\s+to|(?:on\s+)?the\s+outskirts\s+of|outskirts\s+of|"
+               r"(?:in\s+)?the\s+vicinity\s+of|just\s+outside|outside)\s+(?:the\s+)?$"),
+]
+_OUTSKIRTS_AFTER = re.compile(r"(?:'s|’s)?\s+(?:outskirts|suburbs|environs)\b")
 _AREA_KINDS = frozenset({"country", "admin area", "region part", "region", "area", "desert",
                          "county", "border"})
+_TOWN_REACH_KM = 25.0  # a place "in" or "(" a town lies this close to its point
 _REACH = 60  # characters: the widest gap these phrases leave between two names
 
 
@@ -53,21 +71,65 @@ def compose(text: str, toponyms: list[Toponym], geocode) -> list[Toponym]:
             composed = _within(text, a, b, geocode)
         if composed is not None:
             out[k] = composed
-    return [_bracketed(text, t, geocode) for t in out]
+    return [_relative(text, _bracketed(text, t, geocode), geocode) for t in out]
+
+
+def _relative(text: str, t: Toponym, geocode) -> Toponym:
+    """"east of Gaza City", "12 km from Tyre", "the southern areas of Khan Younis",
+    "near the border with Gaza", "Jenin's outskirts": the name's place, composed."""
+    if t.kind == "country" or t.weak:
+        return t  # "outside Israel", "north of Lebanon": too coarse to compose
+    window = text[max(0, t.start - 40):t.start]
+    query = None
+    for n, pattern in enumerate(_BEFORE):
+        m = pattern.search(window)
+        if m is None:
+            continue
+        if n == 0:
+            query = f"{m.group(1)} {m.group(2)} from {t.text}"
+        elif n == 1:
+            query = f"the {m.group(1).lower()} areas of {t.text}"
+        elif n == 2:
+            query = f"{m.group(1).lower()} of {t.text}"
+        elif t.geo_precision < 2 or t.kind == "border":
+            query = f"near {t.text}"
+        break
+    if query is None and t.geo_precision < 2 and _OUTSKIRTS_AFTER.match(text, t.end):
+        query = f"near {t.text}"
+    if query is None:
+        return t
+    found = _ask(geocode, query, t, text, t.end, keep=2)
+    return found if found is not None else t
 
 
 def _within(text: str, a: Toponym, b: Toponym, geocode) -> Toponym | None:
-    """"Y in X" or "Y (X": Y read inside X, when the first reading was elsewhere."""
-    if a.kind in _AREA_KINDS or a.country_code == b.country_code and \
-            not _VICINITY_BEFORE.search(text, max(0, a.start - 40), a.start):
+    """"Y in X" or "Y (X": Y read inside X, when the first reading was elsewhere; "Y (X"
+    with no reading of Y inside X is near X."""
+    vicinity = _VICINITY_BEFORE.search(text, max(0, a.start - 40), a.start) is not None
+    if a.kind in _AREA_KINDS or (_holds(b, a) and not vicinity):
         return None  # already inside (or nothing to narrow)
     query = f"{a.text}, {b.text}"
-    if a.geo_precision < 2 and _VICINITY_BEFORE.search(text, max(0, a.start - 40), a.start):
+    if vicinity and a.geo_precision < 2:
         query = f"near {query}"
-    found = _ask(geocode, query, a, text, a.end, keep=0)
-    if found is None or found.country_code != b.country_code:
-        return None
-    return found
+    found = _ask(geocode, query, a, text, a.end, keep=2 if vicinity else 0)
+    if found is not None and _holds(b, found):
+        return found
+    if _OPEN_BRACKET.match(text[a.end:b.start]):
+        near = _ask(geocode, f"near {b.text}", b, text, b.end, keep=2)
+        if near is not None:
+            return replace(near, text=a.text, start=a.start, end=a.end)
+    return None
+
+
+def _holds(area: Toponym, place: Toponym) -> bool:
+    """Whether ``place`` lies in ``area`` (its outline, or a town's reach)."""
+    if area.country_code != place.country_code:
+        return False
+    geometry = shape(area.geometry) if area.geometry else None
+    if geometry is not None and geometry.geom_type in ("Polygon", "MultiPolygon"):
+        return geometry.buffer(0.01).contains(Point(place.longitude, place.latitude))
+    return haversine_km(area.latitude, area.longitude,
+                        place.latitude, place.longitude) <= _TOWN_REACH_KM
 
 
 def _bracketed(text: str, t: Toponym, geocode) -> Toponym:

@@ -242,10 +242,7 @@ class OfflineGeocoder:
             return [(p, 2, p.geometry) for p in named]
         area = self.resolve_area(expr.names[0], ctx, allowed)
         if area is None:
-            # "the southern areas of Khan Yunis", a town without an outline: the land
-            # on that side of it
-            return self._expr_direction(expr, ctx, allowed) if expr.direction != "central" \
-                else []
+            return []
         piece = relative.region_part(area.geometry, expr.direction, self._sub_areas_of(area))
         pt = self.people.representative_point(piece)
         label = f"{spatial.adjective(expr.direction).capitalize()} {area.name}"
