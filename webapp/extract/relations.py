@@ -29,7 +29,7 @@ _NEAR_BETWEEN = re.compile(
     r"^\s*,?\s*(?:(?:that|which)\s+(?:is|are|was|were|lies|lie)\s+)?"
     r"(?:close\s+to|near|next\s+to|adjacent\s+to|not\s+far\s+from|in\s+the\s+vicinity\s+of|"
     r"bordering)\s+(?:the\s+)?$", re.IGNORECASE)
-_WITHIN_BETWEEN = re.compile(r"^\s*(?:in|,)\s+(?:the\s+)?$")
+_WITHIN_BETWEEN = re.compile(r"^\s+in\s+(?:the\s+)?$")
 _OPEN_BRACKET = re.compile(r"^\s*\(\s*$")
 _VICINITY_BEFORE = re.compile(r"\b(?:in\s+the\s+vicinity\s+of|near|close\s+to|outside|"
                               r"on\s+the\s+outskirts\s+of)\s+$", re.IGNORECASE)
@@ -125,6 +125,8 @@ def _holds(area: Toponym, place: Toponym) -> bool:
     """Whether ``place`` lies in ``area`` (its outline, or a town's reach)."""
     if area.country_code != place.country_code:
         return False
+    if area.kind == "country":
+        return True
     geometry = shape(area.geometry) if area.geometry else None
     if geometry is not None and geometry.geom_type in ("Polygon", "MultiPolygon"):
         return geometry.buffer(0.01).contains(Point(place.longitude, place.latitude))

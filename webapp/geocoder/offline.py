@@ -48,6 +48,9 @@ class OfflineGeocoder:
         self._geojson_cache: dict[int, dict] = {}
         self._people: People | None = None
         self._sub_areas: relative.SubAreas | None = None
+        # composed shapes by (record, rule): the same phrase recurs across articles
+        self._composed: dict[tuple, tuple] = {}
+        self._composed_json: dict[int, dict | None] = {}  # id of a cached shape -> GeoJSON
 
     # -- geopy interface ----------------------------------------------------------
     def geocode(self, query, exactly_one: bool = True, timeout=None, *, context=None,
@@ -155,10 +158,14 @@ class OfflineGeocoder:
             return self._near_border(inner, ctx)
         out = []
         for p in self._named(expr.names[0], ctx, allowed):
-            zone = relative.buffer_km(p.geometry, relative.POINT_REACH_KM)
-            if p.kind != "country":
-                zone = relative.within_country(zone, self._country_shape(p))
-            out.append((p, max(p.geo_precision, 2), zone))
+            key = (p.index, "near")
+            if key not in self._composed:
+                zone = relative.buffer_km(p.geometry, relative.POINT_REACH_KM)
+                if p.kind != "country":
+                    zone = relative.within_country(zone, self._country_shape(p))
+                self._composed[key] = (zone,)
+                self._composed_json[id(zone)] = None
+            out.append((p, max(p.geo_precision, 2), self._composed[key][0]))
         return out
 
     def _near_border(self, inner, ctx):
@@ -243,8 +250,13 @@ class OfflineGeocoder:
         area = self.resolve_area(expr.names[0], ctx, allowed)
         if area is None:
             return []
-        piece = relative.region_part(area.geometry, expr.direction, self._sub_areas_of(area))
-        pt = self.people.representative_point(piece)
+        key = (area.index, "part", expr.direction)
+        if key not in self._composed:
+            piece = relative.region_part(area.geometry, expr.direction,
+                                         self._sub_areas_of(area))
+            self._composed[key] = piece, self.people.representative_point(piece)
+            self._composed_json[id(piece)] = None
+        piece, pt = self._composed[key]
         label = f"{spatial.adjective(expr.direction).capitalize()} {area.name}"
         part = _moved(area, pt.y, pt.x, name=label, kind="region part",
                       source=f"{area.source}#{expr.direction}")
@@ -260,13 +272,13 @@ class OfflineGeocoder:
                 return []
             sides.append(other)
         a, b = sides
-        line = spatial.shared_border(a.geometry, b.geometry)
+        line = self._shared_border(a, b)
         if line.is_empty:
             # "the Gaza-Egypt border": fall back to the countries the areas belong to.
             ca, cb = (self._country_of(s) for s in sides)
             if ca is None or cb is None:
                 return []
-            line = spatial.shared_border(ca.geometry, cb.geometry)
+            line = self._shared_border(ca, cb)
             if line.is_empty:
                 return []
         pt = spatial.point_on(line)
@@ -274,6 +286,14 @@ class OfflineGeocoder:
         border = _moved(a, pt.y, pt.x, name=f"{a.name}–{b.name} border", kind="border",
                         source=f"border:{a.source}|{b.source}", country_code=cc, admin1="")
         return [(border, 2, line)]
+
+    def _shared_border(self, a: Place, b: Place):
+        """Where two areas meet, worked out once per pair (tracing a country's outline
+        takes a tenth of a second, and "near the border" asks again)."""
+        key = (a.index, b.index, "border")
+        if key not in self._composed:
+            self._composed[key] = (spatial.shared_border(a.geometry, b.geometry),)
+        return self._composed[key][0]
 
     def _country_of(self, place: Place):
         if place.kind == "country":
@@ -291,11 +311,19 @@ class OfflineGeocoder:
             if i is None or cc == side.country_code:
                 continue
             other = gaz.place(i)
-            if not spatial.shared_border(side.geometry, other.geometry).is_empty:
+            if not self._shared_border(side, other).is_empty:
                 candidates.append((ctx.mention_distance(cc), -weight, cc, other))
         return min(candidates, key=lambda c: c[:3])[3] if candidates else None
 
     # -- output -------------------------------------------------------------------
+    def _composed_geojson(self, geom) -> dict:
+        """GeoJSON of a shape; a cached composed shape's is converted once."""
+        if id(geom) not in self._composed_json:
+            return _geojson(geom)
+        if self._composed_json[id(geom)] is None:
+            self._composed_json[id(geom)] = _geojson(geom)
+        return self._composed_json[id(geom)]
+
     def _location(self, query: str, place: Place, precision: int, geom) -> Location:
         raw = {
             "query": query,
@@ -310,7 +338,7 @@ class OfflineGeocoder:
             "approximate": place.approximate,
             "population": place.population,
             "geometry": (self._record_geojson(place.index) if geom is place.geometry
-                         else _geojson(geom)),
+                         else self._composed_geojson(geom)),
         }
         country = self.gaz.country(place.country_code)
         parts = [place.name, place.admin1 if place.admin1 != place.name else "",

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import shapely
 from shapely import affinity
 from shapely.geometry import Point, Polygon
@@ -137,30 +136,31 @@ def _areas_only(geom):
 
 
 class SubAreas:
-    """The administrative areas of a gazetteer, found by the area they divide."""
+    """The administrative areas of a gazetteer, found by the area they divide (only
+    the areas of the same country are read: decoding every outline would cost seconds)."""
 
     def __init__(self, gaz):
         self.gaz = gaz
-        self.ids = np.asarray([i for i, k in enumerate(gaz.kinds) if k == "admin area"
-                               and i in gaz.shapes_wkb], dtype=np.int64)
-        bounds = [gaz.geometry(int(i)).bounds for i in self.ids] or [(0, 0, 0, 0)]
-        self.bounds = np.asarray(bounds, dtype=np.float64).reshape(-1, 4)
+        self.by_country: dict[str, list[int]] = {}
+        for i, (kind, cc) in enumerate(zip(gaz.kinds, gaz.country_codes)):
+            if kind == "admin area" and i in gaz.shapes_wkb:
+                self.by_country.setdefault(cc, []).append(i)
         self._cache: dict[int, list] = {}
 
     def of(self, index: int, geom) -> list:
         """The areas (other than ``index`` itself) that lie within ``geom``."""
         if index in self._cache:
             return self._cache[index]
-        minx, miny, maxx, maxy = geom.bounds
-        b = self.bounds
-        near = (b[:, 0] >= minx - 1e-6) & (b[:, 2] <= maxx + 1e-6) \
-            & (b[:, 1] >= miny - 1e-6) & (b[:, 3] <= maxy + 1e-6)
+        if not self.gaz.country_codes[index]:
+            return []  # a continent or sea: no administrative division of its own
         found = []
-        for i in self.ids[near[: len(self.ids)]]:
-            if int(i) == index:
+        for i in self.by_country.get(self.gaz.country_codes[index], []):
+            if i == index:
                 continue
-            sub = self.gaz.geometry(int(i))
-            if sub.area < 0.95 * geom.area and sub.intersection(geom).area >= 0.9 * sub.area:
+            sub = self.gaz.geometry(i)
+            if not sub.intersects(geom) or sub.area >= 0.95 * geom.area:
+                continue
+            if sub.intersection(geom).area >= 0.9 * sub.area:
                 found.append(sub)
         self._cache[index] = found
         return found
