@@ -150,3 +150,19 @@ def test_a_person_of_a_country_is_not_where_the_event_was(extractor):
                                   "The president discussed it with Prime Minister Jan Smit "
                                   "of The Netherlands.")
     assert all(e.country_code != "NL" for e in events)
+
+
+def test_a_region_named_by_its_direction_is_placed_where_people_live(geocoder):
+    for name in ("southern Lebanon", "northern Gaza"):
+        raw = where(geocoder, name, context=LEBANON_NEWS + " " + GAZA_NEWS)
+        assert raw["geo_precision"] == 2 and inside(raw)
+
+
+def test_event_in_a_region_near_a_border(extractor, geocoder):
+    (event,) = events_of(extractor, "Hezbollah fighters clashed with Israeli troops in "
+                                    "southern Lebanon near the border with Israel on Monday.")
+    point = Point(event.longitude, event.latitude)
+    assert event.country_code == "LB" and event.geo_precision == 2
+    assert country(geocoder, "Lebanon").contains(point)
+    line = shape(geocoder.geocode("the Israel-Lebanon border").raw["geometry"])
+    assert line.distance(point) * 100 < 25

@@ -185,6 +185,17 @@ class OfflineGeocoder:
                 border = _moved(border, pt.y, pt.x, country_code=other.country_code)
         return [(border, 2, strip)]
 
+    def _where_people_live(self, area: Place) -> Place:
+        """A region named by its direction ("northern Gaza": North Gaza) placed where
+        its people live; a point-only region keeps its point."""
+        if area.geometry.geom_type not in ("Polygon", "MultiPolygon"):
+            return area
+        key = (area.index, "people")
+        if key not in self._composed:
+            self._composed[key] = (area.geometry, self.people.weighted_point(area.geometry))
+        pt = self._composed[key][1]
+        return area if pt is None else _moved(area, pt.y, pt.x)
+
     def _named(self, name: str, ctx, allowed) -> list[Place]:
         """Readings of a plain name, or of "Y, X" (Y within X)."""
         bare = _LEADING_ARTICLE.sub("", name)
@@ -246,7 +257,7 @@ class OfflineGeocoder:
         named = [p for p in self._rank_name(full, ctx, allowed)
                  if p.kind in ("admin area", "region", "area")]
         if named:
-            return [(p, 2, p.geometry) for p in named]
+            return [(self._where_people_live(p), 2, p.geometry) for p in named]
         area = self.resolve_area(expr.names[0], ctx, allowed)
         if area is None:
             return []
