@@ -15,9 +15,10 @@ import shapely
 
 from webapp.errors import BadQueryError
 from webapp.geocoder import relative, spatial
+from webapp.geocoder.composite import CompositeExpressions
+from webapp.geocoder.composite import moved as _moved
 from webapp.geocoder.context import Context, ContextCache
 from webapp.geocoder.gazetteer import Gazetteer, Place, load_gazetteer
-from webapp.geocoder.people import People
 from webapp.geocoder.ranking import Ranker
 
 MAX_QUERY_CHARS = 1000
@@ -38,7 +39,7 @@ def _check_query(query) -> str:
     return q
 
 
-class OfflineGeocoder:
+class OfflineGeocoder(CompositeExpressions):
     """Resolves names, areas, borders and spatial expressions from local data only."""
 
     def __init__(self, gazetteer: Gazetteer | None = None, cache_dir=None):
@@ -46,8 +47,6 @@ class OfflineGeocoder:
         self.ranker = Ranker(self.gaz)
         self._contexts = ContextCache(self.gaz, rank=self.ranker.best_with_margin)
         self._geojson_cache: dict[int, dict] = {}
-        self._people: People | None = None
-        self._sub_areas: relative.SubAreas | None = None
         # composed shapes by (record, rule): the same phrase recurs across articles
         self._composed: dict[tuple, tuple] = {}
         self._composed_json: dict[int, dict | None] = {}  # id of a cached shape -> GeoJSON
@@ -119,6 +118,11 @@ class OfflineGeocoder:
             return self._rank_name(stripped, ctx, allowed)
         return []
 
+    def _named(self, name: str, ctx, allowed) -> list[Place]:
+        """Readings of a plain name, or of "Y, X" (Y within X)."""
+        bare = _LEADING_ARTICLE.sub("", name)
+        return self._rank_name(bare, ctx, allowed) or self._fallback_names(bare, ctx, allowed)
+
     def _rank_name(self, name: str, ctx: Context, allowed: set, areas_only=False) -> list:
         # Ten readings are plenty for any caller; building Place objects is the cost.
         return [self.gaz.place(i)
@@ -137,112 +141,6 @@ class OfflineGeocoder:
         return max(same, key=lambda p: p.geometry.area)
 
     # -- expressions --------------------------------------------------------------
-    @property
-    def people(self) -> People:
-        if self._people is None:
-            self._people = People(self.gaz)  # built on first use: loading stays fast
-        return self._people
-
-    def _sub_areas_of(self, area: Place) -> list:
-        if self._sub_areas is None:
-            self._sub_areas = relative.SubAreas(self.gaz)
-        return self._sub_areas.of(area.index, area.geometry)
-
-    def _country_shape(self, place: Place):
-        country = self._country_of(place)
-        return country.geometry if country is not None else None
-
-    def _expr_near(self, expr, ctx, allowed):
-        inner = spatial.parse(expr.names[0])
-        if inner.kind == "border":
-            return self._near_border(inner, ctx)
-        out = []
-        for p in self._named(expr.names[0], ctx, allowed):
-            key = (p.index, "near")
-            if key not in self._composed:
-                zone = relative.buffer_km(p.geometry, relative.POINT_REACH_KM)
-                if p.kind != "country":
-                    zone = relative.within_country(zone, self._country_shape(p))
-                self._composed[key] = (zone,)
-                self._composed_json[id(zone)] = None
-            out.append((p, max(p.geo_precision, 2), self._composed[key][0]))
-        return out
-
-    def _near_border(self, inner, ctx):
-        """"Near the border with Gaza": the strip along the line, on the side that is
-        not the one named after "with" (the side of the text's other country)."""
-        found = self._expr_border(inner, ctx, set())
-        if not found:
-            return []
-        border, _, line = found[0]
-        strip = relative.buffer_km(line, relative.BORDER_STRIP_KM)
-        if len(inner.names) == 1:
-            named = self.resolve_area(inner.names[0], ctx)
-            other = self._implicit_neighbour(named, ctx) if named is not None else None
-            if other is not None:
-                strip = relative.border_strip(line, other.geometry)
-                pt = self.people.representative_point(strip)
-                border = _moved(border, pt.y, pt.x, country_code=other.country_code)
-        return [(border, 2, strip)]
-
-    def _where_people_live(self, area: Place) -> Place:
-        """A region named by its direction ("northern Gaza": North Gaza) placed where
-        its people live; a point-only region keeps its point."""
-        if area.geometry.geom_type not in ("Polygon", "MultiPolygon"):
-            return area
-        key = (area.index, "people")
-        if key not in self._composed:
-            self._composed[key] = (area.geometry, self.people.weighted_point(area.geometry))
-        pt = self._composed[key][1]
-        return area if pt is None else _moved(area, pt.y, pt.x)
-
-    def _named(self, name: str, ctx, allowed) -> list[Place]:
-        """Readings of a plain name, or of "Y, X" (Y within X)."""
-        bare = _LEADING_ARTICLE.sub("", name)
-        return self._rank_name(bare, ctx, allowed) or self._fallback_names(bare, ctx, allowed)
-
-    def _expr_radius(self, expr, ctx, allowed):
-        """"N km from X": the disc of that radius around X, X's own point (the
-        direction unknown, X is where a coder puts it)."""
-        return [(p, 2, relative.buffer_km(p.geometry, expr.km))
-                for p in self._named(expr.names[0], ctx, allowed)]
-
-    def _expr_direction(self, expr, ctx, allowed):
-        """"East of Gaza City": the land on that side of X, within X's country."""
-        out = []
-        for p in self._named(expr.names[0], ctx, allowed)[:3]:
-            zone = relative.beyond(p.geometry, expr.direction)
-            if p.kind != "country":
-                zone = relative.within_country(zone, self._country_shape(p))
-            pt = self.people.weighted_point(zone)
-            if pt is None:
-                lat, lon = spatial.offset_point(p.latitude, p.longitude,
-                                                relative.POINT_REACH_KM / 2, expr.direction)
-                pt = spatial.Point(lon, lat)
-                if not zone.contains(pt):
-                    pt = spatial.point_on(zone)
-            label = f"{expr.direction.capitalize()} of {p.name}"
-            part = _moved(p, pt.y, pt.x, name=label, kind="region part",
-                          source=f"{p.source}#{expr.direction}-of")
-            out.append((part, 2, zone))
-        return out
-
-    def _expr_nearest(self, expr, ctx, allowed):
-        """"An area of southern Israel close to Rafah": the part of A nearest B."""
-        area = self._resolve(expr.names[0], ctx, allowed)
-        place = self._resolve(expr.names[1], ctx, set())
-        if not area or not place:
-            return area
-        a, precision, a_geom = area[0]
-        if a_geom.geom_type not in ("Polygon", "MultiPolygon"):
-            return [area[0]]  # a point has no part nearer than another
-        piece = relative.nearest_part(a_geom, place[0][2])
-        pt = self.people.representative_point(piece)
-        label = f"{a.name} near {place[0][0].name}"
-        part = _moved(a, pt.y, pt.x, name=label, kind="region part",
-                      source=f"{a.source}@{place[0][0].source}")
-        return [(part, 2 if precision < 3 or a.kind == "country" else precision, piece)]
-
     def _expr_offset(self, expr, ctx, allowed):
         ranked = self._rank_name(_LEADING_ARTICLE.sub("", expr.names[0]), ctx, allowed)
         out = []
@@ -362,12 +260,6 @@ class OfflineGeocoder:
 def _geojson(geom) -> dict:
     """GeoJSON mapping with coordinates rounded to ~1 m (shapely's C writer is fast)."""
     return json.loads(shapely.to_geojson(shapely.set_precision(geom, 1e-5)))
-
-
-def _moved(place: Place, lat, lon, **changes) -> Place:
-    from dataclasses import replace
-
-    return replace(place, latitude=float(lat), longitude=float(lon), **changes)
 
 
 __all__ = ["OfflineGeocoder", "MAX_QUERY_CHARS"]
