@@ -166,3 +166,19 @@ def test_event_in_a_region_near_a_border(extractor, geocoder):
     assert country(geocoder, "Lebanon").contains(point)
     line = shape(geocoder.geocode("the Israel-Lebanon border").raw["geometry"])
     assert line.distance(point) * 100 < 25
+
+
+def test_event_in_the_north_of_a_place_is_its_northern_part(extractor, geocoder):
+    (event,) = events_of(extractor, "Air strikes hit the north of Khan Younis on Monday, "
+                                    "killing five people.")
+    assert event.geo_precision == 2 and event.country_code == "PS"
+    assert event.latitude > where(geocoder, "Khan Younis")["latitude"]
+    assert shape(event.geometry).buffer(1e-6).contains(Point(event.longitude, event.latitude))
+
+
+def test_event_on_a_towns_outskirts(extractor, geocoder):
+    (event,) = events_of(extractor, "Troops raided homes on Jenin's outskirts on Monday, "
+                                    "killing two people.")
+    jenin = where(geocoder, "Jenin")
+    assert event.geo_precision == 2
+    assert (event.latitude, event.longitude) == (jenin["latitude"], jenin["longitude"])

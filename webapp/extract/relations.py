@@ -41,8 +41,9 @@ _DIRECTION = r"(?:north|south|east|west|north-?east|north-?west|south-?east|sout
 # own span; its reading becomes the composed place).
 _BEFORE = [
     re.compile(rf"\b(\d+(?:\.\d+)?)\s*-?\s*({_UNIT})\s+(?:away\s+)?from\s+$"),
-    re.compile(rf"\bthe\s+({_DIRECTION})(?:ern)?\s+(?:areas|parts|part|outskirts|suburbs|"
-               r"districts|neighbourhoods|neighborhoods|edge|side)\s+of\s+$"),
+    re.compile(rf"\bthe\s+(?:far\s+)?({_DIRECTION})(?:ern)?\s+(?:(?:areas|parts|part|"
+               r"outskirts|suburbs|districts|neighbourhoods|neighborhoods|edge|side)\s+)?"
+               r"of\s+$"),
     re.compile(rf"(?<!\d\s)(?<!km\s)\b(?:just\s+|due\s+)?({_DIRECTION})\s+of\s+$"),
     re.compile(r"\b(?:near|close\s+to|(?:on\s+)?the\s+outskirts\s+of|outskirts\s+of|"
                r"(?:in\s+)?the\s+vicinity\s+of|just\s+outside|outside)\s+(?:the\s+)?$"),
