@@ -4,11 +4,14 @@ The geoparser reads each name on its own; some phrases say where an event was on
 through two of them together:
 
 * "an area of southern Israel that is close to Rafah": the part of A nearest B;
-* "in the vicinity of Jabalia in Gaza", "Beit Lahia, Gaza": the first name read
-  within the second;
+* "in the vicinity of Jabalia in Gaza", "Tripoli in Lebanon": the first name read
+  within the second (a comma is not enough: it also separates the names of a list);
 * "Khirbet Tana (Nablus, West Bank)": the place in brackets holds the name before
   them; when that name is unknown, the event is near the bracketed place
-  (ACLED's geo-precision 2).
+  (ACLED's geo-precision 2);
+* one name with words around it: "east of Gaza City", "12 km from Tyre", "the
+  southern areas of Khan Younis", "the north of X", "near the border with Gaza",
+  "on the outskirts of Jenin", "Jenin's outskirts" (see :func:`_relative`).
 
 :func:`compose` rewrites a sentence's toponyms with the composed readings, asking the
 geocoder (its public ``geocode``) for the composed phrase so that the geometry is built
@@ -22,6 +25,7 @@ from dataclasses import replace
 
 from shapely.geometry import Point, shape
 
+from webapp.errors import BadQueryError, GeocoderServiceError
 from webapp.geocoder.context import haversine_km
 from webapp.models import Toponym
 
@@ -52,6 +56,8 @@ _OUTSKIRTS_AFTER = re.compile(r"(?:'s|’s)?\s+(?:outskirts|suburbs|environs)\b"
 _AREA_KINDS = frozenset({"country", "admin area", "region part", "region", "area", "desert",
                          "county", "border"})
 _TOWN_REACH_KM = 25.0  # a place "in" or "(" a town lies this close to its point
+_FIELDS = {"name", "latitude", "longitude", "country_code", "admin1", "kind", "geo_precision",
+           "source", "geometry"}
 _REACH = 60  # characters: the widest gap these phrases leave between two names
 
 
@@ -145,9 +151,12 @@ def _bracketed(text: str, t: Toponym, geocode) -> Toponym:
 
 
 def _ask(geocode, query: str, first: Toponym, text: str, end: int, keep: int):
-    loc = geocode(query, first.start)
-    if loc is None:
-        return None
+    try:
+        loc = geocode(query, first.start)
+    except (BadQueryError, GeocoderServiceError):
+        return None  # a composed reading is a refinement: the name's own reading stands
+    if loc is None or not _FIELDS <= set(loc.raw):
+        return None  # (an online fallback's answer lacks the gazetteer's fields)
     raw = loc.raw
     return Toponym(text=text[first.start:end], start=first.start, end=end, name=raw["name"],
                    latitude=raw["latitude"], longitude=raw["longitude"],
