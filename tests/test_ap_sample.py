@@ -97,7 +97,7 @@ def test_the_raid_into_southern_israel_is_near_gaza(geocoder, events):
     point = Point(raid.longitude, raid.latitude)
     assert outline(geocoder, "Israel").contains(point)
     # where the people of southern Israel live, not the middle of the Negev
-    assert distance_km(outline(geocoder, "Gaza Strip"), point) < 35
+    assert distance_km(outline(geocoder, "Gaza Strip"), point) < 30
 
 
 def test_raids_on_rafah_are_in_gazas_rafah(events):
