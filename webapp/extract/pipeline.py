@@ -27,6 +27,7 @@ from webapp.extract.dates import resolve_date
 from webapp.extract.fatalities import ANOTHER_ACT, count_fatalities
 from webapp.extract.finer import finest_inside
 from webapp.extract.geoparse import Geoparser
+from webapp.extract.relations import compose
 from webapp.extract.sentences import Sentence, split
 from webapp.extract.targeting import CIVILIAN_TARGETING, civilian_targeting
 from webapp.geocoder.kinds import PlaceKind
@@ -38,6 +39,9 @@ from webapp.models import Article, Event, Toponym
 _LOCATIVE = re.compile(r"\b(?:in|at|on|near|to|into|inside|across|along|outside|of|from|"
                        r"around|toward|towards)\s+(?:the\s+|an?\s+(?:\w+\s+){0,2}(?:of\s+)?)?$",
                        re.IGNORECASE)
+# "Prime Minister Mark Rutte of The Netherlands": "of" after a name is whom a person
+# speaks for, not where the event is.
+_AFFILIATION = re.compile(r"[A-Z][\w'’-]+\s+of\s+(?:[Tt]he\s+)?$")
 _BORDER_WORD = re.compile(r"\b(?:border|cross-border|frontier)\b", re.IGNORECASE)
 _NEIGHBOUR_PARAGRAPHS = 3  # how far back a sentence without a place looks for one
 # _LOCATIVE reads this far back from a place name (its longest form, "towards an area
@@ -72,6 +76,9 @@ class Extractor:
             budget.check()
             inside = toponyms[bisect_left(starts, sentence.start):
                               bisect_left(starts, sentence.end)]
+            if inside:
+                inside = compose(article.text, inside, lambda query, at: self.geocoder.geocode(
+                    query, context=article.text, position=at))
             place = self._place(sentence, inside)
             found = classify(sentence.text)
             if found is None:
@@ -112,7 +119,8 @@ class Extractor:
         strong = [t for t in inside if not t.weak]
         for t in strong:
             at = t.start - sentence.start
-            if _LOCATIVE.search(sentence.text, max(0, at - _LOCATIVE_REACH), at):
+            if _LOCATIVE.search(sentence.text, max(0, at - _LOCATIVE_REACH), at) and \
+                    not _AFFILIATION.search(sentence.text, max(0, at - _LOCATIVE_REACH), at):
                 return finest_inside(t, strong)
         if (_BORDER_WORD.search(sentence.text)
                 and not any(t.kind == PlaceKind.BORDER for t in inside)):

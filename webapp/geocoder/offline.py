@@ -15,7 +15,9 @@ from geopy.location import Location
 import shapely
 
 from webapp.errors import BadQueryError
-from webapp.geocoder import spatial
+from webapp.geocoder import relative, spatial
+from webapp.geocoder.composite import CompositeExpressions
+from webapp.geocoder.composite import moved as _moved
 from webapp.geocoder.context import Context, ContextCache
 from webapp.geocoder.gazetteer import Gazetteer, Place, display_name, load_gazetteer
 from webapp.geocoder.kinds import PlaceKind
@@ -39,7 +41,7 @@ def _check_query(query) -> str:
     return q
 
 
-class OfflineGeocoder:
+class OfflineGeocoder(CompositeExpressions):
     """Resolves names, areas, borders and spatial expressions from local data only.
 
     Implements :class:`webapp.geocoder.resolver.Resolver`."""
@@ -49,6 +51,9 @@ class OfflineGeocoder:
         self.ranker = Ranker(self.gaz)
         self._contexts = ContextCache(self.gaz, rank=self.ranker.best_with_margin)
         self._geojson_cache: dict[int, dict] = {}
+        # composed shapes by (record, rule): the same phrase recurs across articles
+        self._composed: dict[tuple, tuple] = {}
+        self._composed_json: dict[int, dict | None] = {}  # id of a cached shape -> GeoJSON
 
     # -- geopy interface ----------------------------------------------------------
     def geocode(self, query, exactly_one: bool = True, timeout=None, *, context=None,
@@ -150,6 +155,11 @@ class OfflineGeocoder:
             return self._rank_name(stripped, ctx, allowed)
         return []
 
+    def _named(self, name: str, ctx, allowed) -> list[Place]:
+        """Readings of a plain name, or of "Y, X" (Y within X)."""
+        bare = _LEADING_ARTICLE.sub("", name)
+        return self._rank_name(bare, ctx, allowed) or self._fallback_names(bare, ctx, allowed)
+
     def _rank_name(self, name: str, ctx: Context, allowed: set, areas_only=False) -> list:
         # Ten readings are plenty for any caller; building Place objects is the cost.
         return [self.gaz.place(i)
@@ -168,10 +178,6 @@ class OfflineGeocoder:
         return max(same, key=lambda p: p.geometry.area)
 
     # -- expressions --------------------------------------------------------------
-    def _expr_near(self, expr, ctx, allowed):
-        ranked = self._rank_name(_LEADING_ARTICLE.sub("", expr.names[0]), ctx, allowed)
-        return [(p, max(p.geo_precision, 2), p.geometry) for p in ranked]
-
     def _expr_offset(self, expr, ctx, allowed):
         ranked = self._rank_name(_LEADING_ARTICLE.sub("", expr.names[0]), ctx, allowed)
         out = []
@@ -186,12 +192,17 @@ class OfflineGeocoder:
         named = [p for p in self._rank_name(full, ctx, allowed)
                  if p.kind in (PlaceKind.ADMIN_AREA, PlaceKind.REGION, PlaceKind.AREA)]
         if named:
-            return [(p, 2, p.geometry) for p in named]
+            return [(self._where_people_live(p), 2, p.geometry) for p in named]
         area = self.resolve_area(expr.names[0], ctx, allowed)
         if area is None:
             return []
-        piece = spatial.part_of(area.geometry, expr.direction)
-        pt = spatial.point_on(piece)
+        key = (area.index, "part", expr.direction)
+        if key not in self._composed:
+            piece = relative.region_part(area.geometry, expr.direction,
+                                         self._sub_areas_of(area))
+            self._composed[key] = piece, self.people.representative_point(piece)
+            self._composed_json[id(piece)] = None
+        piece, pt = self._composed[key]
         label = f"{spatial.adjective(expr.direction).capitalize()} {area.name}"
         part = _moved(area, pt.y, pt.x, name=label, kind=PlaceKind.REGION_PART.value,
                       source=f"{area.source}#{expr.direction}")
@@ -209,13 +220,13 @@ class OfflineGeocoder:
         return self._border_of(*sides)
 
     def _border_of(self, a: Place, b: Place) -> list:
-        line = spatial.shared_border(a.geometry, b.geometry)
+        line = self._shared_border(a, b)
         if line.is_empty:
             # "the Gaza-Egypt border": fall back to the countries the areas belong to.
             ca, cb = self._country_of(a), self._country_of(b)
             if ca is None or cb is None:
                 return []
-            line = spatial.shared_border(ca.geometry, cb.geometry)
+            line = self._shared_border(ca, cb)
             if line.is_empty:
                 return []
         pt = spatial.point_on(line)
@@ -225,6 +236,14 @@ class OfflineGeocoder:
                         kind=PlaceKind.BORDER.value,
                         source=f"border:{a.source}|{b.source}", country_code=cc, admin1="")
         return [(border, 2, line)]
+
+    def _shared_border(self, a: Place, b: Place):
+        """Where two areas meet, worked out once per pair (tracing a country's outline
+        takes a tenth of a second, and "near the border" asks again)."""
+        key = (a.index, b.index, "border")
+        if key not in self._composed:
+            self._composed[key] = (spatial.shared_border(a.geometry, b.geometry),)
+        return self._composed[key][0]
 
     def _country_of(self, place: Place):
         if place.kind == PlaceKind.COUNTRY:
@@ -242,11 +261,19 @@ class OfflineGeocoder:
             if i is None or cc == side.country_code:
                 continue
             other = gaz.place(i)
-            if not spatial.shared_border(side.geometry, other.geometry).is_empty:
+            if not self._shared_border(side, other).is_empty:
                 candidates.append((ctx.mention_distance(cc), -weight, cc, other))
         return min(candidates, key=lambda c: c[:3])[3] if candidates else None
 
     # -- output -------------------------------------------------------------------
+    def _composed_geojson(self, geom) -> dict:
+        """GeoJSON of a shape; a cached composed shape's is converted once."""
+        if id(geom) not in self._composed_json:
+            return _geojson(geom)
+        if self._composed_json[id(geom)] is None:
+            self._composed_json[id(geom)] = _geojson(geom)
+        return self._composed_json[id(geom)]
+
     def _resolved(self, query: str, place: Place, precision: int, geom) -> Resolved:
         return Resolved(
             name=place.name, latitude=round(place.latitude, 6),
@@ -254,7 +281,7 @@ class OfflineGeocoder:
             admin1=place.admin1, kind=place.kind, geo_precision=precision,
             source=place.source,
             geometry=(self._record_geojson(place.index) if geom is place.geometry
-                      else _geojson(geom)),
+                      else self._composed_geojson(geom)),
             approximate=place.approximate, population=place.population, query=query)
 
     def _location(self, query: str, place: Place, precision: int, geom) -> Location:
@@ -270,12 +297,6 @@ class OfflineGeocoder:
 def _geojson(geom) -> dict:
     """GeoJSON mapping with coordinates rounded to ~1 m (shapely's C writer is fast)."""
     return json.loads(shapely.to_geojson(shapely.set_precision(geom, 1e-5)))
-
-
-def _moved(place: Place, lat, lon, **changes) -> Place:
-    from dataclasses import replace
-
-    return replace(place, latitude=float(lat), longitude=float(lon), **changes)
 
 
 __all__ = ["OfflineGeocoder", "MAX_QUERY_CHARS"]

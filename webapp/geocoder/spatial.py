@@ -30,7 +30,25 @@ _DIR_WORDS = "|".join(sorted(_ADJECTIVE, key=len, reverse=True))
 _UNITS = {"km": 1.0, "kilometers": 1.0, "kilometres": 1.0, "kilometer": 1.0,
           "kilometre": 1.0, "mi": 1.609344, "mile": 1.609344, "miles": 1.609344}
 
+_NEAR_WORDS = (r"close to|near|nearby|next to|adjacent to|not far from|in the vicinity of|"
+               r"bordering")
 _PATTERNS = [
+    ("near", re.compile(r"^(?:near|nearby|around|close to|next to|outside|just outside|"
+                        r"(?:on )?the outskirts of|outskirts of|(?:in )?the vicinity of|"
+                        r"vicinity of|the edge of|edge of) (.+)$")),
+    # "an area of southern Israel that is close to Rafah": the part of A nearest B
+    ("nearest", re.compile(
+        r"^(?:(?:an? |the )?(?:area|part|section|stretch) of )?(.+?),?\s+"
+        rf"(?:(?:that|which) (?:is|are|was|were|lies|lie) )?(?:{_NEAR_WORDS}) (.+)$")),
+    ("radius", re.compile(
+        r"^(?:about |some |around |nearly |roughly |within )?(\d+(?:\.\d+)?)\s*-?\s*"
+        r"(km|kilometers|kilometres|kilometer|kilometre|miles|mile|mi)\s+"
+        r"(?:away )?(?:from|outside|outside of|of) (.+)$")),
+    ("direction", re.compile(
+        r"^(?:just |directly |due |further |farther )?"
+        r"(north|south|east|west|north-?east|north-?west|south-?east|south-?west) of (.+)$")),
+    ("near", re.compile(r"^(?:the )?(.+?)(?:'s|’s) (?:outskirts|suburbs|vicinity|"
+                        r"surroundings|environs|periphery)$")),
     ("offset", re.compile(
         r"^(?:about |some |around |nearly |roughly )?(\d+(?:\.\d+)?)\s*-?\s*"
         r"(km|kilometers|kilometres|kilometer|kilometre|miles|mile|mi)\s*\(?[^)]*\)?\s+"
@@ -42,20 +60,20 @@ _PATTERNS = [
                           r"(?: area| region| line| zone)?$")),
     ("border1", re.compile(r"^(?:the )?(.+?)(?:'s|’s)? (?:border|frontier)"
                            r"(?: area| region| zone)?$")),
-    ("near", re.compile(r"^(?:near|nearby|around|close to|outside|just outside|"
-                        r"(?:on )?the outskirts of|outskirts of|the vicinity of|vicinity of|"
-                        r"the edge of|edge of) (.+)$")),
     ("near", re.compile(r"^(?:the )?(.+?) (?:area|region|vicinity|outskirts|surroundings)$")),
-    ("part", re.compile(rf"^(?:the )?(?:far )?({_DIR_WORDS})[- ](?:part of |parts of )?(.+)$")),
+    ("part", re.compile(rf"^(?:the )?(?:far )?({_DIR_WORDS})[- ](?:(?:part|parts|area|areas|"
+                        r"region|regions|districts|neighbourhoods|neighborhoods|edge|"
+                        r"outskirts|suburbs|side) of )?(.+)$")),
 ]
 
 
 @dataclass(frozen=True)
 class Expression:
-    kind: str                 # "name", "offset", "border", "near", "part"
+    kind: str                 # "name", "offset", "border", "near", "part", "radius",
+    #                           "direction" ("east of X"), "nearest" (the part of A near B)
     names: tuple              # the place names the expression builds on
-    direction: str = ""       # compass word for "part" and "offset"
-    km: float = 0.0           # distance for "offset"
+    direction: str = ""       # compass word for "part", "offset" and "direction"
+    km: float = 0.0           # distance for "offset" and "radius"
 
 
 def parse(query: str) -> Expression:
@@ -71,6 +89,11 @@ def parse(query: str) -> Expression:
             number, unit, direction, base = groups
             return Expression("offset", (base,), direction.lower().replace("-", ""),
                               float(number) * _UNITS[unit.lower()])
+        if kind == "radius":
+            number, unit, base = groups
+            return Expression("radius", (base,), km=float(number) * _UNITS[unit.lower()])
+        if kind == "direction":
+            return Expression("direction", (groups[1],), groups[0].lower().replace("-", ""))
         if kind == "border1":
             return Expression("border", (groups[0],))
         if kind == "part":

@@ -1,0 +1,184 @@
+"""Relative and composite places: directions, parts, "A close to B", buffers, borders.
+
+Each rule: the event's point lies inside the composed geometry, on the side the phrase
+says, with ACLED's geo-precision 2.
+"""
+
+from datetime import date
+
+import pytest
+from shapely.geometry import Point, shape
+
+from webapp.extract.pipeline import Extractor
+from webapp.geocoder.context import haversine_km
+from webapp.models import Article
+
+GAZA_NEWS = ("Israeli forces pressed on in the Gaza Strip on Tuesday. Residents of Gaza City "
+             "and Khan Younis reported heavy shelling, and rockets were fired at Israel.")
+LEBANON_NEWS = ("Israeli drones struck targets in south Lebanon, near Tyre and Nabatieh, "
+                "the Lebanese army said.")
+
+
+def inside(raw) -> bool:
+    """The point lies in (or on) the geometry the place was composed as."""
+    return shape(raw["geometry"]).buffer(1e-6).contains(Point(raw["longitude"],
+                                                              raw["latitude"]))
+
+
+def country(geocoder, name):
+    return shape(geocoder.geocode(name).raw["geometry"])
+
+
+def where(geocoder, name, context=GAZA_NEWS):
+    return geocoder.geocode(name, context=context).raw
+
+
+@pytest.fixture(scope="module")
+def extractor(geocoder):
+    return Extractor(geocoder)
+
+
+def events_of(extractor, text):
+    article = Article(title="Briefing", text=f"Briefing\n\n{text}")
+    return extractor.events(article, published=date(2024, 5, 7))
+
+
+def test_a_region_part_is_placed_where_people_live(geocoder):
+    south = where(geocoder, "southern Israel")
+    assert south["country_code"] == "IL" and south["geo_precision"] == 2 and inside(south)
+    # The Negev fills most of the area; its people live in the north-west of it.
+    assert shape(south["geometry"]).centroid.y < 31.0 < south["latitude"]
+    assert country(geocoder, "Israel").contains(Point(south["longitude"], south["latitude"]))
+
+
+def test_the_part_of_an_area_close_to_a_place(geocoder):
+    raw = where(geocoder, "an area of southern Israel that is close to Khan Younis")
+    khan_younis = where(geocoder, "Khan Younis")
+    assert raw["geo_precision"] == 2 and inside(raw) and raw["country_code"] == "IL"
+    assert haversine_km(raw["latitude"], raw["longitude"],
+                        khan_younis["latitude"], khan_younis["longitude"]) < 45
+    assert country(geocoder, "Israel").contains(Point(raw["longitude"], raw["latitude"]))
+
+
+def test_east_of_a_city_stays_on_its_side_of_the_border(geocoder):
+    raw = where(geocoder, "east of Gaza City")
+    city = where(geocoder, "Gaza City")
+    assert raw["geo_precision"] == 2 and inside(raw)
+    assert raw["longitude"] > city["longitude"]
+    strip = shape(where(geocoder, "Gaza Strip")["geometry"])
+    assert strip.contains(Point(raw["longitude"], raw["latitude"]))
+
+
+def test_north_of_a_town(geocoder):
+    raw = where(geocoder, "north of Khan Younis")
+    town = where(geocoder, "Khan Younis")
+    assert raw["geo_precision"] == 2 and inside(raw) and raw["latitude"] > town["latitude"]
+
+
+def test_the_southern_areas_of_a_town(geocoder):
+    raw = where(geocoder, "the southern areas of Khan Younis")
+    town = where(geocoder, "Khan Younis")
+    assert raw["geo_precision"] == 2 and inside(raw) and raw["latitude"] < town["latitude"]
+    assert raw["country_code"] == "PS"
+
+
+def test_a_towns_outskirts_are_a_buffer_around_it(geocoder):
+    raw = where(geocoder, "Khan Younis's outskirts")
+    town = where(geocoder, "Khan Younis")
+    assert raw["geo_precision"] == 2 and inside(raw)
+    assert (raw["latitude"], raw["longitude"]) == (town["latitude"], town["longitude"])
+    w, s, e, n = shape(raw["geometry"]).bounds
+    assert n - s > 0.05  # kilometres around the town, not its point
+
+
+def test_n_km_from_a_town_is_a_disc_of_that_radius(geocoder):
+    raw = where(geocoder, "12 km from Tyre", context=LEBANON_NEWS)
+    assert raw["country_code"] == "LB" and raw["geo_precision"] == 2 and inside(raw)
+    w, s, e, n = shape(raw["geometry"]).bounds
+    assert 20 < (n - s) * 110.6 < 28  # 24 km across
+
+
+def test_near_the_border_with_gaza_is_on_the_other_side(geocoder):
+    text = ("Sirens sounded in Israel's south as rockets were fired from Gaza; "
+            "communities near the border with Gaza were told to stay in shelters.")
+    raw = where(geocoder, "near the border with Gaza", context=text)
+    point = Point(raw["longitude"], raw["latitude"])
+    assert raw["geo_precision"] == 2 and inside(raw)
+    assert country(geocoder, "Israel").contains(point)
+    strip = shape(where(geocoder, "Gaza Strip")["geometry"])
+    assert not strip.contains(point) and strip.distance(point) * 100 < 10
+
+
+def test_event_in_an_area_close_to_a_town(extractor, geocoder):
+    (event,) = events_of(extractor, "The army massed tanks in an area of southern Israel "
+                                    "close to Khan Younis on Monday.")
+    town = where(geocoder, "Khan Younis")
+    assert event.country_code == "IL" and event.geo_precision == 2
+    assert haversine_km(event.latitude, event.longitude,
+                        town["latitude"], town["longitude"]) < 45
+    assert shape(event.geometry).buffer(1e-6).contains(Point(event.longitude, event.latitude))
+
+
+def test_event_east_of_a_city(extractor, geocoder):
+    (event,) = events_of(extractor, "Israeli artillery shelled areas east of Gaza City on "
+                                    "Sunday, killing three people.")
+    city = where(geocoder, "Gaza City")
+    assert event.geo_precision == 2 and event.country_code == "PS"
+    assert event.longitude > city["longitude"]
+
+
+def test_event_in_the_vicinity_of_a_town_in_a_region(extractor, geocoder):
+    (event,) = events_of(extractor, "An air strike hit a house in the vicinity of Khan "
+                                    "Younis in the Gaza Strip on Monday, killing two people.")
+    town = where(geocoder, "Khan Younis")
+    assert event.geo_precision == 2 and event.country_code == "PS"
+    assert haversine_km(event.latitude, event.longitude,
+                        town["latitude"], town["longitude"]) < 10
+
+
+def test_event_in_an_unknown_village_in_brackets(extractor, geocoder):
+    (event,) = events_of(extractor, "An air strike hit a house in Khirbet Umm Zaytun "
+                                    "(Nablus, West Bank) on Monday, killing two people.")
+    nablus = where(geocoder, "Nablus")
+    assert event.geo_precision == 2 and event.country_code == "PS"
+    assert haversine_km(event.latitude, event.longitude,
+                        nablus["latitude"], nablus["longitude"]) < 10
+
+
+def test_a_person_of_a_country_is_not_where_the_event_was(extractor):
+    events = events_of(extractor, "Israeli strikes hit Rafah on Monday, killing four people. "
+                                  "The president discussed it with Prime Minister Jan Smit "
+                                  "of The Netherlands.")
+    assert all(e.country_code != "NL" for e in events)
+
+
+def test_a_region_named_by_its_direction_is_placed_where_people_live(geocoder):
+    for name in ("southern Lebanon", "northern Gaza"):
+        raw = where(geocoder, name, context=LEBANON_NEWS + " " + GAZA_NEWS)
+        assert raw["geo_precision"] == 2 and inside(raw)
+
+
+def test_event_in_a_region_near_a_border(extractor, geocoder):
+    (event,) = events_of(extractor, "Hezbollah fighters clashed with Israeli troops in "
+                                    "southern Lebanon near the border with Israel on Monday.")
+    point = Point(event.longitude, event.latitude)
+    assert event.country_code == "LB" and event.geo_precision == 2
+    assert country(geocoder, "Lebanon").contains(point)
+    line = shape(geocoder.geocode("the Israel-Lebanon border").raw["geometry"])
+    assert line.distance(point) * 100 < 25
+
+
+def test_event_in_the_north_of_a_place_is_its_northern_part(extractor, geocoder):
+    (event,) = events_of(extractor, "Air strikes hit the north of Khan Younis on Monday, "
+                                    "killing five people.")
+    assert event.geo_precision == 2 and event.country_code == "PS"
+    assert event.latitude > where(geocoder, "Khan Younis")["latitude"]
+    assert shape(event.geometry).buffer(1e-6).contains(Point(event.longitude, event.latitude))
+
+
+def test_event_on_a_towns_outskirts(extractor, geocoder):
+    (event,) = events_of(extractor, "Troops raided homes on Jenin's outskirts on Monday, "
+                                    "killing two people.")
+    jenin = where(geocoder, "Jenin")
+    assert event.geo_precision == 2
+    assert (event.latitude, event.longitude) == (jenin["latitude"], jenin["longitude"])
