@@ -294,7 +294,7 @@ def event_from_row(row: tuple) -> Event:
 
 # What a whole store holds, in the order export_records() yields it: an event comes
 # after the article it belongs to, a token after its user.
-RECORD_TABLES = ("articles", "events", "users", "api_tokens", "audit")
+RECORD_TABLES = ("articles", "events", "users", "api_tokens", "audit", "places")
 
 
 def backup_paths(dest, overwrite: bool):
@@ -454,7 +454,10 @@ class EventStore(ABC):
         - ``"api_tokens"``: a dict ``user`` (the user's name), ``token_hash``, ``kind``
           (``"api"`` or ``"login"``), ``created_at``, ``expires_at`` (ISO text or None);
         - ``"audit"``: a dict ``at``, ``who``, ``action`` (text) and ``detail`` (a dict),
-          oldest first.
+          oldest first;
+        - ``"places"``: a :class:`~webapp.models.UserPlace` of the user's gazetteer, in
+          the order they were stored (its ``id`` is this store's; the copy numbers
+          them anew).
 
         A store that cannot export raises StoreError (one line)."""
         raise StoreError(f"{type(self).__name__} cannot export its records")
@@ -478,7 +481,17 @@ class EventStore(ABC):
         when this store cannot tell cheaply): for progress bars only."""
         return {"articles": self.articles_count(),
                 "events": self.count(Filters(include_flagged=True)),
-                "users": None, "api_tokens": None, "audit": None}
+                "users": None, "api_tokens": None, "audit": None, "places": None}
+
+    def places(self):
+        """The user's own gazetteer kept in this store (:mod:`webapp.store.places`):
+        places added from files and ACLED imports, listed, removed, and read by the
+        geocoder when their version changes."""
+        if not hasattr(self, "_transaction"):
+            raise StoreError(f"{type(self).__name__} keeps no user places")
+        from webapp.store.places import Places
+
+        return Places(self)
 
     def __enter__(self):
         return self
