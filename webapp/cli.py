@@ -245,7 +245,9 @@ def _ingest_here(files, store, published, instance):
     from webapp.regions import Regions
     from webapp.store.audit import cli_actor
 
-    extractor = Extractor(_geocoder(instance), Regions.load())
+    from webapp.geocoder.user_places import UserPlacesGeocoder
+
+    extractor = Extractor(UserPlacesGeocoder(_geocoder(instance)), Regions.load())
     with tqdm(total=len(files), unit="file", disable=len(files) < 10 or None) as bar:
         return ingest_here(files, store, extractor, published=published, by=cli_actor(),
                            report=_report, files_done=bar.update)
@@ -288,14 +290,19 @@ def import_(file, db, skip_bad):
     from webapp.store import open_store
     from webapp.store.audit import cli_actor
 
+    from webapp.interchange.acled_places import LocationTally
+
     skipped = [] if skip_bad else None
     audit = {"by": cli_actor(), "about": {"file": Path(file).name}}
+    places = LocationTally(f"acled:{Path(file).name}")
     try:
         with open_store(db) as store:
             if file.lower().endswith(".csv"):  # rows straight to the store: the fast path
-                # a large file is read by a second process while this one stores it
-                count = store.add_rows(read_acled_rows_parallel(file, skipped=skipped),
-                                       replace=True, **audit)
+                # a large file is read by a second process while this one stores it;
+                # its locations become user places the geocoder knows
+                count = store.add_rows(places.tap(read_acled_rows_parallel(
+                    file, skipped=skipped)), replace=True, **audit)
+                store.places().add(places.places(), **audit)
             else:
                 count = store.add_events(read_geojson(file, skipped=skipped), replace=True,
                                          **audit)
@@ -303,6 +310,8 @@ def import_(file, db, skip_bad):
         raise click.ClickException(f"cannot read {file}: {err.strerror}") from err
     note = f" ({len(skipped)} bad row(s) skipped, first: {skipped[0]})" if skipped else ""
     click.echo(f"{count} event(s) imported{note}")
+    if places.found:   # a note beside the summary line, which scripts read
+        click.echo(f"{len(places.found)} location(s) kept as user places", err=True)
 
 
 @main.command()
@@ -483,4 +492,4 @@ def backup(dest, db, overwrite):
 
 # The users, audit, serve and copy commands live in modules of their own; importing
 # them registers them.
-from webapp import cli_copy, cli_serve, cli_users  # noqa: E402,F401
+from webapp import cli_copy, cli_places, cli_serve, cli_users  # noqa: E402,F401

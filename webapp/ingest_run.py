@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
+from webapp.geocoder.user_places import keep_current
 from webapp.ingest import IngestError, read_file
 from webapp.models import Article, Event
 
@@ -53,6 +54,8 @@ def ingest_here(files, store, extractor, *, published=None, by: str | None = Non
             files_done(1)
             continue
         for article in articles:
+            # the store's user places, read again only when they changed
+            keep_current(extractor.geocoder, store)
             events = extractor.events(article)
             tally.count_stored([(article, events)],
                                [store.add_article(article, events, by=by)])

@@ -242,9 +242,12 @@ class Services:
             with self._lock:
                 if self._geocoder is None:
                     from webapp.geocoder import make_geocoder
+                    from webapp.geocoder.user_places import UserPlacesGeocoder
 
-                    self._geocoder = (self._config.get("GEOCODER")
-                                      or make_geocoder(dict(self._config)))
+                    # the store's user places beside the gazetteer (kept current by
+                    # the writes that extract: api._store, jobs)
+                    self._geocoder = UserPlacesGeocoder(
+                        self._config.get("GEOCODER") or make_geocoder(dict(self._config)))
         return self._geocoder
 
     @property
