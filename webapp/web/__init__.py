@@ -142,12 +142,13 @@ def create_app(config: dict | None = None, *, instance_path=None) -> Flask:
     app.config["PUBLIC_URL"] = guards.public_url(app.config["PUBLIC_URL"])
     app.extensions["briefing"] = Services(app.config)
 
-    from webapp.web import api, auth, csrf, jobs, limits, snapshots, views
+    from webapp.web import api, auth, csrf, jobs, limits, places, snapshots, views
 
     csrf.init_app(app)
     auth.init_app(app)   # before anything that reads g.user (rate limits)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
+    app.register_blueprint(places.bp, url_prefix="/api")
     app.register_blueprint(snapshots.bp)
     jobs.init_app(app)
     limits.init_app(app)   # last: it wraps the views registered above
