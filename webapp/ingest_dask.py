@@ -92,10 +92,10 @@ def extract_batch(plugin: str, articles: list[Article],
                   places: tuple | None = None) -> list[tuple[Article, list | str]]:
     """The task a worker runs: each article with its events, or with the one-line
     reason it could not be read (the others of the batch still count). ``places``:
-    the store's user places as (version, places), scattered once per version."""
+    the store's user places as (version, places), sent once per version."""
     extractor = get_worker().plugins[plugin].load()
-    if places is not None:
-        extractor.geocoder.use(*places)   # rebuilt only for a new version
+    # rebuilt only for another store or version; none: this run's store has none
+    extractor.geocoder.use(*(places or (None, ())))
     out = []
     for article in articles:
         try:
@@ -103,6 +103,10 @@ def extract_batch(plugin: str, articles: list[Article],
         except BriefingMapError as err:
             out.append((article, str(err)))
     return out
+
+
+def _held(value):
+    return value
 
 
 @contextlib.contextmanager
@@ -225,15 +229,19 @@ class _Run:
         self.places_version, self.places = None, None
 
     def _user_places(self):
-        """The store's user places, scattered to every worker once per version (the
-        version is read once per look-ahead of articles)."""
+        """The store's user places, sent to the workers once per version (the version
+        is read once per look-ahead of articles)."""
         from webapp.store.places import MAX_INDEXED
 
         version = self.store.places().version()
+        if version == 0:   # the store never had places: nothing to send
+            return None
         if version != self.places_version:
-            snapshot = self.store.places().snapshot(MAX_INDEXED)
-            # in a list: a bare tuple would be scattered item by item
-            self.places = self.client.scatter([snapshot], broadcast=True)[0]
+            version_read, places = self.store.places().snapshot(MAX_INDEXED)
+            snapshot = ((str(self.store.path), version_read), places)
+            # A task holding them rather than scattered data: the scheduler keeps the
+            # task, so places lost with a killed worker are made again, not lost.
+            self.places = self.client.submit(_held, snapshot, pure=False)
             self.places_version = version
         return self.places
 

@@ -40,13 +40,13 @@ class UserPlaceIndex(NamedTuple):
     """Places by the key of each of their names, and the keys of names' first words
     (so that a text's words are looked up only where a name may start)."""
 
-    version: int | None
+    version: object          # (the store's name, its places version); None: none yet
     by_key: dict
     first_words: frozenset
     longest: int
 
     @classmethod
-    def build(cls, version: int | None, places) -> "UserPlaceIndex":
+    def build(cls, version, places) -> "UserPlaceIndex":
         by_key: dict[str, list[UserPlace]] = {}
         first, longest = set(), 1
         for place in places:
@@ -102,18 +102,21 @@ class UserPlacesGeocoder:
         with self._lock:
             self._checked_at = now
             shelf = store.places()
-            if shelf.version() == self.index.version:
+            # the store's name with its version: another store's version 3 is not this one's
+            if (str(store.path), shelf.version()) == self.index.version:
                 return False
-            self.use(*shelf.snapshot())
+            version, places = shelf.snapshot()
+            self.use((str(store.path), version), places)
             return True
 
-    def use(self, version: int, places) -> None:
-        """Take these places (of ``version``) as the user's; a no-op for the version
-        held already (a Dask worker is sent the same places with every batch)."""
+    def use(self, version, places) -> None:
+        """Take these places (of ``version``: the store's name and its places version)
+        as the user's; a no-op for the version held already (a Dask worker is sent the
+        same places with every batch)."""
         if version != self.index.version:
             self.index = UserPlaceIndex.build(version, places)
 
-    def snapshot(self) -> tuple[int | None, list[UserPlace]]:
+    def snapshot(self) -> tuple[object, list[UserPlace]]:
         """(version, places) of the index held, to hand to another process."""
         seen: dict[int, UserPlace] = {}
         for bucket in self.index.by_key.values():
