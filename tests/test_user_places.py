@@ -304,3 +304,23 @@ def test_places_in_a_postgis_store(postgis_url, tmp_path):
         assert shelf.version() == version + 1 and shelf.count() == 1
         with pytest.raises(Exception, match="no user place"):
             shelf.remove(HILL, by="test")
+
+
+def test_the_dask_ingest_knows_the_stores_places(tmp_path):
+    from webapp.ingest_dask import dask_client, ingest_on_dask, load_extractors
+
+    article = write(tmp_path / "strike.txt", f"Strike in Gaza\n\n{STRIKE}\n")
+    with open_store(tmp_path / "with.sqlite") as store:
+        store.places().add([UserPlace(QUARTER, 31.5301, 34.4702, country_code="PS",
+                                      kind="neighbourhood")], by="test")
+    with dask_client(workers=1) as client:
+        plugin = load_extractors(client)
+        with open_store(tmp_path / "with.sqlite") as store:
+            assert ingest_on_dask(client, plugin, [article], store).added == 1
+            (event,) = store.query()
+        assert (event.location, event.latitude) == (QUARTER, 31.5301)
+        # the same worker, for a store without the place: the place is not carried over
+        with open_store(tmp_path / "without.sqlite") as store:
+            assert ingest_on_dask(client, plugin, [article], store).added == 1
+            (event,) = store.query()
+        assert event.location != QUARTER

@@ -286,23 +286,19 @@ def import_(file, db, skip_bad):
     """Load events from an ACLED export CSV or a GeoJSON FeatureCollection."""
     from pathlib import Path
 
-    from webapp.interchange import read_acled_rows_parallel, read_geojson
+    from webapp.interchange import read_geojson
+    from webapp.interchange.acled_places import import_acled_csv
     from webapp.store import open_store
     from webapp.store.audit import cli_actor
 
-    from webapp.interchange.acled_places import LocationTally
-
     skipped = [] if skip_bad else None
     audit = {"by": cli_actor(), "about": {"file": Path(file).name}}
-    places = LocationTally(f"acled:{Path(file).name}")
+    places = 0
     try:
         with open_store(db) as store:
             if file.lower().endswith(".csv"):  # rows straight to the store: the fast path
-                # a large file is read by a second process while this one stores it;
                 # its locations become user places the geocoder knows
-                count = store.add_rows(places.tap(read_acled_rows_parallel(
-                    file, skipped=skipped)), replace=True, **audit)
-                store.places().add(places.places(), **audit)
+                count, places = import_acled_csv(store, file, skipped=skipped, **audit)
             else:
                 count = store.add_events(read_geojson(file, skipped=skipped), replace=True,
                                          **audit)
@@ -310,8 +306,8 @@ def import_(file, db, skip_bad):
         raise click.ClickException(f"cannot read {file}: {err.strerror}") from err
     note = f" ({len(skipped)} bad row(s) skipped, first: {skipped[0]})" if skipped else ""
     click.echo(f"{count} event(s) imported{note}")
-    if places.found:   # a note beside the summary line, which scripts read
-        click.echo(f"{len(places.found)} location(s) kept as user places", err=True)
+    if places:   # a note beside the summary line, which scripts read
+        click.echo(f"{places} location(s) kept as user places", err=True)
 
 
 @main.command()

@@ -38,12 +38,13 @@ def name_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
-def place_row(place: UserPlace) -> tuple:
+def place_row(place: UserPlace, added_at: str) -> tuple:
     """The values of :data:`_UPSERT` (and of a copied record) for ``place``."""
-    return (name_key(place.name), place.name, _dumps(list(place.alternate_names)),
+    return (name_key(place.name), place.name,
+            _dumps(list(place.alternate_names)) if place.alternate_names else "[]",
             float(place.latitude), float(place.longitude),
             _dumps(place.geometry) if place.geometry else None, place.country_code,
-            place.admin1, place.admin2, place.kind, place.source, audit.now_text())
+            place.admin1, place.admin2, place.kind, place.source, added_at)
 
 
 def place_from_row(row: tuple) -> UserPlace:
@@ -58,13 +59,18 @@ def place_from_row(row: tuple) -> UserPlace:
 def write(conn, places: Iterable[UserPlace]) -> int:
     """Store ``places`` inside the caller's transaction (new ones added, known ones
     updated) and raise the version; returns how many were written."""
-    count = 0
-    for place in places:
-        conn.execute(_UPSERT, place_row(place))
-        count += 1
-    if count:
+    counted = [0]
+    added_at = audit.now_text()
+
+    def rows():
+        for place in places:
+            counted[0] += 1
+            yield place_row(place, added_at)
+
+    conn.executemany(_UPSERT, rows())
+    if counted[0]:
         bump(conn)
-    return count
+    return counted[0]
 
 
 def bump(conn) -> None:
@@ -100,11 +106,14 @@ class Places:
             rows = conn.execute(f"{_SELECT} ORDER BY id LIMIT {int(limit):d}").fetchall()
         return version, [place_from_row(row) for row in rows]
 
-    def add(self, places: Iterable[UserPlace], *, by: str, about: dict | None = None) -> int:
-        """Store ``places`` in one transaction (all or none), with an audit row."""
+    def add(self, places: Iterable[UserPlace], *, by: str | None,
+            about: dict | None = None) -> int:
+        """Store ``places`` in one transaction (all or none), with an audit row when
+        ``by`` (who asked) is given."""
         with self._write() as conn:
             count = write(conn, places)
-            audit.write(conn, by, "places.add", {**(about or {}), "places": count})
+            if by is not None:
+                audit.write(conn, by, "places.add", {**(about or {}), "places": count})
         return count
 
     def remove(self, name_or_id: str, *, by: str) -> list[UserPlace]:
