@@ -324,3 +324,28 @@ def test_the_dask_ingest_knows_the_stores_places(tmp_path):
             assert ingest_on_dask(client, plugin, [article], store).added == 1
             (event,) = store.query()
         assert event.location != QUARTER
+
+
+def test_line_numbers_count_the_lines_of_a_quoted_cell(tmp_path):
+    from webapp.interchange.places_file import read_places
+
+    path = write(tmp_path / "notes.csv", "\n".join([
+        "name,latitude,longitude,admin1",
+        f'{HILL},31.395,34.365,"Gaza',      # a quoted cell over two lines: lines 2-3
+        'Strip"',
+        "Bad Hill,31.4,east,",               # line 4
+    ]) + "\n")
+    good, bad = read_places(path)
+    assert [p.admin1 for p in good] == ["Gaza Strip"]   # its spacing made plain
+    assert [(b.line, b.reason) for b in bad] == [(4, "longitude is not a number: 'east'")]
+
+
+def test_the_geocode_api_answers_a_user_place(tmp_path, geocoder):
+    db = tmp_path / "events.sqlite"
+    with open_store(db) as store:
+        store.places().add([UserPlace(HILL, 31.395, 34.365, country_code="PS",
+                                      kind="landmark")], by="test")
+    client = make_app(db, geocoder, tmp_path).test_client()
+    found = client.get(f"/api/geocode?q={HILL}").json
+    assert (found["name"], found["latitude"], found["kind"]) == (HILL, 31.395, "landmark")
+    assert found["source"].startswith("user:")

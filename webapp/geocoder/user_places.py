@@ -116,14 +116,6 @@ class UserPlacesGeocoder:
         if version != self.index.version:
             self.index = UserPlaceIndex.build(version, places)
 
-    def snapshot(self) -> tuple[object, list[UserPlace]]:
-        """(version, places) of the index held, to hand to another process."""
-        seen: dict[int, UserPlace] = {}
-        for bucket in self.index.by_key.values():
-            for place in bucket:
-                seen.setdefault(id(place), place)
-        return self.index.version, list(seen.values())
-
     # -- finding names in text ----------------------------------------------------------
 
     def user_mentions(self, text: str, found) -> list[Mention]:

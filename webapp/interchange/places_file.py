@@ -58,7 +58,10 @@ def read_places(path) -> tuple[list[UserPlace], list[ImportFormatError]]:
 
 
 def _from_csv(text: str, path: Path):
-    reader = csv.reader(text.splitlines())
+    import io
+
+    # line numbers as an editor shows them, also past a quoted cell of several lines
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [_ALIASES.get(h.strip().lower(), h.strip().lower())
                   for h in next(reader, [])]
@@ -69,7 +72,18 @@ def _from_csv(text: str, path: Path):
         raise ImportFormatError("a places CSV needs the columns name, latitude and "
                                 "longitude (or geometry)", path=path)
     places, bad = [], []
-    for line, row in enumerate(reader, start=2):
+    start = reader.line_num + 1
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as err:   # a broken quote: the reader cannot go on past it
+            bad.append(ImportFormatError(f"unreadable CSV from here on: {err}", path=path,
+                                         line=start))
+            break
+        line, start = start, reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
         try:

@@ -197,6 +197,7 @@ def geocode():
         raise BadQueryError("q is empty: give a place name, e.g. /api/geocode?q=Rafah")
     if context is not None and len(context) > MAX_CONTEXT_CHARS:
         raise BadQueryError(f"context is longer than {MAX_CONTEXT_CHARS:,} characters")
+    keep_current(services().geocoder, get_store())   # the store's user places too
     found = services().geocoder.geocode(query, exactly_one=True, context=context)
     if not found:
         shown = " ".join(query.split())[:80]
