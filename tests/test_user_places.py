@@ -306,6 +306,26 @@ def test_places_in_a_postgis_store(postgis_url, tmp_path):
             shelf.remove(HILL, by="test")
 
 
+def test_a_version_1_postgis_store_gains_the_places_table(postgis_url):
+    import psycopg
+
+    from conftest import make_event, needs_postgis_store
+
+    needs_postgis_store()
+    with open_store(postgis_url) as store:
+        store.add_events([make_event("old-1", 31.3, 34.3, country_code="PS")])
+    with psycopg.connect(postgis_url, autocommit=True) as conn:   # as version 1 left it
+        conn.execute("DROP TABLE places; DROP TABLE places_version; "
+                     "UPDATE store_schema SET version = 1")
+    with open_store(postgis_url) as store:
+        assert store.get_event("old-1") is not None
+        assert store.places().count() == 0
+        store.places().add([UserPlace(HILL, 31.395, 34.365)], by="test")
+        assert [p.name for p in store.places().page()] == [HILL]
+    with psycopg.connect(postgis_url) as conn:
+        assert conn.execute("SELECT version FROM store_schema").fetchone()[0] == 2
+
+
 def test_the_dask_ingest_knows_the_stores_places(tmp_path):
     from webapp.ingest_dask import dask_client, ingest_on_dask, load_extractors
 
