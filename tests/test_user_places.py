@@ -369,3 +369,17 @@ def test_the_geocode_api_answers_a_user_place(tmp_path, geocoder):
     found = client.get(f"/api/geocode?q={HILL}").json
     assert (found["name"], found["latitude"], found["kind"]) == (HILL, 31.395, "landmark")
     assert found["source"].startswith("user:")
+
+
+def test_an_imported_town_the_gazetteer_knows_keeps_its_standing(geocoder, regions):
+    """An export's own point for a well-known town is used, and the town is still
+    taken for one when a report names it alone (the gazetteer's population stands)."""
+    text = Article(title="t", text="Two people were killed in an air strike on Rafah on "
+                                   "Friday.", published=date(2024, 5, 3))
+    (plain,) = Extractor(geocoder, regions).events(text)
+    assert plain.location == "Rafah" and plain.country_code == "PS"
+    user = UserPlacesGeocoder(geocoder)
+    user.use(1, [UserPlace("Rafah", 31.2969, 34.2455, country_code="PS",
+                           admin1="Gaza Strip", kind="city", id=1)])
+    (event,) = Extractor(user, regions).events(text)
+    assert (event.location, event.latitude, event.longitude) == ("Rafah", 31.2969, 34.2455)

@@ -28,12 +28,13 @@ from typing import NamedTuple
 
 from geopy.location import Location
 
-from webapp.geocoder.context import Context, Mention, mention_key
+from webapp.geocoder.context import Context, Mention, haversine_km, mention_key
 from webapp.models import UserPlace
 
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 _MAX_WORDS = 6       # the longest name looked for, in words
 _POSSESSIVE = re.compile(r"['’]s?$")
+SAME_TOWN_KM = 25    # a user's point and the gazetteer's this close: one town
 
 
 class UserPlaceIndex(NamedTuple):
@@ -186,7 +187,7 @@ class UserPlacesGeocoder:
         theirs = found if exactly_one or found is None else found[0]
         if not _user_wins(mine, theirs, share):
             return found
-        location = _location(query, mine)
+        location = _location(query, mine, _same_town_population(mine, theirs))
         return location if exactly_one else [location, *(found or [])]
 
     def _share(self, context, query: str):
@@ -207,6 +208,18 @@ def _user_wins(mine: UserPlace, theirs, share) -> bool:
     return other == mine.country_code or share(mine.country_code) > share(other)
 
 
+def _same_town_population(mine: UserPlace, theirs) -> int | None:
+    """The gazetteer's population of the place, when its reading is the same town
+    (one country, a few kilometres apart): an export's "Gaza City" is still a city of
+    half a million for the geoparser's rules about small places named alone."""
+    if theirs is None or theirs.raw.get("country_code") != mine.country_code:
+        return None
+    if haversine_km(mine.latitude, mine.longitude, theirs.latitude,
+                    theirs.longitude) > SAME_TOWN_KM:
+        return None
+    return theirs.raw.get("population")
+
+
 def _next_to_capital(text: str, words, i: int, n: int) -> bool:
     """A capitalised word one space away on either side ("Abbas Kamel")."""
     before = words[i - 1] if i else None
@@ -218,14 +231,14 @@ def _next_to_capital(text: str, words, i: int, n: int) -> bool:
         and text[words[i + n - 1].end():after.start()] == " "
 
 
-def _location(query: str, place: UserPlace) -> Location:
+def _location(query: str, place: UserPlace, population: int | None = None) -> Location:
     """The user's place as the offline geocoder's answer is shaped."""
     geometry = place.geometry or {"type": "Point",
                                   "coordinates": [place.longitude, place.latitude]}
     raw = {"query": query, "name": place.name, "latitude": round(place.latitude, 6),
            "longitude": round(place.longitude, 6), "country_code": place.country_code,
            "admin1": place.admin1, "kind": place.kind, "geo_precision": 1,
-           "source": f"user:{place.id}", "approximate": False, "population": None,
+           "source": f"user:{place.id}", "approximate": False, "population": population,
            "geometry": geometry}
     address = ", ".join(p for p in (place.name, place.admin2, place.admin1,
                                     place.country_code) if p)
