@@ -99,11 +99,15 @@ class Places:
         return [place_from_row(row) for row in rows]
 
     def snapshot(self, limit: int = MAX_INDEXED) -> tuple[int, list[UserPlace]]:
-        """(version, the first ``limit`` places), read in one transaction: what a
-        geocoder's index is built from."""
-        with self._write() as conn:   # a read, but the two must be of one moment
-            version = conn.execute("SELECT version FROM places_version").fetchone()[0]
-            rows = conn.execute(f"{_SELECT} ORDER BY id LIMIT {int(limit):d}").fetchall()
+        """(version, the first ``limit`` places) of one moment: what a geocoder's index
+        is built from. Read without the write lock (a long import holds it), and read
+        again should the places change meanwhile (the version is the one from before
+        the rows, so a later check that finds a newer one reads them again)."""
+        for _ in range(5):
+            version = self.version()
+            rows = self._all(f"{_SELECT} ORDER BY id LIMIT {int(limit):d}", ())
+            if self.version() == version:
+                break
         return version, [place_from_row(row) for row in rows]
 
     def add(self, places: Iterable[UserPlace], *, by: str | None,
