@@ -383,3 +383,13 @@ def test_an_imported_town_the_gazetteer_knows_keeps_its_standing(geocoder, regio
                            admin1="Gaza Strip", kind="city", id=1)])
     (event,) = Extractor(user, regions).events(text)
     assert (event.location, event.latitude, event.longitude) == ("Rafah", 31.2969, 34.2455)
+
+
+def test_a_name_with_a_terminal_escape_is_a_bad_row(tmp_path):
+    from webapp.interchange.places_file import read_places
+
+    path = write(tmp_path / "odd.csv", "name,latitude,longitude\n"
+                                      "Red\x1b[31m Hill,31.4,34.4\nGreen Hill,31.4,34.4\n")
+    good, bad = read_places(path)
+    assert [p.name for p in good] == ["Green Hill"]
+    assert [(b.line, b.reason) for b in bad] == [(2, "name holds control characters")]

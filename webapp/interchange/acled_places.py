@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from webapp.interchange.places_file import has_control_characters
 from webapp.models import UserPlace
 from webapp.store.base import EVENT_COLUMNS
 
@@ -70,7 +71,7 @@ class LocationTally:
         out = []
         for (name, cc, admin1), (lat, lon, extra) in self.found.items():
             name = " ".join(name.split())
-            if not name or len(name) > 200:
+            if not name or len(name) > 200 or has_control_characters(name):
                 continue
             out.append(UserPlace(name=name, latitude=float(lat), longitude=float(lon),
                                  country_code=cc, admin1=admin1, admin2=_admin2(extra),

@@ -148,6 +148,8 @@ def _place(fields: dict, geometry: dict | None, source: str) -> UserPlace:
     name = " ".join(str(fields.get("name") or "").split())
     if not name:
         raise ValueError("name is empty")
+    if has_control_characters(name):
+        raise ValueError("name holds control characters")
     if len(name) > MAX_NAME_CHARS:
         raise ValueError(f"name is longer than {MAX_NAME_CHARS} characters")
     alternates = fields.get("alternate_names") or []
@@ -157,6 +159,8 @@ def _place(fields: dict, geometry: dict | None, source: str) -> UserPlace:
         raise ValueError("alternate_names must be text or a list of names")
     alternates = tuple(dict.fromkeys(
         a for a in (" ".join(a.split()) for a in alternates) if a and a != name))
+    if any(map(has_control_characters, alternates)):
+        raise ValueError("an alternate name holds control characters")
     if len(alternates) > MAX_ALTERNATES or any(len(a) > MAX_NAME_CHARS for a in alternates):
         raise ValueError(f"at most {MAX_ALTERNATES} alternate names of at most "
                          f"{MAX_NAME_CHARS} characters")
@@ -216,6 +220,14 @@ def country_code(value) -> str:
     return found
 
 
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds a character that is no letter, mark, number, punctuation,
+    symbol or space (a terminal's escape sequence, say), which a name never needs."""
+    import unicodedata
+
+    return any(unicodedata.category(c)[0] == "C" for c in text)
+
+
 def _number(value, name: str) -> float:
     try:
         number = float(str(value).strip())
@@ -227,4 +239,5 @@ def _number(value, name: str) -> float:
 
 
 def _text(value) -> str:
-    return " ".join(str(value or "").split())[:MAX_NAME_CHARS]
+    text = " ".join(str(value or "").split())[:MAX_NAME_CHARS]
+    return "" if has_control_characters(text) else text
