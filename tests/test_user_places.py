@@ -196,6 +196,29 @@ def test_the_web_ingest_knows_the_stores_places(tmp_path, geocoder):
     assert feature["geometry"]["coordinates"] == [34.4702, 31.5301]
 
 
+def test_a_batch_of_articles_posted_as_a_job_knows_the_stores_places(tmp_path, geocoder):
+    import time
+
+    db = tmp_path / "events.sqlite"
+    with open_store(db) as store:
+        store.places().add([UserPlace(QUARTER, 31.5301, 34.4702, country_code="PS",
+                                      kind="neighbourhood")], by="test")
+    app = make_app(db, geocoder, tmp_path, RATELIMIT_ENABLED=False)
+    client = editor_client(app, db)
+    posted = client.post("/api/articles", json=[
+        {"title": "Strike", "text": STRIKE, "published": "2024-05-03"}])
+    assert posted.status_code == 202, posted.get_data(as_text=True)
+    deadline = time.monotonic() + 90
+    while (job := client.get(posted.headers["Location"]).json)["status"] not in (
+            "done", "failed"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.2)
+    assert job["status"] == "done", job
+    with open_store(db) as store:
+        (event,) = store.query()
+    assert (event.location, event.latitude) == (QUARTER, 31.5301)
+
+
 def test_the_places_api_pages_for_logged_in_users_only(tmp_path, geocoder):
     db = tmp_path / "events.sqlite"
     with open_store(db) as store:
