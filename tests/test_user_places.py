@@ -274,6 +274,12 @@ def test_an_acled_import_makes_its_locations_known_to_later_articles(tmp_path):
     assert (hill.name, hill.country_code, hill.admin1, hill.admin2) == (
         HILL, "PS", "Gaza Strip", "Deir al-Balah")
     assert quarter.source == "acled:acled.csv"
+    # the same export again: its places are updated, not doubled
+    assert run_cli("import", str(acled_file(tmp_path)), "--db", str(db)).returncode == 0
+    with open_store(db) as store:
+        assert store.places().count() == 2
+        assert [e.action for e in store.audit_trail(10)[:2]] == ["places.add",
+                                                                  "events.import"]
     # a report naming the part alone, as reports do, is placed at ACLED's point
     article = write(tmp_path / "strike.txt", f"Strike\n\n{STRIKE}\n")
     done = run_cli("ingest", str(article), "--db", str(db), "--published", "2024-05-03")
