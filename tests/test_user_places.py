@@ -164,6 +164,16 @@ def test_the_index_is_rebuilt_when_the_places_change_not_per_article(tmp_path, g
         assert extractor.events(text)[0].location != QUARTER
 
 
+def test_a_name_written_with_its_article_in_lower_case_is_found(geocoder, regions):
+    user = UserPlacesGeocoder(geocoder)
+    user.use(1, [UserPlace("al-Qarara Heights", 31.38, 34.34, country_code="PS",
+                           kind="neighbourhood", id=1)])
+    (event,) = Extractor(user, regions).events(Article(
+        title="t", text="Shelling hit tents in al-Qarara Heights, north of Khan Younis, on "
+                        "Friday, killing two people.", published=date(2024, 5, 3)))
+    assert (event.location, event.latitude) == ("al-Qarara Heights", 31.38)
+
+
 def test_a_namesake_far_away_wins_only_where_the_text_points_at_it(geocoder, regions):
     """A user's Paris in Texas (say, from an ACLED export of US events) does not move
     a report from France; a report that names Texas gets it."""

@@ -34,6 +34,8 @@ from webapp.models import UserPlace
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 _MAX_WORDS = 6       # the longest name looked for, in words
 _POSSESSIVE = re.compile(r"['’]s?$")
+# a name written with its article in lower case ("al-Mawasi"), capitalised after it
+_ARTICLE_NAME = re.compile(r"(?:al|el|ad|an|ar|as|ash|at|az|ed|en|es)-[A-Z]")
 SAME_TOWN_KM = 25    # a user's point and the gazetteer's this close: one town
 
 
@@ -54,13 +56,13 @@ class UserPlaceIndex(NamedTuple):
             for name in dict.fromkeys((place.name, *place.alternate_names,
                                        *_acled_parts(place.name))):
                 key = mention_key(name)
-                words = key.split()
-                if not words or len(words) > _MAX_WORDS:
+                words = _WORD.findall(name)   # as a text's words are read
+                if not key or not words or len(words) > _MAX_WORDS:
                     continue
                 bucket = by_key.setdefault(key, [])
                 if place not in bucket:
                     bucket.append(place)
-                first.add(words[0])
+                first.add(mention_key(words[0]))
                 longest = max(longest, len(words))
         return cls(version, by_key, frozenset(first), longest)
 
@@ -144,7 +146,8 @@ class UserPlacesGeocoder:
         i = 0
         while i < len(words):
             first = words[i].group()
-            if not first[:1].isupper() or mention_key(first) not in index.first_words:
+            if not (first[:1].isupper() or _ARTICLE_NAME.match(first)) \
+                    or mention_key(first) not in index.first_words:
                 i += 1
                 continue
             hit = None
