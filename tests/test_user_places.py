@@ -92,13 +92,16 @@ def test_geojson_points_and_shapes_with_a_bad_feature_told(tmp_path):
          "geometry": {"type": "Polygon", "coordinates": [bow_tie]}},
         {"type": "Feature", "properties": {"name": "No Shape"}, "geometry": None},
     ]}
-    path = write(tmp_path / "quarters.geojson", json.dumps(collection))
+    path = write(tmp_path / "quarters.geojson", json.dumps(collection, indent=1))
+    lines = path.read_text().splitlines()
+    starts = [n for n, line in enumerate(lines, 1) if line == '  {']   # each feature's
     db = tmp_path / "events.sqlite"
     done = run_cli("places", "add", str(path), "--db", str(db))
     assert done.returncode == 1
     assert [line.split(": ", 2)[1].rsplit("/", 1)[-1]
             for line in done.stderr.strip().splitlines()] == [
-        "quarters.geojson, feature 3", "quarters.geojson, feature 4"]
+        f"quarters.geojson, feature 3 (line {starts[2]})",
+        f"quarters.geojson, feature 4 (line {starts[3]})"]
     with open_store(db) as store:
         quarter, hill = store.places().page()
     assert quarter.geometry["type"] == "Polygon"

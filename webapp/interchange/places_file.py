@@ -8,7 +8,8 @@ latitude and longitude). GeoJSON: a FeatureCollection whose features have a ``na
 property and a Point, line or polygon geometry, the same optional properties.
 
 Each bad row is reported with its line (a feature with its number) and reason; the
-good ones are returned, so that the caller stores them in one transaction.
+good ones are returned, so that the caller stores them in one transaction. A feature is
+told by its number and the line it starts on.
 """
 
 from __future__ import annotations
@@ -111,6 +112,7 @@ def _from_geojson(text: str, path: Path):
     if len(features) > MAX_PLACES:
         raise ImportFormatError(f"more than {MAX_PLACES:,} places: split the file",
                                 path=path)
+    lines = _feature_lines(text)
     places, bad = [], []
     for number, feature in enumerate(features, start=1):
         try:
@@ -126,9 +128,48 @@ def _from_geojson(text: str, path: Path):
             props.pop("longitude", None)
             places.append(_place(props, geometry, path.name))
         except ValueError as err:
-            bad.append(ImportFormatError(str(err), path=path,
-                                         where=f"feature {number}"))
+            line = lines[number - 1] if len(lines) == len(features) else None
+            bad.append(ImportFormatError(str(err), path=path, line=line, where=(
+                f"feature {number}" + (f" (line {line})" if line else ""))))
     return places, bad
+
+
+_SPACE = re.compile(r"\s*")
+
+
+def _feature_lines(text: str) -> list[int]:
+    """The line each feature of a FeatureCollection starts on (json gives no
+    positions, so the top-level object is walked with the decoder's raw_decode);
+    [] when the walk fails, and the features are then told by number only."""
+    decode = json.JSONDecoder().raw_decode
+    starts = []
+    try:
+        pos = _SPACE.match(text, 0).end()
+        if text[pos] != "{":
+            return []
+        pos += 1
+        while True:
+            pos = _SPACE.match(text, pos).end()
+            if text[pos] == "}":
+                break
+            key, pos = decode(text, pos)
+            pos = _SPACE.match(text, pos).end() + 1          # the colon
+            pos = _SPACE.match(text, pos).end()
+            if key == "features" and text[pos] == "[":
+                pos += 1
+                while (pos := _SPACE.match(text, pos).end()) < len(text) \
+                        and text[pos] != "]":
+                    starts.append(pos)
+                    pos = _SPACE.match(text, decode(text, pos)[1]).end()
+                    pos += text[pos] == ","
+                pos += 1
+            else:
+                pos = decode(text, pos)[1]
+            pos = _SPACE.match(text, pos).end()
+            pos += text[pos] == ","
+    except (ValueError, IndexError):
+        return []
+    return [text.count("\n", 0, start) + 1 for start in starts]
 
 
 def _geometry_cell(cell: str) -> dict | None:
