@@ -7,9 +7,9 @@ too), and optionally ``alternate_names`` (separated by ``;`` or ``|``), ``countr
 latitude and longitude). GeoJSON: a FeatureCollection whose features have a ``name``
 property and a Point, line or polygon geometry, the same optional properties.
 
-Each bad row is reported with its line (a feature with its number) and reason; the
-good ones are returned, so that the caller stores them in one transaction. A feature is
-told by its number and the line it starts on.
+Each bad row is reported with its line (a feature with its number and the line it
+starts on) and reason; the good ones are returned, so that the caller stores them in
+one transaction.
 """
 
 from __future__ import annotations
