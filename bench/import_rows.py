@@ -4,7 +4,8 @@ Writes N synthetic ACLED rows (all 31 columns, realistic text lengths, the three
 styles) to a temporary CSV, then times:
   read      read_acled_rows alone (parsing and checking),
   events    read_acled_csv alone (the same, building Event objects),
-  import    read_acled_rows_parallel + SQLiteStore.add_rows(replace=True) into a fresh
+  import    import_acled_csv: read_acled_rows_parallel + SQLiteStore.add_rows(replace=True)
+            and the file's locations kept as user places, into a fresh
             file: what `python -m webapp import FILE.csv` does (the file read and
             checked by a second process),
   serial    the same with read_acled_rows: read and stored in one process,
@@ -36,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from webapp.interchange import (ACLED_COLUMNS, read_acled_csv, read_acled_rows,  # noqa: E402
                                 read_acled_rows_parallel, write_acled_csv, write_geojson)
+from webapp.interchange.acled_places import import_acled_csv  # noqa: E402
 from webapp.models import sub_event_types  # noqa: E402
 from webapp.store import SQLiteStore  # noqa: E402
 from webapp.store.base import make_filters
@@ -103,10 +105,12 @@ def timed(label: str, n: int, func):
 
 
 def import_file(csv_path: Path, db_path: Path, serial: bool = False) -> int:
-    """The CLI's import (webapp/cli.py import_), timed on its own."""
-    read = read_acled_rows if serial else read_acled_rows_parallel
+    """The CLI's import (webapp/cli.py import_), timed on its own: the rows, then the
+    file's locations kept as user places (``--serial``: the rows alone, read here)."""
     with SQLiteStore(db_path) as store:
-        return store.add_rows(read(csv_path), replace=True)
+        if serial:
+            return store.add_rows(read_acled_rows(csv_path), replace=True)
+        return import_acled_csv(store, csv_path)[0]
 
 
 def fill(csv_path: Path, db_path: Path) -> None:

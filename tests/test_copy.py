@@ -5,6 +5,7 @@ as the original does, and a failed copy leaves nothing behind."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from conftest import make_event, needs_postgis_store, run_cli
 
 from webapp.errors import StoreError
-from webapp.models import Article
+from webapp.models import Article, UserPlace
 from webapp.store import open_store
 from webapp.store.accounts import Accounts
 from webapp.store.base import Filters, make_filters
@@ -48,6 +49,9 @@ def fill(store) -> None:
     accounts.add("bob", "admin", "bob-password-2", by="test")
     store.token = accounts.make_token("alice", days=30, by="test")
     accounts.make_login_link_token("bob", by="test")
+    store.places().add([UserPlace("Tel al-Hawa", 31.507, 34.436, ("Tal al-Hawa",),
+                                  country_code="PS", admin1="Gaza", kind="neighbourhood")],
+                       by="test")
 
 
 def assert_same_answers(one, other) -> None:
@@ -64,6 +68,9 @@ def assert_same_answers(one, other) -> None:
             assert sorted(one.clusters(filters, zoom), key=repr) == \
                 sorted(other.clusters(filters, zoom), key=repr)
     assert list(one.iter_events(everything)) == list(other.iter_events(everything))
+    # the user's gazetteer comes along (numbered anew by the copy)
+    assert [replace(p, id=None) for p in one.places().page()] == \
+        [replace(p, id=None) for p in other.places().page()]
 
 
 def test_a_copy_answers_as_the_original(tmp_path):
@@ -74,8 +81,8 @@ def test_a_copy_answers_as_the_original(tmp_path):
         copied = copy_store(src, dst, lambda table, n: told.update(
             {table: told.get(table, 0) + n}), by="test", about={"from": "src"})
         assert copied == {"articles": 3, "events": 9 + IMPORTED, "users": 2,
-                          "api_tokens": 2, "audit": 8, "event_history": 0, "feeds": 0,
-                          "feed_items": 0}
+                          "api_tokens": 2, "audit": 9, "event_history": 0, "feeds": 0,
+                          "feed_items": 0, "places": 1}
         assert told == {table: n for table, n in copied.items() if n}
         assert_same_answers(src, dst)
         assert dst.get_event("A1-1").article_hash == src.get_event("A1-1").article_hash
@@ -96,15 +103,16 @@ def test_the_command_copies_and_then_refuses_a_store_that_is_not_empty(tmp_path)
     done = run_cli("copy", "--from", str(source), "--to", str(dest))
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"copied {9 + IMPORTED:,} event(s), 3 article(s), "
-                                  "2 user(s), 2 API token(s) and 8 audit row(s)")
+                                  "2 user(s), 2 API token(s) and 9 audit row(s)")
     again = run_cli("copy", "--from", str(source), "--to", str(dest))
     assert again.returncode == 1
     assert again.stderr.strip().splitlines() == [
-        "error: the destination is not empty (it holds articles, events, users, audit); "
+        "error: the destination is not empty (it holds articles, events, users, audit, "
+        "places); "
         "copy into a new store"]
     with open_store(source) as src, open_store(dest) as dst:
         assert_same_answers(src, dst)
-        assert len(dst.audit_trail(100)) == 9   # the first copy's row, once
+        assert len(dst.audit_trail(100)) == 10   # the first copy's row, once
 
 
 def test_a_failed_copy_leaves_nothing(tmp_path):

@@ -1,5 +1,6 @@
-"""Schema versions 3 (indexes in the listings' order, newest first, by country too)
-and 4 (events counted per map cell; a place index)."""
+"""Schema versions 3 (indexes in the listings' order, newest first, by country too),
+4 (events counted per map cell; a place index) and 5 (the user's places: see
+tests/test_user_places.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,15 @@ from webapp.store.base import make_filters
 from conftest import make_event
 
 
+# What version 6 added (the user's places), taken away again: a file as version 5 left it
+WITHOUT_V6 = """
+    DROP TABLE places;
+    DROP TABLE places_version;
+"""
 # What version 4 added, taken away again (a file as version 3 left it, but for the
 # listing index version 4 remade and the type index it dropped, which the tests set back)
 # what version 5 added: the watched sources and the corrected events' history
-WITHOUT_V5 = """
+WITHOUT_V5 = WITHOUT_V6 + """
     DROP TABLE feed_items;
     DROP TABLE feeds;
     DROP TABLE event_history;
@@ -57,7 +63,7 @@ def test_a_version_1_store_gains_the_newest_first_indexes_and_keeps_its_events(t
     with SQLiteStore(path) as store:
         assert [e.event_id for e in store.query(make_filters(country="LB"))] == ["old-2"]
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
         names = {row[0] for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"events_newest", "events_country_newest"} <= names
@@ -114,4 +120,4 @@ def test_a_version_4_store_gains_the_watch_and_history_tables_and_keeps_its_even
         assert store.feed_seen("https://news.example/feed", ["item-1", "item-2"]) == {
             "item-1"}
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 5
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 6

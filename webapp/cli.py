@@ -252,7 +252,9 @@ def _ingest_here(files, store, published, instance, corrections=False):
     from webapp.regions import Regions
     from webapp.store.audit import cli_actor
 
-    extractor = Extractor(_geocoder(instance), Regions.load())
+    from webapp.geocoder.user_places import UserPlacesGeocoder
+
+    extractor = Extractor(UserPlacesGeocoder(_geocoder(instance)), Regions.load())
     with tqdm(total=len(files), unit="file", disable=len(files) < 10 or None) as bar:
         return ingest_here(files, store, extractor, published=published, by=cli_actor(),
                            report=_report, files_done=bar.update, corrections=corrections)
@@ -291,18 +293,19 @@ def import_(file, db, skip_bad):
     """Load events from an ACLED export CSV or a GeoJSON FeatureCollection."""
     from pathlib import Path
 
-    from webapp.interchange import read_acled_rows_parallel, read_geojson
+    from webapp.interchange import read_geojson
+    from webapp.interchange.acled_places import import_acled_csv
     from webapp.store import open_store
     from webapp.store.audit import cli_actor
 
     skipped = [] if skip_bad else None
     audit = {"by": cli_actor(), "about": {"file": Path(file).name}}
+    places = 0
     try:
         with open_store(db) as store:
             if file.lower().endswith(".csv"):  # rows straight to the store: the fast path
-                # a large file is read by a second process while this one stores it
-                count = store.add_rows(read_acled_rows_parallel(file, skipped=skipped),
-                                       replace=True, **audit)
+                # its locations become user places the geocoder knows
+                count, places = import_acled_csv(store, file, skipped=skipped, **audit)
             else:
                 count = store.add_events(read_geojson(file, skipped=skipped), replace=True,
                                          **audit)
@@ -310,6 +313,8 @@ def import_(file, db, skip_bad):
         raise click.ClickException(f"cannot read {file}: {err.strerror}") from err
     note = f" ({len(skipped)} bad row(s) skipped, first: {skipped[0]})" if skipped else ""
     click.echo(f"{count} event(s) imported{note}")
+    if places:   # a note beside the summary line, which scripts read
+        click.echo(f"{places} location(s) kept as user places", err=True)
 
 
 @main.command()
@@ -488,6 +493,6 @@ def backup(dest, db, overwrite):
                f"{time.perf_counter() - started:.1f} s)")
 
 
-# The users, audit, serve, copy, brief and watch commands live in modules of their own;
-# importing them registers them.
-from webapp import cli_brief, cli_copy, cli_serve, cli_users, cli_watch  # noqa: E402,F401
+# The users, audit, serve, copy, brief, watch and places commands live in modules of their
+# own; importing them registers them.
+from webapp import cli_brief, cli_copy, cli_places, cli_serve, cli_users, cli_watch  # noqa: E402,F401,E501

@@ -29,7 +29,8 @@ def _same_store(first: str, second: str) -> bool:
 @one_line_errors
 def copy(source, dest):
     """Copy a whole store (articles, events, users, API tokens, audit trail, event
-    history, watched feeds) into an empty one, e.g. from SQLite to PostGIS and back.
+    history, watched feeds, user places) into an empty one, e.g. from SQLite to PostGIS and
+    back.
 
     \b
     Example:
@@ -73,4 +74,5 @@ def copy(source, dest):
     click.echo(f"copied {copied['events']:,} event(s), {copied['articles']:,} "
                f"article(s), {copied['users']:,} user(s), {copied['api_tokens']:,} API "
                f"token(s) and {copied['audit']:,} audit row(s) from {describe(source)} "
-               f"to {describe(dest)} ({time.perf_counter() - started:.1f} s)")
+               f"to {describe(dest)} ({time.perf_counter() - started:.1f} s)"
+               + (f"; {copied['places']:,} user place(s)" if copied.get("places") else ""))

@@ -70,11 +70,13 @@ class ExtractorPlugin(WorkerPlugin):
             if self.extractor is None:
                 from webapp.extract.pipeline import Extractor
                 from webapp.geocoder import OfflineGeocoder
+                from webapp.geocoder.user_places import UserPlacesGeocoder
                 from webapp.regions import Regions
 
                 started = time.perf_counter()
-                self.extractor = Extractor(OfflineGeocoder(cache_dir=self.instance),
-                                           Regions.load())
+                self.extractor = Extractor(
+                    UserPlacesGeocoder(OfflineGeocoder(cache_dir=self.instance)),
+                    Regions.load())
                 self.load_seconds = time.perf_counter() - started
         return self.extractor
 
@@ -86,10 +88,14 @@ def plugin_name(instance) -> str:
     return PLUGIN_NAME if instance is None else f"{PLUGIN_NAME}:{instance}"
 
 
-def extract_batch(plugin: str, articles: list[Article]) -> list[tuple[Article, list | str]]:
+def extract_batch(plugin: str, articles: list[Article],
+                  places: tuple | None = None) -> list[tuple[Article, list | str]]:
     """The task a worker runs: each article with its events, or with the one-line
-    reason it could not be read (the others of the batch still count)."""
+    reason it could not be read (the others of the batch still count). ``places``:
+    the store's user places as (version, places), sent once per version."""
     extractor = get_worker().plugins[plugin].load()
+    # rebuilt only for another store or version; none: this run's store has none
+    extractor.geocoder.use(*(places or (None, ())))
     out = []
     for article in articles:
         try:
@@ -97,6 +103,10 @@ def extract_batch(plugin: str, articles: list[Article]) -> list[tuple[Article, l
         except BriefingMapError as err:
             out.append((article, str(err)))
     return out
+
+
+def _held(value):
+    return value
 
 
 @contextlib.contextmanager
@@ -216,6 +226,24 @@ class _Run:
         self.in_flight = as_completed(loop=client.loop)
         self.count = 0
         self.tally = IngestTally()
+        self.places_version, self.places = None, None
+
+    def _user_places(self):
+        """The store's user places, sent to the workers once per version (the version
+        is read once per look-ahead of articles)."""
+        from webapp.store.places import MAX_INDEXED
+
+        version = self.store.places().version()
+        if version == 0:   # the store never had places: nothing to send
+            return None
+        if version != self.places_version:
+            version_read, places = self.store.places().snapshot(MAX_INDEXED)
+            snapshot = ((str(self.store.path), version_read), places)
+            # A task holding them rather than scattered data: the scheduler keeps the
+            # task, so places lost with a killed worker are made again, not lost.
+            self.places = self.client.submit(_held, snapshot, pure=False)
+            self.places_version = version
+        return self.places
 
     def run(self, files) -> IngestTally:
         try:
@@ -246,12 +274,13 @@ class _Run:
         self.tally.duplicates += skipped
         self.done(skipped)
         fresh = [a for h, a in unique.items() if h not in known]
+        places = self._user_places() if fresh else None
         for start in range(0, len(fresh), self.batch_size):
             while self.count >= self.max_in_flight:
                 self._write(next(self.in_flight))
             self.in_flight.add(self.client.submit(
                 extract_batch, self.plugin, fresh[start:start + self.batch_size],
-                pure=False))
+                places, pure=False))
             self.count += 1
             while self.in_flight.has_ready():   # written as soon as they come back
                 self._write(next(self.in_flight))

@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
+from webapp.geocoder.user_places import keep_current
 from webapp.ingest import IngestError, read_file
 from webapp.models import Article, Event
 
@@ -56,6 +57,8 @@ def ingest_here(files, store, extractor, *, published=None, by: str | None = Non
             files_done(1)
             continue
         for article in articles:
+            # the store's user places, read again only when they changed
+            keep_current(extractor.geocoder, store)
             events = extractor.events(article)
             new, events = store_article(store, article, events, by=by,
                                         corrections=corrections)

@@ -87,6 +87,24 @@ class Event:
     extra: dict = field(default_factory=dict)  # columns from imports we keep verbatim
 
 
+@dataclass(frozen=True)
+class UserPlace:
+    """A place a user gave the map (a gazetteer file, an ACLED import's locations):
+    known to the geocoder beside the offline gazetteer, kept in the event store."""
+
+    name: str
+    latitude: float                # a point inside ``geometry`` when it has a shape
+    longitude: float
+    alternate_names: tuple[str, ...] = ()
+    geometry: dict | None = None   # GeoJSON of its shape; None: the point alone
+    country_code: str = ""         # ISO 3166-1 alpha-2, upper case; "" when not given
+    admin1: str = ""
+    admin2: str = ""
+    kind: str = "locality"
+    source: str = ""               # the file (or "acled:<file>") it came from
+    id: int | None = None          # the store's, once stored
+
+
 @lru_cache(maxsize=1)
 def vocabulary() -> dict:
     """The event vocabulary: {"event_types": {...}, "categories": {...}}."""

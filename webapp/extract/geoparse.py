@@ -88,7 +88,7 @@ class Geoparser:
         lowercase_words = set(re.findall(r"\b[a-z][a-z'-]+\b", text))
         taken.sort()
         taken_starts = [s for s, _ in taken]
-        for m in capitalised_mentions(text, self.geocoder, check):
+        for m in self._mentions(text, check):
             check()
             k = bisect_right(taken_starts, m.start) - 1  # expressions never overlap
             if (k >= 0 and m.start < taken[k][1]) or not self._plausible(m):
@@ -104,6 +104,13 @@ class Geoparser:
             if top is not None:
                 found.append(top)
         return _one_sense_per_text(sorted(found, key=lambda t: t.start))
+
+    def _mentions(self, text: str, check):
+        """The names the gazetteer knows in ``text``, and the user's own places'
+        when the geocoder carries them (webapp.geocoder.user_places)."""
+        found = capitalised_mentions(text, self.geocoder, check)
+        with_user_places = getattr(self.geocoder, "user_mentions", None)
+        return found if with_user_places is None else with_user_places(text, found)
 
     def _expressions(self, text: str):
         spans = []

@@ -295,7 +295,7 @@ def event_from_row(row: tuple) -> Event:
 # What a whole store holds, in the order export_records() yields it: an event comes
 # after the article it belongs to, a token after its user.
 RECORD_TABLES = ("articles", "events", "users", "api_tokens", "audit", "event_history",
-                 "feeds", "feed_items")
+                 "feeds", "feed_items", "places")
 
 
 def backup_paths(dest, overwrite: bool):
@@ -519,6 +519,9 @@ class EventStore(ABC):
         - ``"feeds"``: a dict ``source``, ``etag``, ``last_modified``, ``failures``,
           ``next_try``, ``last_ok``, ``last_error`` (a watched source's state);
         - ``"feed_items"``: a dict ``source``, ``item_key``, ``seen_at``.
+        - ``"places"``: a :class:`~webapp.models.UserPlace` of the user's gazetteer, in
+          the order they were stored (its ``id`` is this store's; the copy numbers
+          them anew).
 
         A store that cannot export raises StoreError (one line)."""
         raise StoreError(f"{type(self).__name__} cannot export its records")
@@ -543,7 +546,17 @@ class EventStore(ABC):
         return {"articles": self.articles_count(),
                 "events": self.count(Filters(include_flagged=True)),
                 "users": None, "api_tokens": None, "audit": None, "event_history": None,
-                "feeds": None, "feed_items": None}
+                "feeds": None, "feed_items": None, "places": None}
+
+    def places(self):
+        """The user's own gazetteer kept in this store (:mod:`webapp.store.places`):
+        places added from files and ACLED imports, listed, removed, and read by the
+        geocoder when their version changes."""
+        if not hasattr(self, "_transaction"):
+            raise StoreError(f"{type(self).__name__} keeps no user places")
+        from webapp.store.places import Places
+
+        return Places(self)
 
     def __enter__(self):
         return self

@@ -158,7 +158,29 @@ _FEEDS_AND_HISTORY = [
 ]
 
 # version -> statements bringing a database from version-1 to version. Append only.
-MIGRATIONS = {1: _V1 + list(EVENT_INDEXES.values()), 2: _FEEDS_AND_HISTORY}
+# The user's own gazetteer, as in SQLite's version 6 (webapp.store.schema._places_v6).
+_V3_PLACES = [
+    """CREATE TABLE places (
+        id              BIGSERIAL PRIMARY KEY,
+        name            TEXT NOT NULL CHECK (name <> ''),
+        name_key        TEXT NOT NULL,
+        alternate_names TEXT NOT NULL DEFAULT '[]',
+        latitude        DOUBLE PRECISION NOT NULL,
+        longitude       DOUBLE PRECISION NOT NULL,
+        geometry        TEXT,
+        country_code    TEXT NOT NULL DEFAULT '',
+        admin1          TEXT NOT NULL DEFAULT '',
+        admin2          TEXT NOT NULL DEFAULT '',
+        kind            TEXT NOT NULL,
+        source          TEXT NOT NULL DEFAULT '',
+        added_at        TEXT NOT NULL,
+        UNIQUE (name_key, country_code, admin1))""",
+    "CREATE TABLE places_version (version BIGINT NOT NULL)",
+    "INSERT INTO places_version VALUES (0)",
+]
+
+# version -> statements bringing a database from version-1 to version. Append only.
+MIGRATIONS = {1: _V1 + list(EVENT_INDEXES.values()), 2: _FEEDS_AND_HISTORY, 3: _V3_PLACES}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 # The events' columns that are not text, with their types: a binary COPY names them.

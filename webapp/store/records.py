@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
 
 from webapp.errors import StoreError
-from webapp.store import audit
+from webapp.store import audit, places
 from webapp.store.base import RECORD_TABLES, event_from_row, event_rows
 
 ARTICLE_KEYS = ("content_hash", "title", "url", "source", "published", "ingested_at")
@@ -38,6 +38,8 @@ def read_sql(table: str, events_select: str, events_order: str) -> str:
     ordered by ``events_order`` (SQLite: ``e.rowid``, PostGIS: ``e.id``)."""
     if table == "events":
         return f"{events_select} ORDER BY {events_order}"
+    if table == "places":
+        return f"SELECT {', '.join(places.COLUMNS)} FROM places ORDER BY id"
     if table == "api_tokens":
         return ("SELECT u.name, t.token_hash, t.kind, t.created_at, t.expires_at "
                 "FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id")
@@ -49,6 +51,8 @@ def record(table: str, row: tuple):
     """The record for a row that :func:`read_sql` read."""
     if table == "events":
         return event_from_row(row)
+    if table == "places":
+        return places.place_from_row(row)
     found = dict(zip(_KEYS[table], row))
     if table == "audit":
         detail = found["detail"]
@@ -73,7 +77,7 @@ def write_all(conn, records: Iterable[tuple[str, object]], write_events: WriteEv
     ``article_ids_first``: then every article's id is read before the events (one
     query), for a ``write_events`` that cannot run a query while it takes rows (a
     PostgreSQL COPY holds its connection)."""
-    held = [t for t in ("articles", "events", "users", "audit")
+    held = [t for t in ("articles", "events", "users", "audit", "places")
             if conn.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone()]
     if held:
         raise StoreError(f"the destination is not empty (it holds {', '.join(held)}); "
@@ -177,7 +181,7 @@ def _plain_writer(table: str):
 
 
 _WRITERS = {"articles": _write_articles, "users": _write_users,
-            "api_tokens": _write_tokens, "audit": _write_audit,
+            "api_tokens": _write_tokens, "audit": _write_audit, "places": places.write,
             **{t: _plain_writer(t) for t in ("event_history", "feeds", "feed_items")}}
 
 

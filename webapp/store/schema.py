@@ -199,7 +199,35 @@ def set_count_triggers(conn: sqlite3.Connection, on: bool) -> None:
         conn.execute(sql if on else f"DROP TRIGGER IF EXISTS {name}")
 
 
+def _places_v6(conn: sqlite3.Connection) -> None:
+    # The user's own gazetteer (webapp.store.places): a gazetteer file's places and an
+    # ACLED import's locations. One place per name, country and admin-1 area, so the
+    # same file or export loaded twice updates its places instead of doubling them.
+    # The version counter goes up with every change, so that a geocoder holding the
+    # places rebuilds its index when they change and not for every article.
+    _run_script(conn, """
+        CREATE TABLE places (
+            id              INTEGER PRIMARY KEY,
+            name            TEXT NOT NULL CHECK (name <> ''),
+            name_key        TEXT NOT NULL,
+            alternate_names TEXT NOT NULL DEFAULT '[]',
+            latitude        REAL NOT NULL,
+            longitude       REAL NOT NULL,
+            geometry        TEXT,
+            country_code    TEXT NOT NULL DEFAULT '',
+            admin1          TEXT NOT NULL DEFAULT '',
+            admin2          TEXT NOT NULL DEFAULT '',
+            kind            TEXT NOT NULL,
+            source          TEXT NOT NULL DEFAULT '',
+            added_at        TEXT NOT NULL,
+            UNIQUE (name_key, country_code, admin1)
+        );
+        CREATE TABLE places_version (version INTEGER NOT NULL);
+        INSERT INTO places_version VALUES (0)
+    """)
+
+
 # version -> function bringing a file from version-1 to version. Append, never edit.
 MIGRATIONS = {1: _create_v1, 2: _add_accounts_v2, 3: _newest_first_v3, 4: _cells_v4,
-              5: _feeds_and_history_v5}
+              5: _feeds_and_history_v5, 6: _places_v6}
 SCHEMA_VERSION = max(MIGRATIONS)

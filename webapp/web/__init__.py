@@ -142,13 +142,14 @@ def create_app(config: dict | None = None, *, instance_path=None) -> Flask:
     app.config["PUBLIC_URL"] = guards.public_url(app.config["PUBLIC_URL"])
     app.extensions["briefing"] = Services(app.config)
 
-    from webapp.web import api, auth, briefs, csrf, jobs, limits, live, snapshots, views
+    from webapp.web import api, auth, briefs, csrf, jobs, limits, live, places, snapshots, views
 
     csrf.init_app(app)
     auth.init_app(app)   # before anything that reads g.user (rate limits)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(live.bp, url_prefix="/api")
+    app.register_blueprint(places.bp, url_prefix="/api")
     app.register_blueprint(snapshots.bp)
     app.register_blueprint(briefs.bp)
     jobs.init_app(app)
@@ -244,9 +245,12 @@ class Services:
             with self._lock:
                 if self._geocoder is None:
                     from webapp.geocoder import make_geocoder
+                    from webapp.geocoder.user_places import UserPlacesGeocoder
 
-                    self._geocoder = (self._config.get("GEOCODER")
-                                      or make_geocoder(dict(self._config)))
+                    # the store's user places beside the gazetteer (kept current by
+                    # the writes that extract: api._store, jobs)
+                    self._geocoder = UserPlacesGeocoder(
+                        self._config.get("GEOCODER") or make_geocoder(dict(self._config)))
         return self._geocoder
 
     @property

@@ -26,6 +26,7 @@ from flask import (
 
 from webapp.errors import BadQueryError, FilterError
 from webapp.extract.budget import UnreadableTextError, check_text
+from webapp.geocoder.user_places import keep_current
 from webapp.models import Article, vocabulary
 from webapp.web import FORM_TYPES, auth, csrf, error_response, get_store, jobs, services
 from webapp.store.base import MAX_ZOOM, Filters
@@ -208,6 +209,7 @@ def geocode():
         raise BadQueryError("q is empty: give a place name, e.g. /api/geocode?q=Rafah")
     if context is not None and len(context) > MAX_CONTEXT_CHARS:
         raise BadQueryError(f"context is longer than {MAX_CONTEXT_CHARS:,} characters")
+    keep_current(services().geocoder, get_store())   # the store's user places too
     found = services().geocoder.geocode(query, exactly_one=True, context=context)
     if not found:
         shown = " ".join(query.split())[:80]
@@ -354,8 +356,9 @@ def _store(article: Article) -> tuple[bool, list]:
     """(stored?, the events extracted) — nothing is stored for a duplicate. Read while
     the client waits, so bounded: a short text built to be slow stops at
     REQUEST_TIME_LIMIT (ExtractionTimeout, answered 422) instead of holding a thread."""
-    found = services().extractor.events(
-        article, time_limit=current_app.config["REQUEST_TIME_LIMIT"])
+    extractor = services().extractor
+    keep_current(extractor.geocoder, get_store())
+    found = extractor.events(article, time_limit=current_app.config["REQUEST_TIME_LIMIT"])
     return get_store().add_article(article, found, by=g.user.name), found
 
 

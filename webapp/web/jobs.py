@@ -16,6 +16,7 @@ from datetime import date
 from flask import Blueprint, current_app, g, redirect, render_template, url_for
 
 from webapp.errors import BriefingMapError
+from webapp.geocoder.user_places import keep_current
 from webapp.jobs import DONE, FAILED, Job, JobRunner, JobsBusy, run_in_child
 from webapp.models import Article
 from webapp.web import error_response, get_store, services
@@ -60,6 +61,7 @@ def submit_articles(articles: list[Article], map_urls: list[str], batch: bool = 
         with app.app_context():
             extractor = services().extractor   # loaded here, so each child inherits it
             _warm(extractor)
+            keep_current(extractor.geocoder, get_store())   # the user's places too
             done = [_one(extractor, article, url, seconds, by)
                     for article, url in zip(articles, map_urls)]
         if not batch:

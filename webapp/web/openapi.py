@@ -55,6 +55,7 @@ def _document() -> dict:
             "/api/regions": {"get": _regions()},
             "/api/types": {"get": _types()},
             "/api/geocode": {"get": _geocode()},
+            "/api/places": {"get": _places()},
             "/api/articles": {"post": _articles()},
             "/api/jobs/{job_id}": {"get": _job()},
             "/api/openapi.json": {"get": _itself()},
@@ -199,6 +200,40 @@ def _regions() -> dict:
                                 GEOJSON: {"schema": {
                                     "$ref": "#/components/schemas/RegionCollection"}}}},
             "400": {"$ref": "#/components/responses/BadRequest"},
+            **_server_errors(),
+        },
+    }
+
+
+def _places() -> dict:
+    place = {"type": "object", "required": ["id", "name", "latitude", "longitude"],
+             "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                            "alternate_names": {"type": "array",
+                                                "items": {"type": "string"}},
+                            "latitude": {"type": "number"}, "longitude": {"type": "number"},
+                            "geometry": {"type": ["object", "null"]},
+                            "country_code": {"type": "string"},
+                            "admin1": {"type": "string"}, "admin2": {"type": "string"},
+                            "kind": {"type": "string"}, "source": {"type": "string"}}}
+    return {
+        "summary": "The user gazetteer kept in the store, a page at a time (logged in)",
+        "operationId": "places",
+        "security": [{"bearer": []}],
+        "parameters": [
+            _param("limit", {"type": "integer", "minimum": 1, "maximum": 500},
+                   "Places per page (100 by default)."),
+            _param("after", {"type": "integer", "minimum": 0},
+                   "The last id of the previous page."),
+        ],
+        "responses": {
+            "200": _content(JSON, {
+                "type": "object", "required": ["places", "total", "next"],
+                "properties": {"places": {"type": "array", "items": place},
+                               "total": {"type": "integer"},
+                               "next": {"type": ["string", "null"]}}},
+                "The places, oldest first, with their number and the next page's URL"),
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            "401": _error("Not logged in, or the API token is wrong."),
             **_server_errors(),
         },
     }
