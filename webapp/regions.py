@@ -60,6 +60,10 @@ class Regions:
         self._mercator: dict[str, np.ndarray] = {}
         self._trees: dict[tuple, tuple[shapely.STRtree, np.ndarray]] = {}
         self._layer_trees: dict[str, shapely.STRtree] = {}
+        # the columns assign() reads for every article, taken out of the frames once
+        self._codes = {layer: getattr(self, layer)["code"].to_numpy()
+                       for layer in ("countries", "admin1")}
+        self._admin1_names = self.admin1["name"].to_numpy()
         self._shapes: dict[tuple[str, str], object] | None = None
 
     @classmethod
@@ -93,24 +97,24 @@ class Regions:
         if todo.size:
             at, row = self._intersecting("countries", points[todo])
             at, first = np.unique(at, return_index=True)   # a point on a shared border
-            codes[todo[at]] = self.countries["code"].to_numpy()[row[first]]
+            codes[todo[at]] = self._codes["countries"][row[first]]
             rest = np.setdiff1d(todo, todo[at])
             if rest.size:
                 near = self._nearest("countries", lon[rest], lat[rest], NEAREST_COUNTRY_KM)
-                codes[rest[near >= 0]] = self.countries["code"].to_numpy()[near[near >= 0]]
+                codes[rest[near >= 0]] = self._codes["countries"][near[near >= 0]]
 
         names = np.full(len(rows), None, dtype=object)
         at, row = self._intersecting("admin1", points)
-        keep = self.admin1["code"].to_numpy()[row] == codes[at]
+        keep = self._codes["admin1"][row] == codes[at]
         at, first = np.unique(at[keep], return_index=True)
-        names[at] = self.admin1["name"].to_numpy()[row[keep][first]]
+        names[at] = self._admin1_names[row[keep][first]]
         missing = np.flatnonzero(pd.isna(names) & (codes != ""))
         for code in pd.unique(codes[missing]):
             # Points on coasts and borders often fall just outside every outline: take the
             # country's nearest unit, at whatever distance, since the country is settled.
             group = missing[codes[missing] == code]
             near = self._nearest("admin1", lon[group], lat[group], country=code)
-            names[group[near >= 0]] = self.admin1["name"].to_numpy()[near[near >= 0]]
+            names[group[near >= 0]] = self._admin1_names[near[near >= 0]]
 
         for k, i in enumerate(rows):
             event, code = out[i], codes[k]

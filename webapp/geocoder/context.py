@@ -15,7 +15,7 @@ import re
 import threading
 from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -183,7 +183,14 @@ class Context:
 
     def at(self, position: int | None) -> "Context":
         """This context, for a name found at character offset ``position``."""
-        return self if position is None or self is EMPTY else replace(self, position=position)
+        if position is None or self is EMPTY:
+            return self
+        # a shallow copy, as dataclasses.replace makes, without its per-field __init__
+        # (asked once for every name resolved)
+        moved = object.__new__(Context)
+        moved.__dict__.update(self.__dict__)
+        moved.position = position
+        return moved
 
     def nearby(self, exclude: str = "", window: int = 300):
         """Countries and (country, admin-1) pairs named within ``window`` characters
@@ -218,8 +225,10 @@ class Context:
         """Km from each point to the nearest place the text names (other than the
         mentions of ``exclude``); infinity when there is none."""
         lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
+        if not len(self.anchor_lat):
+            return np.full(lat.shape, np.inf)
         mask = np.asarray(self.anchor_keys, dtype=object) != exclude
-        if not len(self.anchor_lat) or not mask.any():
+        if not mask.any():
             return np.full(lat.shape, np.inf)
         d = haversine_km(lat[:, None], lon[:, None], self.anchor_lat[mask][None, :],
                          self.anchor_lon[mask][None, :])
@@ -264,26 +273,34 @@ def capitalised_mentions(text: str, names, check=None):
     ``check``, when given, is called every few hundred words and may raise to stop.
     """
     words = list(_WORD.finditer(text))
+    starts = [m.start() for m in words]
+    ends = [m.end() for m in words]
+    # How many words from each one on a phrase may span: no comma or line break between
+    # them (words hold neither, so only the gaps can). Longer phrases are not tried.
+    reach = [1] * len(words)
+    for j in range(len(words) - 2, -1, -1):
+        gap = text[ends[j]:starts[j + 1]]
+        if "," not in gap and "\n" not in gap:
+            reach[j] = min(reach[j + 1] + 1, _MAX_NGRAM)
+    knows_name = names.knows_name
     i = 0
     while i < len(words):
         if check is not None and i % 256 == 0:
             check()
-        w = _POSSESSIVE.sub("", words[i].group().rstrip("."))
+        w = _strip_possessive(words[i].group().rstrip("."))
         if not (w[:1].isupper() or _ARTICLE_NAME.match(w)) or w.lower() in _STOPWORDS:
             yield from _compound_parts(text, words, i, names)
             i += 1
             continue
         found = None
-        for n in range(min(_MAX_NGRAM, len(words) - i), 0, -1):
-            last = words[i + n - 1]
-            surface = _POSSESSIVE.sub("", text[words[i].start():last.end()])
-            if n > 1 and ("\n" in surface or "," in surface):
-                continue
+        start = starts[i]
+        for n in range(min(reach[i], len(words) - i), 0, -1):
+            surface = _strip_possessive(text[start:ends[i + n - 1]])
             if surface.endswith(".") and surface.count(".") == 1:
                 surface = surface[:-1]  # a full stop, not an abbreviation's ("U.S.")
             key = exact_key(surface)
-            if names.knows_name(key) or (n == 1 and names.demonym_country(key) is not None):
-                found = (words[i].start(), words[i].start() + len(surface), key, n)
+            if knows_name(key) or (n == 1 and names.demonym_country(key) is not None):
+                found = (start, start + len(surface), key, n)
                 break
         if found:
             before = words[i - 1] if i else None
@@ -294,6 +311,11 @@ def capitalised_mentions(text: str, names, check=None):
         else:
             yield from _compound_parts(text, words, i, names)
             i += 1
+
+
+def _strip_possessive(surface: str) -> str:
+    # the regular expression only where it can match: most words end otherwise
+    return _POSSESSIVE.sub("", surface) if surface[-1:] in ("'", "’", "s") else surface
 
 
 def _compound_parts(text: str, words: list, i: int, names):
