@@ -91,6 +91,8 @@ class Context:
     # every reading of the counties the text names: keys, lat, lon, rough radius (km)
     counties: tuple = (np.empty(0, dtype=object), np.empty(0), np.empty(0), np.empty(0))
     _focus_cache: dict = field(default_factory=dict, repr=False, compare=False)
+    # anchor_distances() by (name, readings); replaced whenever the anchors are set
+    _distance_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def add_vote(self, key: str, cc: str, weight: float) -> None:
         if cc:
@@ -227,12 +229,20 @@ class Context:
         lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
         if not len(self.anchor_lat):
             return np.full(lat.shape, np.inf)
+        # A name named again in the text asks again with the same readings: the
+        # distances do not depend on where the mention is, so they are kept.
+        cache_key = (exclude, lat.tobytes(), lon.tobytes())
+        found = self._distance_cache.get(cache_key)
+        if found is not None:
+            return found
         mask = np.asarray(self.anchor_keys, dtype=object) != exclude
         if not mask.any():
             return np.full(lat.shape, np.inf)
-        d = haversine_km(lat[:, None], lon[:, None], self.anchor_lat[mask][None, :],
-                         self.anchor_lon[mask][None, :])
-        return d.min(axis=1)
+        found = haversine_km(lat[:, None], lon[:, None], self.anchor_lat[mask][None, :],
+                             self.anchor_lon[mask][None, :]).min(axis=1)
+        found.flags.writeable = False   # shared by every later mention of the name
+        self._distance_cache[cache_key] = found
+        return found
 
 
 EMPTY = Context()
@@ -486,6 +496,7 @@ def _sure_within_country(key: str, i: int, gaz) -> bool:
 
 def _set_anchors(ctx: Context, gaz, anchors: dict) -> None:
     ctx.anchor_keys = tuple(anchors)
+    ctx._distance_cache = {}   # a new dict: a copy made earlier may share the old one
     ctx.anchor_lat = np.asarray([gaz.lat[j] for j in anchors.values()])
     ctx.anchor_lon = np.asarray([gaz.lon[j] for j in anchors.values()])
 

@@ -49,6 +49,11 @@ class OfflineGeocoder:
         self.ranker = Ranker(self.gaz)
         self._contexts = ContextCache(self.gaz, rank=self.ranker.best_with_margin)
         self._geojson_cache: dict[int, dict] = {}
+        # The recogniser asks knows_name() of nearly every capitalised word: the name
+        # index's own dict answers it directly rather than through two more methods.
+        exact = self.gaz.exact
+        self._knows = (exact.slots().__contains__ if hasattr(exact, "slots")
+                       else exact.__contains__)
 
     # -- geopy interface ----------------------------------------------------------
     def geocode(self, query, exactly_one: bool = True, timeout=None, *, context=None,
@@ -89,7 +94,7 @@ class OfflineGeocoder:
         return display_name(self.gaz.names[i]) if i is not None else None
 
     def knows_name(self, key: str) -> bool:
-        return self.gaz.knows_name(key)
+        return self._knows(key)
 
     def demonym_country(self, key: str) -> str | None:
         return self.gaz.demonym_country(key)
