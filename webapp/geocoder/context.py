@@ -283,29 +283,30 @@ def capitalised_mentions(text: str, names, check=None):
     ``check``, when given, is called every few hundred words and may raise to stop.
     """
     words = list(_WORD.finditer(text))
-    starts = [m.start() for m in words]
-    ends = [m.end() for m in words]
-    # How many words from each one on a phrase may span: no comma or line break between
-    # them (words hold neither, so only the gaps can). Longer phrases are not tried.
-    reach = [1] * len(words)
-    for j in range(len(words) - 2, -1, -1):
-        gap = text[ends[j]:starts[j + 1]]
-        if "," not in gap and "\n" not in gap:
-            reach[j] = min(reach[j + 1] + 1, _MAX_NGRAM)
     knows_name = names.knows_name
     i = 0
     while i < len(words):
         if check is not None and i % 256 == 0:
             check()
-        w = _strip_possessive(words[i].group().rstrip("."))
+        word = words[i].group()
+        w = _strip_possessive(word.rstrip("."))
         if not (w[:1].isupper() or _ARTICLE_NAME.match(w)) or w.lower() in _STOPWORDS:
-            yield from _compound_parts(text, words, i, names)
+            if "-" in word:   # (most words are not hyphenated: no generator for them)
+                yield from _compound_parts(text, words, i, names)
             i += 1
             continue
         found = None
-        start = starts[i]
-        for n in range(min(reach[i], len(words) - i), 0, -1):
-            surface = _strip_possessive(text[start:ends[i + n - 1]])
+        start = words[i].start()
+        # A phrase spans no comma or line break; words hold neither, so only the gaps
+        # between them are looked at, and longer phrases are not tried at all.
+        reach, limit = 1, min(_MAX_NGRAM, len(words) - i)
+        while reach < limit:
+            gap = text[words[i + reach - 1].end():words[i + reach].start()]
+            if "," in gap or "\n" in gap:
+                break
+            reach += 1
+        for n in range(reach, 0, -1):
+            surface = _strip_possessive(text[start:words[i + n - 1].end()])
             if surface.endswith(".") and surface.count(".") == 1:
                 surface = surface[:-1]  # a full stop, not an abbreviation's ("U.S.")
             key = exact_key(surface)
@@ -319,7 +320,8 @@ def capitalised_mentions(text: str, names, check=None):
                           before.group() if before else "")
             i += found[3]
         else:
-            yield from _compound_parts(text, words, i, names)
+            if "-" in word:
+                yield from _compound_parts(text, words, i, names)
             i += 1
 
 
