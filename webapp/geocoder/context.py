@@ -15,7 +15,7 @@ import re
 import threading
 from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -91,6 +91,8 @@ class Context:
     # every reading of the counties the text names: keys, lat, lon, rough radius (km)
     counties: tuple = (np.empty(0, dtype=object), np.empty(0), np.empty(0), np.empty(0))
     _focus_cache: dict = field(default_factory=dict, repr=False, compare=False)
+    # anchor_distances() by (name, readings); replaced whenever the anchors are set
+    _distance_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def add_vote(self, key: str, cc: str, weight: float) -> None:
         if cc:
@@ -183,7 +185,14 @@ class Context:
 
     def at(self, position: int | None) -> "Context":
         """This context, for a name found at character offset ``position``."""
-        return self if position is None or self is EMPTY else replace(self, position=position)
+        if position is None or self is EMPTY:
+            return self
+        # a shallow copy, as dataclasses.replace makes, without its per-field __init__
+        # (asked once for every name resolved)
+        moved = object.__new__(Context)
+        moved.__dict__.update(self.__dict__)
+        moved.position = position
+        return moved
 
     def nearby(self, exclude: str = "", window: int = 300):
         """Countries and (country, admin-1) pairs named within ``window`` characters
@@ -218,12 +227,22 @@ class Context:
         """Km from each point to the nearest place the text names (other than the
         mentions of ``exclude``); infinity when there is none."""
         lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
-        mask = np.asarray(self.anchor_keys, dtype=object) != exclude
-        if not len(self.anchor_lat) or not mask.any():
+        if not len(self.anchor_lat):
             return np.full(lat.shape, np.inf)
-        d = haversine_km(lat[:, None], lon[:, None], self.anchor_lat[mask][None, :],
-                         self.anchor_lon[mask][None, :])
-        return d.min(axis=1)
+        # A name named again in the text asks again with the same readings: the
+        # distances do not depend on where the mention is, so they are kept.
+        cache_key = (exclude, lat.tobytes(), lon.tobytes())
+        found = self._distance_cache.get(cache_key)
+        if found is not None:
+            return found
+        mask = np.asarray(self.anchor_keys, dtype=object) != exclude
+        if not mask.any():
+            return np.full(lat.shape, np.inf)
+        found = haversine_km(lat[:, None], lon[:, None], self.anchor_lat[mask][None, :],
+                             self.anchor_lon[mask][None, :]).min(axis=1)
+        found.flags.writeable = False   # shared by every later mention of the name
+        self._distance_cache[cache_key] = found
+        return found
 
 
 EMPTY = Context()
@@ -264,26 +283,35 @@ def capitalised_mentions(text: str, names, check=None):
     ``check``, when given, is called every few hundred words and may raise to stop.
     """
     words = list(_WORD.finditer(text))
+    knows_name = names.knows_name
     i = 0
     while i < len(words):
         if check is not None and i % 256 == 0:
             check()
-        w = _POSSESSIVE.sub("", words[i].group().rstrip("."))
+        word = words[i].group()
+        w = _strip_possessive(word.rstrip("."))
         if not (w[:1].isupper() or _ARTICLE_NAME.match(w)) or w.lower() in _STOPWORDS:
-            yield from _compound_parts(text, words, i, names)
+            if "-" in word:   # (most words are not hyphenated: no generator for them)
+                yield from _compound_parts(text, words, i, names)
             i += 1
             continue
         found = None
-        for n in range(min(_MAX_NGRAM, len(words) - i), 0, -1):
-            last = words[i + n - 1]
-            surface = _POSSESSIVE.sub("", text[words[i].start():last.end()])
-            if n > 1 and ("\n" in surface or "," in surface):
-                continue
+        start = words[i].start()
+        # A phrase spans no comma or line break; words hold neither, so only the gaps
+        # between them are looked at, and longer phrases are not tried at all.
+        reach, limit = 1, min(_MAX_NGRAM, len(words) - i)
+        while reach < limit:
+            gap = text[words[i + reach - 1].end():words[i + reach].start()]
+            if "," in gap or "\n" in gap:
+                break
+            reach += 1
+        for n in range(reach, 0, -1):
+            surface = _strip_possessive(text[start:words[i + n - 1].end()])
             if surface.endswith(".") and surface.count(".") == 1:
                 surface = surface[:-1]  # a full stop, not an abbreviation's ("U.S.")
             key = exact_key(surface)
-            if names.knows_name(key) or (n == 1 and names.demonym_country(key) is not None):
-                found = (words[i].start(), words[i].start() + len(surface), key, n)
+            if knows_name(key) or (n == 1 and names.demonym_country(key) is not None):
+                found = (start, start + len(surface), key, n)
                 break
         if found:
             before = words[i - 1] if i else None
@@ -292,8 +320,14 @@ def capitalised_mentions(text: str, names, check=None):
                           before.group() if before else "")
             i += found[3]
         else:
-            yield from _compound_parts(text, words, i, names)
+            if "-" in word:
+                yield from _compound_parts(text, words, i, names)
             i += 1
+
+
+def _strip_possessive(surface: str) -> str:
+    # the regular expression only where it can match: most words end otherwise
+    return _POSSESSIVE.sub("", surface) if surface[-1:] in ("'", "’", "s") else surface
 
 
 def _compound_parts(text: str, words: list, i: int, names):
@@ -464,6 +498,7 @@ def _sure_within_country(key: str, i: int, gaz) -> bool:
 
 def _set_anchors(ctx: Context, gaz, anchors: dict) -> None:
     ctx.anchor_keys = tuple(anchors)
+    ctx._distance_cache = {}   # a new dict: a copy made earlier may share the old one
     ctx.anchor_lat = np.asarray([gaz.lat[j] for j in anchors.values()])
     ctx.anchor_lon = np.asarray([gaz.lon[j] for j in anchors.values()])
 

@@ -209,6 +209,10 @@ class _Postings:
     def __len__(self) -> int:
         return len(self._slot)
 
+    def slots(self) -> dict:
+        """Key -> slot, for membership tests in hot loops (do not modify)."""
+        return self._slot
+
     def keys(self):
         return self._slot.keys()
 

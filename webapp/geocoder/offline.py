@@ -54,6 +54,11 @@ class OfflineGeocoder(CompositeExpressions):
         # composed shapes by (record, rule): the same phrase recurs across articles
         self._composed: dict[tuple, tuple] = {}
         self._composed_json: dict[int, dict | None] = {}  # id of a cached shape -> GeoJSON
+        # The recogniser asks knows_name() of nearly every capitalised word: the name
+        # index's own dict answers it directly rather than through two more methods.
+        exact = self.gaz.exact
+        self._knows = (exact.slots().__contains__ if hasattr(exact, "slots")
+                       else exact.__contains__)
 
     # -- geopy interface ----------------------------------------------------------
     def geocode(self, query, exactly_one: bool = True, timeout=None, *, context=None,
@@ -94,7 +99,7 @@ class OfflineGeocoder(CompositeExpressions):
         return display_name(self.gaz.names[i]) if i is not None else None
 
     def knows_name(self, key: str) -> bool:
-        return self.gaz.knows_name(key)
+        return self._knows(key)
 
     def demonym_country(self, key: str) -> str | None:
         return self.gaz.demonym_country(key)
