@@ -2,8 +2,10 @@
 
 The static snapshot used to draw its land and outlines through geopandas' plotting, which
 brings pandas with it: a second of a command line's start, for what is a loop over
-rings. Here a polygon is one compound path (its holes wound the other way, so they stay
-empty) and a line one polyline; the axes' limits are left alone.
+rings. Here a polygon is one compound path (its holes are rings of their own, so they
+stay empty) and a line one polyline; the axes' limits are left alone. The paths are
+made from all rings' coordinates at once (:func:`polygon_paths`), and a layer drawn
+twice (the land, filled and then outlined) makes them once.
 """
 
 from __future__ import annotations
@@ -14,31 +16,44 @@ from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.path import Path
 
 
-def _ring_path(ring) -> Path:
-    xy = shapely.get_coordinates(ring)
-    codes = np.full(len(xy), Path.LINETO, dtype=Path.code_type)
-    codes[0] = Path.MOVETO
-    codes[-1] = Path.CLOSEPOLY
-    return Path(xy, codes)
-
-
-def _polygon_path(polygon) -> Path:
-    rings = [polygon.exterior, *polygon.interiors]
-    return Path.make_compound_path(*(_ring_path(ring) for ring in rings if len(ring.coords)))
-
-
-def _parts(shapes, kinds: tuple[str, ...]) -> list:
+def _parts(shapes, kinds: tuple[str, ...]) -> np.ndarray:
     shapes = list(shapes)
     if not shapes:
-        return []
+        return np.empty(0, dtype=object)
     parts = shapely.get_parts(np.asarray(shapes, dtype=object))
-    return [part for part in parts if part.geom_type in kinds and not part.is_empty]
+    keep = [part.geom_type in kinds and not part.is_empty for part in parts]
+    return parts[np.asarray(keep, dtype=bool)]
 
 
-def draw_polygons(ax, shapes, *, facecolor, edgecolor, linewidth: float,
-                  zorder: float) -> None:
-    """The areas of ``shapes`` (polygons and multipolygons; other parts are skipped)."""
-    paths = [_polygon_path(p) for p in _parts(shapes, ("Polygon",))]
+def polygon_paths(shapes) -> list[Path]:
+    """One compound path per polygon of ``shapes`` (other parts are skipped)."""
+    polygons = _parts(shapes, ("Polygon",))
+    if not len(polygons):
+        return []
+    exteriors = shapely.get_exterior_ring(polygons)
+    holes = [shapely.get_interior_ring(polygons, k)
+             for k in range(int(shapely.get_num_interior_rings(polygons).max()))]
+    rings = np.concatenate([exteriors, *holes])
+    owner = np.concatenate([np.arange(len(polygons))] * (1 + len(holes)))
+    present = ~shapely.is_missing(rings) & ~shapely.is_empty(rings)
+    rings, owner = rings[present], owner[present]
+    rings, owner = rings[np.argsort(owner, kind="stable")], np.sort(owner, kind="stable")
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    codes = np.full(len(xy), Path.LINETO, dtype=Path.code_type)
+    starts = np.flatnonzero(np.r_[True, ring_of[1:] != ring_of[:-1]])
+    codes[starts] = Path.MOVETO
+    codes[np.r_[starts[1:], len(xy)] - 1] = Path.CLOSEPOLY
+    polygon_of = owner[ring_of]
+    cuts = np.flatnonzero(np.r_[True, polygon_of[1:] != polygon_of[:-1], True])
+    return [Path(xy[a:b], codes[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+
+
+def draw_polygons(ax, shapes=None, *, paths: list[Path] | None = None, facecolor,
+                  edgecolor, linewidth: float, zorder: float) -> None:
+    """The areas of ``shapes`` (polygons and multipolygons; other parts are skipped),
+    or ``paths`` made by :func:`polygon_paths`."""
+    if paths is None:
+        paths = polygon_paths(shapes)
     if not paths:
         return
     # One PathCollection, not a patch per polygon: an Artist each costs more to make
