@@ -2,7 +2,7 @@
 
 The static snapshot used to draw its land and outlines through geopandas' plotting, which
 brings pandas with it: a second of a command line's start, for what is a loop over
-rings. Here a polygon is one compound path (its holes are rings of their own, so they
+rings. Here a polygon is one compound path (its holes wound against its shell, so they
 stay empty) and a line one polyline; the axes' limits are left alone. The paths are
 made from all rings' coordinates at once (:func:`polygon_paths`), and a layer drawn
 twice (the land, filled and then outlined) makes them once.
@@ -30,6 +30,8 @@ def polygon_paths(shapes) -> list[Path]:
     polygons = _parts(shapes, ("Polygon",))
     if not len(polygons):
         return []
+    # Agg fills by the non-zero rule: a hole wound as its shell would be filled.
+    polygons = shapely.orient_polygons(polygons)
     exteriors = shapely.get_exterior_ring(polygons)
     holes = [shapely.get_interior_ring(polygons, k)
              for k in range(int(shapely.get_num_interior_rings(polygons).max()))]
