@@ -123,14 +123,15 @@ def _layers() -> dict[str, tuple[np.ndarray, shapely.STRtree]]:
     return {name: (found, shapely.STRtree(found)) for name, found in shapes.items()}
 
 
-def layers_fingerprint(geodata: Path = GEODATA_DIR) -> str:
-    """Changes when a source file does (its size or time) or what is cached does."""
+def layers_fingerprint(geodata: Path = GEODATA_DIR) -> str | None:
+    """Changes when a source file does (its size or time) or what is cached does; None
+    when a source is missing (reading it then says so)."""
     digest = hashlib.sha256(str(LAYERS_VERSION).encode())
     for _, file, _ in LAYER_SOURCES:
         try:
             stat = (geodata / file).stat()
         except OSError:
-            return "missing"
+            return None
         digest.update(f"{file}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
 
@@ -142,6 +143,8 @@ def _cached_shapes() -> dict[str, np.ndarray]:
     from webapp.paths import instance_dir
 
     fingerprint = layers_fingerprint()
+    if fingerprint is None:
+        return _read_sources()
     cache = instance_dir() / f"{CACHE_PREFIX}{fingerprint}.pickle"
     try:
         with open(cache, "rb") as fh:
