@@ -21,7 +21,7 @@ from webapp.store.dialect import SQLITE
 CLOSE_VIEW_EVENTS = 20_000
 # From this share of the store's events on, SQLite groups a date range's events faster
 # by reading the table through than through the dates' index (one row lookup per event;
-# at 100,000 of 200,000 events, 0.29 s of CPU against 0.10 s: bench/README.md).
+# at 100,000 of 200,000 events, about half the CPU: bench/README.md, "Briefs").
 SCAN_SHARE = 0.25
 
 
