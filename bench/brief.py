@@ -13,16 +13,23 @@ the map server makes it (a warm Chromium prints the PDF).
         printing not included: on a shared machine the wall time is several times it);
   gather / maps  of the warm time: asking the store (content.gather) and drawing the
         maps (pictures.draw_pictures), best of 3.
+With --cold, the command line instead: ``python -m webapp brief ... -o FILE`` run afresh
+for each format (interpreter start, imports, the land layers and, for a PDF, Chromium
+included), best of --runs, with its CPU seconds (its own and its children's, Chromium's
+too) beside the wall time.
 Targets (issue 13): <= 1,000 events: PDF <= 3 s, DOCX and HTML <= 2 s; 100,000 events
 <= 10 s.
 
-    .venv/bin/python bench/brief.py [-n 1000,100000] [--keep DIR]
+    .venv/bin/python bench/brief.py [-n 1000,100000] [--keep DIR] [--cold [--runs 3]]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -97,14 +104,61 @@ def time_formats(db: Path, browser, runs: int = 3) -> list[dict]:
     return found
 
 
+def time_command(db: Path, folder: Path, runs: int) -> list[dict]:
+    """Each format's brief by the command line, a fresh process each time."""
+    found = []
+    for fmt in FORMATS:
+        if fmt == "pdf" and not chromium_available():
+            continue
+        target = folder / f"cold-brief.{fmt}"
+        walls, cpus = [], []
+        for _ in range(runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "webapp", "brief", "--db", str(db),
+                            "--since", HALF["since"], "--until", HALF["until"],
+                            "--compare-to", "previous", "-o", str(target)],
+                           cwd=ROOT, check=True, stderr=subprocess.DEVNULL)
+            walls.append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        found.append({"format": fmt, "wall": min(walls), "cpu": min(cpus),
+                      "bytes": target.stat().st_size})
+    return found
+
+
+def main_cold(args, folder: Path) -> None:
+    print("| events (store) | format | command wall | command cpu | bytes |")
+    print("|---|---|---|---|---|")
+    for n in (int(s) for s in args.sizes.split(",")):
+        db = folder / f"brief-{2 * n}.sqlite"
+        if not db.exists():
+            took = fill_store(db, 2 * n)
+            print(f"# store of {2 * n:,} events filled in {took:.1f} s", flush=True)
+        for row in time_command(db, folder, args.runs):
+            print(f"| {2 * n:,} | {row['format']} | {row['wall']:.2f} s | {row['cpu']:.2f} s "
+                  f"| {row['bytes'] / 1e3:,.0f} kB |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--sizes", default="1000,100000")
     parser.add_argument("--keep", type=Path, default=None,
                         help="keep the stores in DIR (reused when there)")
+    parser.add_argument("--cold", action="store_true",
+                        help="time the command line, a fresh process per brief")
+    parser.add_argument("--runs", type=int, default=3,
+                        help="with --cold: runs per format, the best kept")
     args = parser.parse_args()
     print(f"# {platform.machine()}, CPython {platform.python_version()}, "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    if args.cold:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = args.keep or Path(tmp)
+            folder.mkdir(parents=True, exist_ok=True)
+            main_cold(args, folder)
+        return
     browser = ChromiumRenderer() if chromium_available() else None
     print("| events (store) | in brief | format | maps | cold | warm | warm cpu "
           "| of which gather | of which maps | bytes |")

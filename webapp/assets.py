@@ -115,7 +115,21 @@ def _countries() -> tuple[np.ndarray, dict[str, str]]:
 
 def country_names() -> dict[str, str]:
     """ISO alpha-2 code -> the country's name, for popups."""
-    return dict(_countries()[1])
+    return dict(_country_name_table())
+
+
+@lru_cache(maxsize=1)
+def _country_name_table() -> dict[str, str]:
+    # Read as plain JSON, shapes and all (a few hundredths of a second): through
+    # geopandas, a brief or an export that only names countries paid a second for it.
+    path = GEODATA_DIR / "countries.geojson"
+    try:
+        with open(path, encoding="utf-8") as fh:
+            features = json.load(fh)["features"]
+        return {f["properties"]["code"]: f["properties"]["name"] for f in features
+                if f["properties"].get("code")}
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise DataError(f"cannot read {path}: {err}") from err
 
 
 @lru_cache(maxsize=1)

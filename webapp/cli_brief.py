@@ -95,6 +95,12 @@ def brief(db, types, since, until, country, region, text, bbox, include_flagged,
 
 
 def _browser():
+    """A Chromium for the PDF, starting in its own thread while the brief's content and
+    maps are made: its second of launching then costs the command nothing."""
     from webapp.snapshot.browser import ChromiumRenderer, chromium_available
 
-    return ChromiumRenderer() if chromium_available() else None
+    if not chromium_available():
+        return None
+    renderer = ChromiumRenderer()
+    renderer.start()
+    return renderer

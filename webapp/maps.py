@@ -29,9 +29,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
-import re
-from collections import Counter
 from html import escape
 
 import folium
@@ -44,6 +41,10 @@ from folium.template import Template
 from webapp.assets import (ADMIN1_MIN_ZOOM, admin1_lines_geojson, admin1_lines_url,
                            asset_folders, asset_urls, country_names, land_geojson)
 from webapp.map_html import CATEGORY_SHAPES, glyph, legend_html, popup_html, type_colour
+# The view and event helpers live in a module of their own, so the static snapshot and
+# the brief can use them without importing folium (and pandas behind it).
+from webapp.map_view import (MAX_FIT_ZOOM, MAX_ZOOM, MIDDLE_EAST, drawn_events,
+                             ranked_sources, source_label, view_bounds)
 from webapp.models import Event
 
 __all__ = ["JsCall", "JsLayer", "asset_folders", "build_map", "drawn_events", "map_parts",
@@ -51,19 +52,14 @@ __all__ = ["JsCall", "JsLayer", "asset_folders", "build_map", "drawn_events", "m
            "source_label", "sources_attribution", "standalone_html", "view_bounds"]
 
 ATTRIBUTION = "Natural Earth, GeoNames"
-_WEB_HOST = re.compile(r"https?://(?:[^@/?#\s]*@)?([^/:?#\s\[\]]+)", re.IGNORECASE)
 TOP_SOURCES = 3          # sources named in the attribution; the rest are counted
 # The one thing on the page that may go online, and only when the user turns it on.
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = ('&copy; <a href="https://www.openstreetmap.org/copyright">'
                    "OpenStreetMap</a> contributors")
 OSM_LAYER_NAME = "OpenStreetMap (online)"
-MIDDLE_EAST = (12.0, 25.0, 42.0, 63.0)   # (south, west, north, east) when nothing else fits
 CLUSTER_ABOVE = 50       # beyond this many markers, nearby ones gather into clusters;
 # below it only overlapping ones do (12 px), so none hides under another
-MAX_ZOOM = 17            # set on the map itself: with no tile layer Leaflet has no
-# maximum zoom, and MarkerCluster refuses to start without one
-MAX_FIT_ZOOM = 11        # fitting one event should still show the town around it
 # Light to dark, none as pale as the land; as many as there are classes are used.
 REGION_COLOURS = ["#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"]
 NICE_BREAKS = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000, 2000, 5000, 10000)
@@ -205,18 +201,6 @@ class JsCall(MacroElement):
 
 # -- events -------------------------------------------------------------------------
 
-def ranked_sources(events: list[Event]) -> list[str]:
-    """Where the events came from, most frequent first (a web address by its host name,
-    so one outlet's many articles count once; ties alphabetically)."""
-    counts: Counter = Counter()
-    # Counted raw first: 100,000 events come from far fewer reports than that.
-    for raw, count in Counter(e.source for e in events).items():
-        label = source_label(raw)
-        if label:
-            counts[label] += count
-    return sorted(counts, key=lambda label: (-counts[label], label))
-
-
 def sources_attribution(events: list[Event], top: int = TOP_SOURCES) -> str:
     """Escaped HTML naming the most frequent sources of the events and how many others
     there are; "" when no event says."""
@@ -227,47 +211,6 @@ def sources_attribution(events: list[Event], top: int = TOP_SOURCES) -> str:
     rest = len(ranked) - top
     more = f" and {rest} other source{'s' if rest > 1 else ''}" if rest > 0 else ""
     return f"Events: {named}{more}"
-
-
-def source_label(source) -> str:
-    """A report's source as a reader would cite it: the site's host name for a web
-    address ("reuters.com"), else the text itself, cut at 40 characters."""
-    text = " ".join(str(source or "").split())
-    # A regex rather than urlsplit: an import of 100,000 events may carry as many URLs.
-    web = _WEB_HOST.match(text)
-    if web:
-        return web.group(1).lower().removeprefix("www.")
-    return text if len(text) <= 40 else text[:39] + "…"
-
-
-def drawn_events(events: list[Event]) -> list[Event]:
-    """The events a map draws: placed, and neither a running total nor history recalled."""
-    return [e for e in events if _located(e) and not (e.is_total or e.is_historical)]
-
-
-def _located(event: Event) -> bool:
-    try:
-        return abs(float(event.latitude)) <= 90 and abs(float(event.longitude)) <= 180
-    except (TypeError, ValueError):   # None, or text from a careless import
-        return False
-
-
-def view_bounds(drawn: list[Event], fit: tuple | None = None) -> tuple[float, float, float, float]:
-    if fit:
-        try:
-            south, west, north, east = (float(v) for v in fit)
-        except (TypeError, ValueError) as err:
-            raise ValueError(f"fit must be (south, west, north, east), not {fit!r}") from err
-        if all(map(math.isfinite, (south, west, north, east))):
-            return south, west, north, east
-    # Events placed only at a country's point (a phone call "with the Netherlands")
-    # would pull the view across a continent: fit the precisely placed ones when any.
-    precise = [e for e in drawn if e.geo_precision < 3] or drawn
-    if precise:
-        lats = [float(e.latitude) for e in precise]
-        lons = [float(e.longitude) for e in precise]
-        return min(lats), min(lons), max(lats), max(lons)
-    return MIDDLE_EAST
 
 
 def _marker_payload(drawn: list[Event]) -> dict:

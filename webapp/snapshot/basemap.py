@@ -2,21 +2,32 @@
 
 Snapshots are drawn in Web Mercator (EPSG:3857), the projection of the interactive map,
 so a snapshot and the page it was taken from look alike. Boundaries are read once per
-process from ``geodata/`` and indexed; each render takes only what lies in its view,
-clipped and thinned to the pixel, so a small view of Gaza draws a few dozen shapes.
+process and indexed (from a WKB copy under ``instance/`` kept while the GeoJSON in
+``geodata/`` is unchanged: reading the GeoJSON costs thirty times more); each render
+takes only what lies in its view, clipped and thinned to the pixel, so a small view of
+Gaza draws a few dozen shapes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import math
+import os
+import pickle
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import shapely
+import shapely.errors
 
 from webapp.assets import GEODATA_DIR
 from webapp.errors import DataError
+
+log = logging.getLogger(__name__)
 
 RADIUS = 6378137.0                  # EPSG:3857 puts the ellipsoid's equator on a sphere
 WORLD = math.pi * RADIUS            # half the world's width in Mercator metres
@@ -99,15 +110,60 @@ def fit_view(south: float, west: float, north: float, east: float, width_px: int
 
 # -- boundary shapes ----------------------------------------------------------------
 
+LAYER_SOURCES = (("countries", "countries.geojson", []),
+                 ("admin1", "admin1.geojson", ["approximate", "level"]))
+LAYERS_VERSION = 1   # bump when what the cache holds changes
+CACHE_PREFIX = "land-layers-"
+
+
 @lru_cache(maxsize=1)
 def _layers() -> dict[str, tuple[np.ndarray, shapely.STRtree]]:
     """Country and ordinary admin-1 polygons in degrees, each with a spatial index."""
+    shapes = _cached_shapes()
+    return {name: (found, shapely.STRtree(found)) for name, found in shapes.items()}
+
+
+def layers_fingerprint(geodata: Path = GEODATA_DIR) -> str | None:
+    """Changes when a source file does (its size or time) or what is cached does; None
+    when a source is missing (reading it then says so)."""
+    digest = hashlib.sha256(str(LAYERS_VERSION).encode())
+    for _, file, _ in LAYER_SOURCES:
+        try:
+            stat = (geodata / file).stat()
+        except OSError:
+            return None
+        digest.update(f"{file}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+def _cached_shapes() -> dict[str, np.ndarray]:
+    """The layers' shapes from ``instance/`` as WKB (a few hundredths of a second),
+    else read from the GeoJSON (about a second, with geopandas' import) and cached
+    there for the next process. A cache that cannot be written is only a slower start."""
+    from webapp.paths import instance_dir
+
+    fingerprint = layers_fingerprint()
+    if fingerprint is None:
+        return _read_sources()
+    cache = instance_dir() / f"{CACHE_PREFIX}{fingerprint}.pickle"
+    try:
+        with open(cache, "rb") as fh:
+            stored = pickle.load(fh)
+        return {name: shapely.from_wkb(stored[name]) for name, _, _ in LAYER_SOURCES}
+    except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
+            shapely.errors.ShapelyError):
+        pass   # absent, half-written by an older version, or foreign: read the sources
+    shapes = _read_sources()
+    _write_cache(cache, {name: shapely.to_wkb(found) for name, found in shapes.items()})
+    return shapes
+
+
+def _read_sources() -> dict[str, np.ndarray]:
     import geopandas as gpd
 
-    layers = {}
-    for name, path, columns in (("countries", GEODATA_DIR / "countries.geojson", []),
-                                ("admin1", GEODATA_DIR / "admin1.geojson",
-                                 ["approximate", "level"])):
+    shapes = {}
+    for name, file, columns in LAYER_SOURCES:
+        path = GEODATA_DIR / file
         try:
             frame = gpd.read_file(path, columns=columns)
         except Exception as err:   # pyogrio raises its own types, all meaning unreadable
@@ -116,10 +172,30 @@ def _layers() -> dict[str, tuple[np.ndarray, shapely.STRtree]]:
             overlay = frame["approximate"].fillna(False).astype(bool)
             overlay |= frame["level"].eq("nation")
             frame = frame.loc[~overlay]
-        shapes = frame.geometry.to_numpy()
-        shapes = shapes[~shapely.is_empty(shapes)]
-        layers[name] = (shapes, shapely.STRtree(shapes))
-    return layers
+        found = frame.geometry.to_numpy()
+        shapes[name] = found[~shapely.is_empty(found)]
+    return shapes
+
+
+def _write_cache(cache: Path, stored: dict) -> None:
+    """Written under another name and renamed, so a reader never sees half a file;
+    older fingerprints' files are removed."""
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=cache.parent, prefix=f".{cache.name}.",
+                                        suffix=".part")
+        try:
+            with os.fdopen(handle, "wb") as fh:
+                pickle.dump(stored, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, cache)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+        for old in cache.parent.glob(f"{CACHE_PREFIX}*.pickle"):
+            if old != cache:
+                old.unlink(missing_ok=True)
+    except OSError as err:
+        log.info("land layers not cached at %s: %s", cache, err)
 
 
 def layer_in_view(name: str, view: View) -> list:

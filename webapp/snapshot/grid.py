@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from webapp.maps import MAX_FIT_ZOOM
+from webapp.map_view import MAX_FIT_ZOOM
 from webapp.snapshot import basemap
 from webapp.store.base import MAX_ZOOM as GRID_MAX_ZOOM
 

@@ -20,8 +20,8 @@ import math
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from webapp.maps import MIDDLE_EAST, drawn_events, ranked_sources, view_bounds
-from webapp.maps import MAX_ZOOM as MAX_MAP_ZOOM
+from webapp.map_view import MIDDLE_EAST, drawn_events, ranked_sources, view_bounds
+from webapp.map_view import MAX_ZOOM as MAX_MAP_ZOOM
 from webapp.models import Event
 from webapp.snapshot.boxed import box_by_type, exact_clusters
 from webapp.snapshot.grid import picture_grid

@@ -23,12 +23,11 @@ from collections import defaultdict
 
 import matplotlib
 import numpy as np
-from geopandas import GeoSeries
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from webapp.map_html import CATEGORY_SHAPES, type_colour
-from webapp.maps import MAX_FIT_ZOOM, MAX_ZOOM, MIDDLE_EAST, view_bounds
+from webapp.map_view import MAX_FIT_ZOOM, MAX_ZOOM, MIDDLE_EAST, view_bounds
 from webapp.models import Event
 from webapp.snapshot import basemap
 from webapp.snapshot.caption import attribution_text, empty_text, made_text, title_text
@@ -36,6 +35,7 @@ from webapp.snapshot.clusters import draw_clusters
 from webapp.snapshot.furniture import (ADMIN1, BORDER, CHAR_EM, DPI, FAINT, INK, LAND,
                                        MARKERS, SEA, draw_legend, draw_scale_bar)
 from webapp.snapshot.marks import Marks, as_marks
+from webapp.snapshot.shapes import draw_lines, draw_polygons, polygon_paths
 from webapp.snapshot.spec import SnapshotSpec, check_format
 
 PAD_PX = 40                # room around the fitted events (the page's 30, plus a marker)
@@ -151,16 +151,14 @@ def _draw_basemap(ax, view: basemap.View, scale: float) -> None:
     countries = basemap.layer_in_view("countries", view)
     if not countries:
         return
-    land = GeoSeries(countries)
-    land.plot(ax=ax, facecolor=LAND, edgecolor="none", linewidth=0, zorder=1, aspect=None,
-              add_labels=False)
+    land = polygon_paths(countries)
+    draw_polygons(ax, paths=land, facecolor=LAND, edgecolor="none", linewidth=0, zorder=1)
     admin1 = basemap.layer_in_view("admin1", view)
     if admin1:
-        GeoSeries(admin1).plot(ax=ax, facecolor="none", edgecolor=ADMIN1,
-                               linewidth=0.5 * scale, zorder=2, aspect=None,
-                               add_labels=False)
-    land.plot(ax=ax, facecolor="none", edgecolor=BORDER, linewidth=0.8 * scale, zorder=3,
-              aspect=None, add_labels=False)
+        draw_polygons(ax, admin1, facecolor="none", edgecolor=ADMIN1,
+                      linewidth=0.5 * scale, zorder=2)
+    draw_polygons(ax, paths=land, facecolor="none", edgecolor=BORDER,
+                  linewidth=0.8 * scale, zorder=3)
 
 
 def _draw_outlines(ax, drawn: list[Event], view: basemap.View, scale: float) -> None:
@@ -177,16 +175,12 @@ def _draw_outlines(ax, drawn: list[Event], view: basemap.View, scale: float) -> 
         by_colour[colour].append(shape)
     for colour, shapes in by_colour.items():
         red, green, blue, _ = matplotlib.colors.to_rgba(colour)
-        shapes = GeoSeries(shapes)
-        areas = shapes[shapes.area > 0]
-        lines = shapes[shapes.area == 0]
-        if len(areas):
-            areas.plot(ax=ax, facecolor=(red, green, blue, 0.12),
-                       edgecolor=(red, green, blue, 0.6), linewidth=1.5 * scale, zorder=4,
-                       aspect=None, add_labels=False)
-        if len(lines):
-            lines.plot(ax=ax, color=(red, green, blue, 0.6), linewidth=2.5 * scale,
-                       zorder=4, aspect=None, add_labels=False)
+        areas = [shape for shape in shapes if shape.area > 0]
+        lines = [shape for shape in shapes if shape.area == 0]
+        draw_polygons(ax, areas, facecolor=(red, green, blue, 0.12),
+                      edgecolor=(red, green, blue, 0.6), linewidth=1.5 * scale, zorder=4)
+        draw_lines(ax, lines, color=(red, green, blue, 0.6), linewidth=2.5 * scale,
+                   zorder=4)
 
 
 def _draw_markers(ax, drawn: list[Event], view: basemap.View, scale: float) -> np.ndarray:
@@ -262,7 +256,10 @@ def _in_view(x: np.ndarray, y: np.ndarray, view: basemap.View, size_px: float):
 def _save(fig: Figure, fmt: str, title: str) -> bytes:
     out = io.BytesIO()
     if fmt == "png":
-        fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
+        # zlib level 3: on a map's flat colours as small as the default 6, in 60% of
+        # the time
+        fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None},
+                    pil_kwargs={"compress_level": 3})
     else:
         metadata = {"Title": title, "Date": None} if fmt == "svg" else {
             "Title": title, "CreationDate": None}

@@ -19,6 +19,10 @@ from webapp.store.dialect import SQLITE
 
 # The most events a close view over a long date range reads one by one (answer_zoom).
 CLOSE_VIEW_EVENTS = 20_000
+# From this share of the store's events on, SQLite groups a date range's events faster
+# by reading the table through than through the dates' index (one row lookup per event;
+# at 100,000 of 200,000 events, about half the CPU: bench/README.md, "Briefs").
+SCAN_SHARE = 0.25
 
 
 class Aggregates:
@@ -94,9 +98,21 @@ class Aggregates:
         glue = " AND " if where else " WHERE "
         keys = "e.country_code, e.admin1" + (", e.event_type" if by_type else "")
         return self._read(
-            f"SELECT {keys}, count(*), sum(e.fatalities) FROM events e"
+            f"SELECT {keys}, count(*), sum(e.fatalities) FROM {self._events_for(f)}"
             f"{where}{glue}e.admin1 <> '' GROUP BY {keys} ORDER BY count(*) DESC, {keys}",
             params)
+
+    def _events_for(self, f: Filters) -> str:
+        """The events table as a query grouping ``f``'s events should read it: through
+        without an index when a date range holds a large share of a SQLite store (the
+        count tables tell how large, in milliseconds). PostgreSQL's planner weighs
+        that itself from its statistics."""
+        if self._dialect.spatial or not (f.since or f.until) or f.bbox \
+                or not cells.tabled(f):
+            return "events e"
+        total = self.count(Filters(include_flagged=True))
+        return "events e NOT INDEXED" if total and \
+            self.count(f) >= SCAN_SHARE * total else "events e"
 
     def clusters(self, filters: Filters, zoom: int) -> list[Cluster]:
         f = checked(filters)

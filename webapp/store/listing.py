@@ -74,10 +74,12 @@ class Listing:
         d = self._dialect
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
             raise FilterError(f"limit must be a whole number >= 0: {limit!r}")
-        where, params = clauses.where(checked(filters), newest_first=True, d=d)
+        f = checked(filters)
+        where, params = clauses.where(f, newest_first=True, d=d)
         glue = " AND " if where else " WHERE "
+        select = SELECT.replace(" FROM events e ", f" FROM {self._events_for(f)} ")
         return [event_from_row(row) for row in self._read(
-            f"{SELECT}{where}{glue}e.fatalities > 0 ORDER BY e.fatalities DESC, "
+            f"{select}{where}{glue}e.fatalities > 0 ORDER BY e.fatalities DESC, "
             f"e.event_date DESC{d.nulls_last}, e.event_id LIMIT {limit:d}", params)]
 
     def get_event(self, event_id: str) -> Event | None:
