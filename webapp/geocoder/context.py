@@ -66,6 +66,24 @@ TITLES = frozenset(
 )
 
 
+# Words that make the place before them the seat of a local authority ("Glasgow Police
+# Department", "Litchfield Superior Court", "Metcalfe County Coroner", "Enfield
+# Council"): the place is named, not a person's or a firm's. Schools, hospitals and
+# universities are left out: they are named after people as often as after places
+# ("Thomas Memorial Hospital", "Duke University").
+LOCAL_AUTHORITIES = frozenset(
+    "police sheriff sheriff's fire court courts council coroner coroner's detention jail "
+    "magistrates township borough municipality".split()
+)
+# Up to four capitalised words, one space apart ("Superior Court", "Police
+# Department"): the rest of a name that starts with a place
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’.]*+(?: [A-Z][\w'’.]*+){0,3}")
+_POSSESSIVE_END = re.compile(r"[A-Za-z]['’]s$")
+_AREA_NAMES = frozenset({PlaceKind.ADMIN_AREA, PlaceKind.COUNTY})
+# punctuation that ends a name: a capitalised word after it starts another
+_RUN_BREAKS = frozenset(",;:).!?\"”’'-–—")
+
+
 @dataclass
 class Context:
     votes: dict = field(default_factory=dict)          # mention key -> Counter(cc -> weight)
@@ -288,7 +306,8 @@ def capitalised_mentions(text: str, names, check=None):
         if found:
             before = words[i - 1] if i else None
             after = words[i + found[3]] if i + found[3] < len(words) else None
-            yield Mention(*found[:3], _in_name_run(text, before, after),
+            area = bool(names.name_kinds(found[2]) & _AREA_NAMES)
+            yield Mention(*found[:3], _in_name_run(text, before, after, area),
                           before.group() if before else "")
             i += found[3]
         else:
@@ -328,21 +347,47 @@ def _compound_parts(text: str, words: list, i: int, names):
                       before.group() if before else "")
 
 
-def _in_name_run(text: str, before, after) -> bool:
+def _in_name_run(text: str, before, after, area: bool = False) -> bool:
     """True when a capitalised word sits right next to the match, one space away
     ("Julia Gillard", "Food and Drug Administration"): the match is then likely part of
-    a person's or an organisation's name."""
+    a person's or an organisation's name. ``area``: the name may be a state, province
+    or county's, which a possessive next to it does not join to a person's name."""
     def capitalised(w) -> bool:
         return w is not None and w.group()[:1].isupper()
 
     # ("Queensland. Health officials": a sentence ends between them, no run; nor in
-    # "AUSTIN, Texas A white nationalist" or "Texas Senator Ted Cruz")
-    next_is_name = capitalised(after) and text[after.start() - 1:after.start()] == " " \
-        and after.start() >= 2 and text[after.start() - 2] not in ",;:).!?" \
-        and after.group().lower().rstrip(".") not in _STOPWORDS | TITLES
+    # "AUSTIN, Texas A white nationalist" or "Texas Senator Ted Cruz"; nor after
+    # "Wyoming,” Fodge says" or "in Wales.\n    Ronaldo", where the punctuation lies
+    # before a run of spaces)
+    if capitalised(after) and text[after.start() - 1:after.start()] == " ":
+        gap_start = len(text[:after.start()].rstrip())
+        last = text[gap_start - 1] if gap_start else ","
+        next_is_name = (last not in _RUN_BREAKS
+                        and not (area and _POSSESSIVE_END.search(
+                            text, max(0, gap_start - 3), gap_start))
+                        and after.group().lower().rstrip(".") not in _STOPWORDS | TITLES
+                        and not _names_institution(text, after.start()))
+    else:
+        next_is_name = False
+    # "Queensland's Easter toll", "China's Guangdong province": a possessive ends an
+    # area's name ("Brazil's Kaka", "St. Michael's Hospital" are read as before)
     prev_is_name = capitalised(before) and before.group().lower() not in _STOPWORDS \
-        and not before.group().endswith(".") and text[before.end():before.end() + 1] == " "
+        and not before.group().endswith(".") and text[before.end():before.end() + 1] == " " \
+        and not (area and _POSSESSIVE_END.search(before.group()))
     return next_is_name or prev_is_name
+
+
+def _names_institution(text: str, start: int) -> bool:
+    """Whether the capitalised words from ``start`` name a local authority ("Police
+    Department", "Superior Court", "County Coroner"): the place before them is its
+    seat, named as a place, not a person's or a firm's name."""
+    run = _CAPITALISED_RUN.match(text, start)
+    for word in run.group().split() if run else ():
+        if _POSSESSIVE.sub("", word).lower() in LOCAL_AUTHORITIES:
+            return True
+        if word.endswith("."):
+            return False   # "England. Cornwall Fire...": the sentence, and the name, ended
+    return False
 
 
 def build_context(text: str, gaz, rank=None, check=None, origin: str = "") -> Context:
