@@ -7,17 +7,20 @@ Two lists: the TR-News gold toponyms the geocoder resolves more than 161 km off 
 geoparsing does not get within 161 km (as in ``bench/extract.py``). Each miss gets one
 cause, decided by rule from the gazetteer (no judgement by hand):
 
-- convention: the answer is the gold's place, scored against another point for it (an
-  area whose polygon holds the gold point or lies within 161 km of it, or the very
-  GeoNames record, or a country resolved right but placed by another convention);
+- convention: the answer is the gold's place, scored against another point for it (the
+  answer's own shape, an area's polygon, holds the gold point or comes within 161 km
+  of it: "Alberta" at its polygon's centroid, the gold at GeoNames' point);
 - wrong candidate: a reading of the name in the gazetteer lies within 161 km of the
   gold point, but another was ranked first;
 - not in gazetteer: no reading of the name lies within 161 km of the gold point (the
   gold's place is missing, or the gold point is far from every place of that name);
 - and, end to end only: not found (no capitalised mention touches the span); other
   bounds (a mention or a predicted span overlaps the gold's but is longer or shorter:
-  "northern China", "Alberta Health"); filtered (a mention of that very span was read
-  but the geoparser's rules dropped it); resolved differently (found, but the
+  "Alberta Health"); inside an expression (the gold marks "Aleppo" of "eastern
+  Aleppo", which is read whole); in a name run (a mention of that very span was
+  dropped as part of a person's or a firm's name: "Manitoba Underdogs Rescue");
+  filtered (dropped by another of the geoparser's rules: a sentence's first word, a
+  small town with no backing in the text); resolved differently (found, but the
   pipeline's answer is wrong where the geocoder alone, asked as in geocode.py, is right).
 """
 from __future__ import annotations
@@ -47,9 +50,10 @@ def geocode_cause(geocoder, gold, found) -> str:
     return "wrong candidate" if near else "not in gazetteer"
 
 
-def _mentions(text, geocoder):
+def _mentions(text, geocoder, parser):
     from webapp.geocoder.context import capitalised_mentions
-    return {(m.start, m.end) for m in capitalised_mentions(text, geocoder)}
+    return ({(m.start, m.end): m for m in capitalised_mentions(text, geocoder)},
+            parser._expressions(text))
 
 
 def main(argv=None) -> int:
@@ -89,14 +93,21 @@ def main(argv=None) -> int:
                     continue
                 if got is None:
                     if mentions is None:
-                        mentions = _mentions(article.text, geocoder)
-                    span = any(abs(s - gold.start) <= 2 and abs(e - gold.end) <= 2
-                               for s, e in mentions)
+                        mentions, expressions = _mentions(article.text, geocoder, parser)
+                    span = [m for (s, e), m in mentions.items()
+                            if abs(s - gold.start) <= 2 and abs(e - gold.end) <= 2]
                     other = any(p["start"] < gold.end and gold.start < p["end"]
                                 for p in predicted) or any(
                         s < gold.end and gold.start < e for s, e in mentions)
-                    cause = ("filtered" if span else "other bounds" if other
-                             else "not found") if found is not None else gcause
+                    if found is None:
+                        cause = gcause
+                    elif any(s <= gold.start and gold.end <= e and e - s > len(gold.text)
+                             for s, e in expressions):
+                        cause = "inside an expression"
+                    elif span:
+                        cause = "in a name run" if span[0].in_run else "filtered"
+                    else:
+                        cause = "other bounds" if other else "not found"
                 else:
                     cause = gcause or "resolved differently"
                 e2e[cause] += 1

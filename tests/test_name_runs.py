@@ -53,3 +53,18 @@ def test_a_possessive_does_not_make_a_persons_name_a_place(parser):
     text = "Spain's Real lost at home, and Brazil's Kaka watched from the stands."
     found = names(parser, text)
     assert "Kaka" not in found and "Real" not in found
+
+
+def test_a_province_heading_a_name_in_its_own_news_is_named(parser):
+    text = ("A dog found nearly frozen near Brandon was nursed back to health in Winnipeg. "
+            "Staff of Manitoba Pet Shelter Network said she is eating again.")
+    found = names(parser, text)
+    assert found["Manitoba"].kind == "admin area"
+
+
+def test_a_paper_named_after_a_state_is_no_place(parser):
+    text = ("Flooding closed roads in Albany and Buffalo, the New York Times reported, "
+            "and Racing Victoria called off a meeting in Melbourne.")
+    found = names(parser, text)
+    assert "New York" not in found
+    assert "Victoria" not in found
