@@ -68,3 +68,15 @@ def test_a_paper_named_after_a_state_is_no_place(parser):
     found = names(parser, text)
     assert "New York" not in found
     assert "Victoria" not in found
+
+
+def test_a_title_case_dateline_names_the_town(geocoder):
+    text = ("Washington (CNN) The chairman of a pipeline company is the leading candidate "
+            "for the post, two officials said on Sunday.")
+    found = geocoder.resolve("Washington", text, 0)
+    assert found.admin1 == "District of Columbia"
+
+
+def test_a_title_case_name_inside_the_text_is_no_dateline(geocoder):
+    text = "Officials met on Sunday. Paris (AFP) was the first to report it."
+    assert geocoder.context(text).dateline is None

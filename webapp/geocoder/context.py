@@ -34,6 +34,12 @@ _DATELINE = re.compile(
     r"(?:[-—–]{1,2}|(?=[A-Z][a-z]))",
     re.MULTILINE,
 )
+# The same in title case, as some networks write it ("Washington (CNN)", "Beirut,
+# Lebanon (Reuters)"): only at the text's start and only with the agency in brackets,
+# since a capitalised word opens every sentence
+_TITLE_DATELINE = re.compile(
+    r"\s*([A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2})(?:,\s*([A-Z][A-Za-z. ]{1,30}))?\s*"
+    r"\((?:AP|Reuters|AFP|UPI|dpa|CNN|Xinhua|[A-Z]{2,8})\)")
 _MAX_NGRAM = 5   # "Democratic Republic of the Congo"
 SHARE_FLOOR = 1.0
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -408,7 +414,7 @@ def build_context(text: str, gaz, rank=None, check=None, origin: str = "") -> Co
     ctx.town_keys = town_cued_keys(text, gaz)
     ctx.counties = _named_counties(mentions, gaz)
     found = _dateline(text, gaz)
-    written = _DATELINE.search(text[:600]) if found else None
+    written = _dateline_match(text) if found else None
     qualifier = (written.group(2) or "") if written else ""   # "Ky." of "COLUMBIA, Ky."
     pinned = pinned_readings(ctx.qualified, found, gaz)
     for start, _end, key, in_run, _previous in mentions:
@@ -513,12 +519,16 @@ def _set_anchors(ctx: Context, gaz, anchors: dict) -> None:
     ctx.anchor_lon = np.asarray([gaz.lon[j] for j in anchors.values()])
 
 
+def _dateline_match(text: str):
+    return _DATELINE.search(text[:600]) or _TITLE_DATELINE.match(text[:600])
+
+
 def _dateline(text: str, gaz):
     """(record, start, end, key, qualified) of the place a wire dateline names
     ("WASHINGTON (AP) --", "COLUMBIA, Ky. (WBKO) -"), or None; ``qualified`` when a state
     or country after the name picked the record. A dateline names a town, never a state
     or a country, so "WASHINGTON" is the capital even though the state is larger."""
-    m = _DATELINE.search(text[:600])
+    m = _dateline_match(text)
     if not m:
         return None
     key = exact_key(m.group(1))
