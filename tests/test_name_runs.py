@@ -80,3 +80,10 @@ def test_a_title_case_dateline_names_the_town(geocoder):
 def test_a_title_case_name_inside_the_text_is_no_dateline(geocoder):
     text = "Officials met on Sunday. Paris (AFP) was the first to report it."
     assert geocoder.context(text).dateline is None
+
+
+def test_the_town_a_firm_is_based_in_is_named(parser):
+    text = "Shares of a Denver-based miner fell after a Coca-Cola bottler cut its forecast."
+    found = [(t.text, t.admin1) for t in parser.toponyms(text)]
+    assert ("Denver", "Colorado") in found
+    assert not any(name in ("Coca", "Cola") for name, _ in found)

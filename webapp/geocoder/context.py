@@ -325,11 +325,13 @@ def _compound_parts(text: str, words: list, i: int, names):
     """The places inside a hyphenated word that is not itself a name: "Canada-wide",
     "made-in-China", "EU-Canada", "Israel-Hamas". Only countries, their demonyms and
     areas count, and every capitalised part must be one (or an organisation we know),
-    so "Coca-Cola" or "Al-Qaeda" yield nothing."""
+    so "Coca-Cola" or "Al-Qaeda" yield nothing; but any place before "-based" does."""
     word = words[i]
     if "-" not in word.group():
         return
     parts = [(m.start(), m.group()) for m in re.finditer(r"[^-]+", word.group())]
+    # "a London-based firm", "Seattle-based": the town a firm is based in
+    based = len(parts) == 2 and parts[1][1].rstrip(".,") == "based"
     named, keys = [], {}
     for offset, part in parts:
         part = _POSSESSIVE.sub("", part.rstrip("."))
@@ -338,7 +340,9 @@ def _compound_parts(text: str, words: list, i: int, names):
         key = exact_key(part)
         if key in _STOPWORDS:
             continue   # "Hamas" in "Israel-Hamas": known, not a place
-        if (names.demonym_country(key) is None
+        if based and names.knows_name(key):
+            pass
+        elif (names.demonym_country(key) is None
                 and POLITICAL.isdisjoint(names.name_kinds(key))):
             return
         named.append((word.start() + offset, part))
