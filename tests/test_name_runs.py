@@ -87,3 +87,10 @@ def test_the_town_a_firm_is_based_in_is_named(parser):
     found = [(t.text, t.admin1) for t in parser.toponyms(text)]
     assert ("Denver", "Colorado") in found
     assert not any(name in ("Coca", "Cola") for name, _ in found)
+
+
+def test_a_two_word_town_before_based_is_not_read_by_halves(parser):
+    text = "A Los Angeles-based studio and a New York-based fund agreed on Boston."
+    found = [(t.text, t.admin1) for t in parser.toponyms(text)]
+    assert not any(name in ("Angeles", "York") for name, _ in found)
+    assert ("Boston", "Massachusetts") in found

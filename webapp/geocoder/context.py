@@ -332,6 +332,9 @@ def _compound_parts(text: str, words: list, i: int, names):
     parts = [(m.start(), m.group()) for m in re.finditer(r"[^-]+", word.group())]
     # "a London-based firm", "Seattle-based": the town a firm is based in
     based = len(parts) == 2 and parts[1][1].rstrip(".,") == "based"
+    if based and i and words[i - 1].group()[:1].isupper() \
+            and text[words[i - 1].end():word.start()] == " ":
+        return   # "New York-based", "Los Angeles-based": not York, nor Angeles
     named, keys = [], {}
     for offset, part in parts:
         part = _POSSESSIVE.sub("", part.rstrip("."))
