@@ -55,6 +55,11 @@ _INSTITUTIONS = frozenset(
     "authority municipality district".split()
 )
 _NEXT_WORD = re.compile(r"[ \t]++([A-Z][\w'’]*+)")
+_PREVIOUS_WORD = re.compile(r"([\w'’.]++)[ \t]++$")
+_FUNCTION = frozenset("the a an in of at on for from by to and or with".split())
+# The words that make a place's name a newspaper's ("The New York Times")
+_PAPERS = frozenset("times post herald tribune journal gazette chronicle courier "
+                    "examiner observer telegraph".split())
 # A full stop after a word of four letters or more, then a space: not "St." or "U.S."
 _SENTENCE_BREAK = re.compile(r"(?<=[A-Za-z]{4})\.\s")
 _SENTENCE_START = re.compile(r"(?:^|[.!?\n][\"'”’)]?\s*|\n)$")
@@ -146,6 +151,13 @@ class Geoparser:
             population = found.population
             # a state's or county's institution ("Kentucky State Police") names it
             seat = institution and found.kind in (PlaceKind.ADMIN_AREA, PlaceKind.COUNTY)
+            # a state or province the text's other places lie in is that area when it
+            # heads a name ("Manitoba Underdogs Rescue" in Winnipeg news), unless the
+            # name is a paper's ("New York Times") or it follows one ("Racing Victoria")
+            seat = seat or (found.kind == PlaceKind.ADMIN_AREA
+                            and _heads_name(text, start, end) and ctx.names_admin1(
+                                found.country_code, found.admin1,
+                                exclude=mention_key(surface)))
             if in_run and population < 100_000 and not seat:
                 return None  # part of a name ("Abbas Kamel", "Camp David Accords")
             if initial and share == 0 and " " not in surface:
@@ -162,6 +174,16 @@ class Geoparser:
 
 def _no_check() -> None:
     pass
+
+
+def _heads_name(text: str, start: int, end: int) -> bool:
+    """Whether the name at ``start:end`` starts the capitalised words around it (no
+    capitalised word but a function word before it) and they do not name a paper."""
+    before = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
+    if before and before.group(1)[:1].isupper() and before.group(1).lower() not in _FUNCTION:
+        return False
+    following = _NEXT_WORD.match(text, end)
+    return following is None or following.group(1).lower() not in _PAPERS
 
 
 def _before_institution(text: str, end: int) -> bool:

@@ -34,6 +34,12 @@ _DATELINE = re.compile(
     r"(?:[-—–]{1,2}|(?=[A-Z][a-z]))",
     re.MULTILINE,
 )
+# The same in title case, as some networks write it ("Washington (CNN)", "Beirut,
+# Lebanon (Reuters)"): only at the text's start and only with the agency in brackets,
+# since a capitalised word opens every sentence
+_TITLE_DATELINE = re.compile(
+    r"\s*([A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2})(?:,\s*([A-Z][A-Za-z. ]{1,30}))?\s*"
+    r"\((?:AP|Reuters|AFP|UPI|dpa|CNN|Xinhua|[A-Z]{2,8})\)")
 _MAX_NGRAM = 5   # "Democratic Republic of the Congo"
 SHARE_FLOOR = 1.0
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -64,6 +70,24 @@ TITLES = frozenset(
     "chancellor premier lord lady sir saint senator congressman congresswoman "
     "representative councillor councilor sheriff".split()
 )
+
+
+# Words that make the place before them the seat of a local authority ("Glasgow Police
+# Department", "Litchfield Superior Court", "Metcalfe County Coroner", "Enfield
+# Council"): the place is named, not a person's or a firm's. Schools, hospitals and
+# universities are left out: they are named after people as often as after places
+# ("Thomas Memorial Hospital", "Duke University").
+LOCAL_AUTHORITIES = frozenset(
+    "police sheriff sheriff's fire court courts council coroner coroner's detention jail "
+    "magistrates township borough municipality".split()
+)
+# Up to four capitalised words, one space apart ("Superior Court", "Police
+# Department"): the rest of a name that starts with a place
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’.]*+(?: [A-Z][\w'’.]*+){0,3}")
+_POSSESSIVE_END = re.compile(r"[A-Za-z]['’]s$")
+_AREA_NAMES = frozenset({PlaceKind.ADMIN_AREA, PlaceKind.COUNTY})
+# punctuation that ends a name: a capitalised word after it starts another
+_RUN_BREAKS = frozenset(",;:).!?\"”’'-–—")
 
 
 @dataclass
@@ -316,7 +340,8 @@ def capitalised_mentions(text: str, names, check=None):
         if found:
             before = words[i - 1] if i else None
             after = words[i + found[3]] if i + found[3] < len(words) else None
-            yield Mention(*found[:3], _in_name_run(text, before, after),
+            area = bool(names.name_kinds(found[2]) & _AREA_NAMES)
+            yield Mention(*found[:3], _in_name_run(text, before, after, area),
                           before.group() if before else "")
             i += found[3]
         else:
@@ -334,11 +359,16 @@ def _compound_parts(text: str, words: list, i: int, names):
     """The places inside a hyphenated word that is not itself a name: "Canada-wide",
     "made-in-China", "EU-Canada", "Israel-Hamas". Only countries, their demonyms and
     areas count, and every capitalised part must be one (or an organisation we know),
-    so "Coca-Cola" or "Al-Qaeda" yield nothing."""
+    so "Coca-Cola" or "Al-Qaeda" yield nothing; but any place before "-based" does."""
     word = words[i]
     if "-" not in word.group():
         return
     parts = [(m.start(), m.group()) for m in re.finditer(r"[^-]+", word.group())]
+    # "a London-based firm", "Seattle-based": the town a firm is based in
+    based = len(parts) == 2 and parts[1][1].rstrip(".,") == "based"
+    if based and i and words[i - 1].group()[:1].isupper() \
+            and text[words[i - 1].end():word.start()] == " ":
+        return   # "New York-based", "Los Angeles-based": not York, nor Angeles
     named, keys = [], {}
     for offset, part in parts:
         part = _POSSESSIVE.sub("", part.rstrip("."))
@@ -347,7 +377,9 @@ def _compound_parts(text: str, words: list, i: int, names):
         key = exact_key(part)
         if key in _STOPWORDS:
             continue   # "Hamas" in "Israel-Hamas": known, not a place
-        if (names.demonym_country(key) is None
+        if based and names.knows_name(key):
+            pass
+        elif (names.demonym_country(key) is None
                 and POLITICAL.isdisjoint(names.name_kinds(key))):
             return
         named.append((word.start() + offset, part))
@@ -362,21 +394,47 @@ def _compound_parts(text: str, words: list, i: int, names):
                       before.group() if before else "")
 
 
-def _in_name_run(text: str, before, after) -> bool:
+def _in_name_run(text: str, before, after, area: bool = False) -> bool:
     """True when a capitalised word sits right next to the match, one space away
     ("Julia Gillard", "Food and Drug Administration"): the match is then likely part of
-    a person's or an organisation's name."""
+    a person's or an organisation's name. ``area``: the name may be a state, province
+    or county's, which a possessive next to it does not join to a person's name."""
     def capitalised(w) -> bool:
         return w is not None and w.group()[:1].isupper()
 
     # ("Queensland. Health officials": a sentence ends between them, no run; nor in
-    # "AUSTIN, Texas A white nationalist" or "Texas Senator Ted Cruz")
-    next_is_name = capitalised(after) and text[after.start() - 1:after.start()] == " " \
-        and after.start() >= 2 and text[after.start() - 2] not in ",;:).!?" \
-        and after.group().lower().rstrip(".") not in _STOPWORDS | TITLES
+    # "AUSTIN, Texas A white nationalist" or "Texas Senator Ted Cruz"; nor after
+    # "Wyoming,” Fodge says" or "in Wales.\n    Ronaldo", where the punctuation lies
+    # before a run of spaces)
+    if capitalised(after) and text[after.start() - 1:after.start()] == " ":
+        gap_start = len(text[:after.start()].rstrip())
+        last = text[gap_start - 1] if gap_start else ","
+        next_is_name = (last not in _RUN_BREAKS
+                        and not (area and _POSSESSIVE_END.search(
+                            text, max(0, gap_start - 3), gap_start))
+                        and after.group().lower().rstrip(".") not in _STOPWORDS | TITLES
+                        and not _names_institution(text, after.start()))
+    else:
+        next_is_name = False
+    # "Queensland's Easter toll", "China's Guangdong province": a possessive ends an
+    # area's name ("Brazil's Kaka", "St. Michael's Hospital" are read as before)
     prev_is_name = capitalised(before) and before.group().lower() not in _STOPWORDS \
-        and not before.group().endswith(".") and text[before.end():before.end() + 1] == " "
+        and not before.group().endswith(".") and text[before.end():before.end() + 1] == " " \
+        and not (area and _POSSESSIVE_END.search(before.group()))
     return next_is_name or prev_is_name
+
+
+def _names_institution(text: str, start: int) -> bool:
+    """Whether the capitalised words from ``start`` name a local authority ("Police
+    Department", "Superior Court", "County Coroner"): the place before them is its
+    seat, named as a place, not a person's or a firm's name."""
+    run = _CAPITALISED_RUN.match(text, start)
+    for word in run.group().split() if run else ():
+        if _POSSESSIVE.sub("", word).lower() in LOCAL_AUTHORITIES:
+            return True
+        if word.endswith("."):
+            return False   # "England. Cornwall Fire...": the sentence, and the name, ended
+    return False
 
 
 def build_context(text: str, gaz, rank=None, check=None, origin: str = "") -> Context:
@@ -397,7 +455,7 @@ def build_context(text: str, gaz, rank=None, check=None, origin: str = "") -> Co
     ctx.town_keys = town_cued_keys(text, gaz)
     ctx.counties = _named_counties(mentions, gaz)
     found = _dateline(text, gaz)
-    written = _DATELINE.search(text[:600]) if found else None
+    written = _dateline_match(text) if found else None
     qualifier = (written.group(2) or "") if written else ""   # "Ky." of "COLUMBIA, Ky."
     pinned = pinned_readings(ctx.qualified, found, gaz)
     for start, _end, key, in_run, _previous in mentions:
@@ -503,12 +561,16 @@ def _set_anchors(ctx: Context, gaz, anchors: dict) -> None:
     ctx.anchor_lon = np.asarray([gaz.lon[j] for j in anchors.values()])
 
 
+def _dateline_match(text: str):
+    return _DATELINE.search(text[:600]) or _TITLE_DATELINE.match(text[:600])
+
+
 def _dateline(text: str, gaz):
     """(record, start, end, key, qualified) of the place a wire dateline names
     ("WASHINGTON (AP) --", "COLUMBIA, Ky. (WBKO) -"), or None; ``qualified`` when a state
     or country after the name picked the record. A dateline names a town, never a state
     or a country, so "WASHINGTON" is the capital even though the state is larger."""
-    m = _DATELINE.search(text[:600])
+    m = _dateline_match(text)
     if not m:
         return None
     key = exact_key(m.group(1))
