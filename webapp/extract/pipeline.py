@@ -27,6 +27,7 @@ from webapp.extract.dates import resolve_date
 from webapp.extract.fatalities import ANOTHER_ACT, count_fatalities
 from webapp.extract.finer import finest_inside
 from webapp.extract.geoparse import Geoparser
+from webapp.extract.movement import moved_in
 from webapp.extract.relations import compose
 from webapp.extract.sentences import Sentence, split
 from webapp.extract.targeting import CIVILIAN_TARGETING, civilian_targeting
@@ -77,8 +78,10 @@ class Extractor:
             inside = toponyms[bisect_left(starts, sentence.start):
                               bisect_left(starts, sentence.end)]
             if inside:
-                inside = compose(article.text, inside, lambda query, at: self.geocoder.geocode(
-                    query, context=article.text, position=at))
+                ask = lambda query, at: self.geocoder.geocode(  # noqa: E731
+                    query, context=article.text, position=at)
+                inside = moved_in(article.text, compose(article.text, inside, ask),
+                                  toponyms, ask)
             place = self._place(sentence, inside)
             found = classify(sentence.text)
             if found is None:
