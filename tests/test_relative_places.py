@@ -276,3 +276,21 @@ def test_a_raid_on_a_town_stays_at_the_town(extractor, geocoder):
     jenin = where(geocoder, "Jenin")
     assert (raid.latitude, raid.longitude) == (jenin["latitude"], jenin["longitude"])
     assert raid.geo_precision == 1
+
+
+def test_a_raid_into_an_area_close_to_a_named_town_keeps_the_town(extractor, geocoder):
+    (event,) = events_of(extractor, "Gunmen from Lebanon carried out a raid into an area of "
+                                    "northern Israel close to Metula on Monday, killing two "
+                                    "soldiers.")
+    assert event.country_code == "IL" and event.geo_precision == 2
+    metula = where(geocoder, "Metula", context=LEBANON_NEWS)
+    assert haversine_km(event.latitude, event.longitude,
+                        metula["latitude"], metula["longitude"]) < 25
+
+
+def test_twelve_km_from_a_town_is_not_where_a_raid_came_from(extractor, geocoder):
+    text = ("Israeli drones struck Tyre and Nabatieh on Sunday. On Monday fighters "
+            "infiltrated into northern Israel 12 km from Haifa and attacked an army post, "
+            "killing two soldiers.")
+    raid = event_saying(events_of(extractor, text), "infiltrated into")
+    assert km_to(geocoder, "the Israel-Lebanon border", raid) < 15  # from Lebanon still

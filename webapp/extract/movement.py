@@ -44,9 +44,13 @@ _MANNER = (r"(?:\s+(?:deep|deeper|further|farther|back|southward|northward|eastw
 _MOVEMENT_BEFORE = re.compile(
     rf"\b(?:{_MOVER}{_MANNER}\s+(?:into|in\s+to)|"
     r"(?:cross-border|transborder)\s+(?:attacks?|raids?|assaults?|strikes?|offensives?|"
-    r"operations?|incursions?)\s+(?:on|against|in))\s+(?:the\s+)?$", re.IGNORECASE)
-_FROM_BEFORE = re.compile(r"(?<!\d\s)(?<!km\s)(?<!miles\s)\bfrom\s+(?:the\s+)?$",
-                          re.IGNORECASE)
+    r"operations?|incursions?)\s+(?:on|against|in))\s+(?:the\s+)?"
+    r"(?:(?:an?|the|some|several)\s+(?:areas?|parts?|sections?|stretch)\s+of\s+)?$",
+    re.IGNORECASE)
+_FROM_BEFORE = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
+# "12 km from Tyre" says how far, not whence
+_DISTANCE_FROM = re.compile(r"\d\s*-?\s*(?:km|kilomet(?:er|re)s?|miles?|mi)\s+(?:away\s+)?"
+                            r"from\s+(?:the\s+)?$", re.IGNORECASE)
 _WINDOW = 60  # characters before a name that the movement words may span
 # A place "lies close to" the area within this distance (a neighbour's border towns;
 # the capital deep inside it does not make it a neighbour of this area).
@@ -60,20 +64,25 @@ def moved_in(text: str, sentence: list[Toponym], article: list[Toponym],
     ``article`` holds all the article's toponyms; ``geocode(query, position)``."""
     out = list(sentence)
     for k, target in enumerate(out):
-        if target.kind not in _AREA_KINDS or target.weak:
-            continue
-        window = text[max(0, target.start - _WINDOW):target.start]
-        if not _MOVEMENT_BEFORE.search(window):
+        if not crossed_into(text, target):
             continue
         origin = _named_origin(text, target, out) or _neighbour(target, article)
         if origin is None:
             continue
         found = ask(geocode, f"{target.text} close to {origin.text}", target, text,
-                     target.end, keep=2)
+                    target.end, keep=2)
         if found is not None and found.country_code == target.country_code:
             # the strip where a force came in: part of a region, whatever the area's size
             out[k] = replace(found, geo_precision=2)
     return out
+
+
+def crossed_into(text: str, t: Toponym, offset: int = 0) -> bool:
+    """Whether a movement across a border goes into the area ``t`` ("raid into X");
+    ``text`` starts at ``offset`` of the text ``t`` was found in."""
+    at = t.start - offset
+    return (t.kind in _AREA_KINDS and not t.weak
+            and _MOVEMENT_BEFORE.search(text, max(0, at - _WINDOW), at) is not None)
 
 
 def _named_origin(text: str, target: Toponym, sentence: list[Toponym]) -> Toponym | None:
@@ -81,7 +90,8 @@ def _named_origin(text: str, target: Toponym, sentence: list[Toponym]) -> Topony
     for t in sentence:
         if t is target or t.weak or t.name == target.name:
             continue
-        if _FROM_BEFORE.search(text, max(0, t.start - 12), t.start):
+        window = text[max(0, t.start - 30):t.start]
+        if _FROM_BEFORE.search(window) and not _DISTANCE_FROM.search(window):
             return t
     return None
 
