@@ -1,4 +1,5 @@
-"""Relative and composite places: directions, parts, "A close to B", buffers, borders.
+"""Relative and composite places: directions, parts, "A close to B", buffers, borders,
+movements across a border.
 
 Each rule: the event's point lies inside the composed geometry, on the side the phrase
 says, with ACLED's geo-precision 2.
