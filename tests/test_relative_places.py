@@ -1,4 +1,5 @@
-"""Relative and composite places: directions, parts, "A close to B", buffers, borders.
+"""Relative and composite places: directions, parts, "A close to B", buffers, borders,
+movements across a border.
 
 Each rule: the event's point lies inside the composed geometry, on the side the phrase
 says, with ACLED's geo-precision 2.
@@ -182,3 +183,115 @@ def test_event_on_a_towns_outskirts(extractor, geocoder):
     jenin = where(geocoder, "Jenin")
     assert event.geo_precision == 2
     assert (event.latitude, event.longitude) == (jenin["latitude"], jenin["longitude"])
+
+
+# -- movements across a border: the part of the area nearest where the force came from
+
+def event_saying(events, words):
+    (found,) = [e for e in events if words in e.notes]
+    return found
+
+
+def km_to(geocoder, name, event):
+    from webapp.geocoder.relative import distance_km
+
+    return distance_km(shape(geocoder.geocode(name).raw["geometry"]),
+                       Point(event.longitude, event.latitude))
+
+
+def test_a_raid_into_a_region_is_where_it_crossed_from_the_neighbour(extractor, geocoder):
+    events = events_of(extractor, "Residents of Gaza City and Khan Younis sheltered from the "
+                                  "bombing. A year ago, gunmen carried out a raid into "
+                                  "southern Israel on Saturday, killing hundreds of people. "
+                                  "Beit Hanoun and Gaza City were shelled again.")
+    raid = event_saying(events, "raid into southern Israel")
+    assert raid.country_code == "IL" and raid.geo_precision == 2
+    assert country(geocoder, "Israel").contains(Point(raid.longitude, raid.latitude))
+    assert km_to(geocoder, "Gaza Strip", raid) <= 10  # not the Negev's towns, 24 km off
+    assert shape(raid.geometry).buffer(1e-6).contains(Point(raid.longitude, raid.latitude))
+
+
+def test_an_infiltration_from_the_north_is_along_that_border(extractor, geocoder):
+    events = events_of(extractor, "Israeli drones struck Tyre and Nabatieh on Sunday. On "
+                                  "Monday fighters infiltrated into northern Israel and "
+                                  "attacked an army post, killing two soldiers. Shelling "
+                                  "resumed near Naqoura in south Lebanon.")
+    raid = event_saying(events, "infiltrated into northern Israel")
+    assert raid.country_code == "IL" and raid.geo_precision == 2
+    assert km_to(geocoder, "the Israel-Lebanon border", raid) < 15
+    plain = where(geocoder, "northern Israel", context=LEBANON_NEWS)
+    assert raid.latitude > plain["latitude"]  # moved towards Lebanon
+
+
+def test_troops_pushing_into_an_admin_area_from_a_neighbouring_country(extractor, geocoder):
+    events = events_of(extractor, "Eritrea denied the reports. Eritrean troops pushed into "
+                                  "Tigray on Monday and clashed with local forces, killing "
+                                  "ten people, residents said. Eritrea's government said "
+                                  "nothing.")
+    push = event_saying(events, "pushed into Tigray")
+    assert push.country_code == "ET" and push.geo_precision == 2
+    plain = where(geocoder, "Tigray", context="Eritrean troops pushed into Tigray.")
+    eritrea = shape(geocoder.geocode("Eritrea").raw["geometry"])
+    from webapp.geocoder.relative import distance_km
+
+    assert km_to(geocoder, "Eritrea", push) < 25 < distance_km(
+        eritrea, Point(plain["longitude"], plain["latitude"]))
+    assert shape(geocoder.geocode("Tigray").raw["geometry"]).buffer(0.01).contains(
+        Point(push.longitude, push.latitude))
+
+
+FROM_SYRIA = ("Syrian forces shelled positions in Quneitra and the Golan Heights on Sunday, "
+              "and Syria warned of more. ")
+
+
+def test_from_a_named_place_overrides_the_articles_neighbour(extractor, geocoder):
+    said = events_of(extractor, FROM_SYRIA + "On Monday gunmen crossed into northern Israel "
+                                             "from Lebanon and attacked an army post, "
+                                             "killing two soldiers.")
+    unsaid = events_of(extractor, FROM_SYRIA + "On Monday gunmen crossed into northern "
+                                               "Israel and attacked an army post, killing "
+                                               "two soldiers.")
+    from_lebanon = event_saying(said, "crossed into northern Israel")
+    from_syria = event_saying(unsaid, "crossed into northern Israel")
+    assert from_lebanon.geo_precision == from_syria.geo_precision == 2
+    # the sentence's own "from Lebanon" wins over the article's neighbour (Syria)
+    assert km_to(geocoder, "the Israel-Lebanon border", from_lebanon) < 12
+    assert km_to(geocoder, "Golan Heights", from_lebanon) > 20
+    assert km_to(geocoder, "Golan Heights", from_syria) < 5
+
+
+def test_a_movement_with_no_neighbour_named_keeps_the_areas_reading(extractor, geocoder):
+    text = ("Israeli troops pushed into southern Lebanon on Monday and clashed with "
+            "Hezbollah fighters, killing three, the Lebanese army said.")
+    (event,) = events_of(extractor, text)
+    plain = where(geocoder, "southern Lebanon", context=text)
+    assert event.country_code == "LB"
+    assert (event.latitude, event.longitude) == (plain["latitude"], plain["longitude"])
+
+
+def test_a_raid_on_a_town_stays_at_the_town(extractor, geocoder):
+    events = events_of(extractor, "Jordan closed its crossings. Israeli forces carried out a "
+                                  "raid on Jenin on Monday, killing two people. Jordan's king "
+                                  "condemned it.")
+    raid = event_saying(events, "raid on Jenin")
+    jenin = where(geocoder, "Jenin")
+    assert (raid.latitude, raid.longitude) == (jenin["latitude"], jenin["longitude"])
+    assert raid.geo_precision == 1
+
+
+def test_a_raid_into_an_area_close_to_a_named_town_keeps_the_town(extractor, geocoder):
+    (event,) = events_of(extractor, "Gunmen from Lebanon carried out a raid into an area of "
+                                    "northern Israel close to Metula on Monday, killing two "
+                                    "soldiers.")
+    assert event.country_code == "IL" and event.geo_precision == 2
+    metula = where(geocoder, "Metula", context=LEBANON_NEWS)
+    assert haversine_km(event.latitude, event.longitude,
+                        metula["latitude"], metula["longitude"]) < 25
+
+
+def test_twelve_km_from_a_town_is_not_where_a_raid_came_from(extractor, geocoder):
+    text = ("Israeli drones struck Tyre and Nabatieh on Sunday. On Monday fighters "
+            "infiltrated into northern Israel 12 km from Haifa and attacked an army post, "
+            "killing two soldiers.")
+    raid = event_saying(events_of(extractor, text), "infiltrated into")
+    assert km_to(geocoder, "the Israel-Lebanon border", raid) < 15  # from Lebanon still

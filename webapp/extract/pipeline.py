@@ -27,6 +27,7 @@ from webapp.extract.dates import resolve_date
 from webapp.extract.fatalities import ANOTHER_ACT, count_fatalities
 from webapp.extract.finer import finest_inside
 from webapp.extract.geoparse import Geoparser
+from webapp.extract.movement import crossed_into, moved_in
 from webapp.extract.relations import compose
 from webapp.extract.sentences import Sentence, split
 from webapp.extract.targeting import CIVILIAN_TARGETING, civilian_targeting
@@ -77,8 +78,12 @@ class Extractor:
             inside = toponyms[bisect_left(starts, sentence.start):
                               bisect_left(starts, sentence.end)]
             if inside:
-                inside = compose(article.text, inside, lambda query, at: self.geocoder.geocode(
-                    query, context=article.text, position=at))
+                ask = lambda query, at: self.geocoder.geocode(  # noqa: E731
+                    query, context=article.text, position=at)
+                # a movement first: a phrase that composes the area itself ("into an
+                # area of X close to Y") then has the last word
+                inside = compose(article.text, moved_in(article.text, inside, toponyms, ask),
+                                 ask)
             place = self._place(sentence, inside)
             found = classify(sentence.text)
             if found is None:
@@ -117,6 +122,11 @@ class Extractor:
         most precise one; a bare "border" between two countries the sentence names is
         their shared border."""
         strong = [t for t in inside if not t.weak]
+        for t in strong:
+            # "gunmen from Lebanon raided into northern Israel": where they went, not
+            # where they came from
+            if crossed_into(sentence.text, t, sentence.start):
+                return finest_inside(t, strong)
         for t in strong:
             at = t.start - sentence.start
             if _LOCATIVE.search(sentence.text, max(0, at - _LOCATIVE_REACH), at) and \

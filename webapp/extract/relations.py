@@ -73,7 +73,7 @@ def compose(text: str, toponyms: list[Toponym], geocode) -> list[Toponym]:
         between = text[a.end:b.start]
         composed = None
         if _NEAR_BETWEEN.match(between) and a.kind in _AREA_KINDS:
-            composed = _ask(geocode, f"{a.text} close to {b.text}", a, text, b.end, keep=2)
+            composed = ask(geocode, f"{a.text} close to {b.text}", a, text, b.end, keep=2)
         elif _WITHIN_BETWEEN.match(between) or _OPEN_BRACKET.match(between):
             composed = _within(text, a, b, geocode)
         if composed is not None:
@@ -105,7 +105,7 @@ def _relative(text: str, t: Toponym, geocode) -> Toponym:
         query = f"near {t.text}"
     if query is None:
         return t
-    found = _ask(geocode, query, t, text, t.end, keep=2)
+    found = ask(geocode, query, t, text, t.end, keep=2)
     return found if found is not None else t
 
 
@@ -118,11 +118,11 @@ def _within(text: str, a: Toponym, b: Toponym, geocode) -> Toponym | None:
     query = f"{a.text}, {b.text}"
     if vicinity and a.geo_precision < 2:
         query = f"near {query}"
-    found = _ask(geocode, query, a, text, a.end, keep=2 if vicinity else 0)
+    found = ask(geocode, query, a, text, a.end, keep=2 if vicinity else 0)
     if found is not None and _holds(b, found):
         return found
     if _OPEN_BRACKET.match(text[a.end:b.start]):
-        near = _ask(geocode, f"near {b.text}", b, text, b.end, keep=2)
+        near = ask(geocode, f"near {b.text}", b, text, b.end, keep=2)
         if near is not None:
             return replace(near, text=a.text, start=a.start, end=a.end)
     return None
@@ -146,11 +146,13 @@ def _bracketed(text: str, t: Toponym, geocode) -> Toponym:
     if t.geo_precision >= 2 or not _NAME_BEFORE_BRACKET.search(text, max(0, t.start - 60),
                                                                t.start):
         return t
-    found = _ask(geocode, f"near {t.text}", t, text, t.end, keep=0)
+    found = ask(geocode, f"near {t.text}", t, text, t.end, keep=0)
     return found if found is not None else t
 
 
-def _ask(geocode, query: str, first: Toponym, text: str, end: int, keep: int):
+def ask(geocode, query: str, first: Toponym, text: str, end: int, keep: int):
+    """The composed ``query`` read as a toponym spanning ``first`` to ``end`` (its
+    precision at least ``keep``), or None when the geocoder has no answer."""
     try:
         loc = geocode(query, first.start)
     except (BadQueryError, GeocoderServiceError):
