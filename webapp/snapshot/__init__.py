@@ -17,7 +17,6 @@ from webapp.errors import SnapshotError
 from webapp.models import Event
 from webapp.snapshot.marks import MAX_SINGLE_MARKS, Marks, as_marks, marks_for
 from webapp.snapshot.spec import FORMATS, SnapshotSpec, check_format, make_spec
-from webapp.snapshot.static_render import render_static
 
 __all__ = ["FORMATS", "MAX_SINGLE_MARKS", "Marks", "SnapshotError", "SnapshotSpec",
            "check_format", "make_spec", "marks_for", "render_snapshot", "render_static"]
@@ -25,6 +24,15 @@ __all__ = ["FORMATS", "MAX_SINGLE_MARKS", "Marks", "SnapshotError", "SnapshotSpe
 RENDERER_NAMES = ("auto", "chromium", "matplotlib")
 
 log = logging.getLogger(__name__)
+
+
+def render_static(events, spec, fmt):
+    """Draw with matplotlib (:func:`webapp.snapshot.static_render.render_static`),
+    imported only when a picture is drawn: importing it costs half a second, and the
+    brief's PDF starts Chromium from this package before drawing anything."""
+    from webapp.snapshot.static_render import render_static as draw
+
+    return draw(events, spec, fmt)
 
 
 def _matplotlib(events, spec, fmt, browser):
