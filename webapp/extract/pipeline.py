@@ -118,7 +118,7 @@ class Extractor:
         their shared border."""
         strong = [t for t in inside if not t.weak]
         for t in strong:
-            at = t.start - sentence.start
+            at = t.phrase_start - sentence.start  # "in eastern Aleppo": before the phrase
             if _LOCATIVE.search(sentence.text, max(0, at - _LOCATIVE_REACH), at) and \
                     not _AFFILIATION.search(sentence.text, max(0, at - _LOCATIVE_REACH), at):
                 return finest_inside(t, strong)
