@@ -53,7 +53,7 @@ def geocode_cause(geocoder, gold, found) -> str:
 def _mentions(text, geocoder, parser):
     from webapp.geocoder.context import capitalised_mentions
     return ({(m.start, m.end): m for m in capitalised_mentions(text, geocoder)},
-            parser._expressions(text))
+            [(s, e) for s, e, _ in parser._expressions(text)])
 
 
 def main(argv=None) -> int:

@@ -24,6 +24,15 @@ def by_text(toponyms):
     return out
 
 
+def by_words(text, toponyms):
+    """Toponyms by the words they were read from: a spatial expression's whole phrase
+    ("central Gaza"), else the name."""
+    out = {}
+    for t in toponyms:
+        out.setdefault(t.words(text), []).append(t)
+    return out
+
+
 def test_offsets_point_at_the_names(parser):
     text = SITREP.read_text(encoding="utf-8")
     for t in parser.toponyms(text):
@@ -31,7 +40,8 @@ def test_offsets_point_at_the_names(parser):
 
 
 def test_sitrep_places(parser):
-    found = by_text(parser.toponyms(SITREP.read_text(encoding="utf-8")))
+    text = SITREP.read_text(encoding="utf-8")
+    found = by_words(text, parser.toponyms(text))
     assert {t.country_code for t in found["Rafah"]} == {"PS"}
     assert found["Rafah crossing"][0].kind == "crossing"
     assert found["Nuseirat refugee camp"][0].kind == "camp"
@@ -61,19 +71,25 @@ def test_false_matches_are_dropped(parser, sentence, false_match):
 def test_expressions_are_recognised_whole(parser):
     text = ("Shells fell 10 km south of Tyre as fighting spread along the "
             "Israel-Lebanon border and in northern Gaza.")
-    texts = {t.text: t for t in parser.toponyms(text)}
+    texts = {t.words(text): t for t in parser.toponyms(text)}
     assert "10 km south of Tyre" in texts and texts["10 km south of Tyre"].geo_precision == 2
     assert texts["the Israel-Lebanon border"].kind == "border"
     assert texts["northern Gaza"].latitude > 31.45
+    # each one-name phrase marks its name; a border of two names stays whole
+    assert texts["10 km south of Tyre"].text == "Tyre"
+    assert texts["northern Gaza"].text == "Gaza"
+    assert texts["the Israel-Lebanon border"].text == "the Israel-Lebanon border"
 
 
 def test_an_expression_ends_with_its_sentence(parser):
     text = ("Strikes hit homes in northern Gaza. At least 12 people were killed. Fighting "
             "went on in southern Lebanon. The U.S. Embassy said nothing.")
-    found = {t.text: t for t in parser.toponyms(text)}
+    found = {t.words(text): t for t in parser.toponyms(text)}
     assert "northern Gaza" in found and "southern Lebanon" in found
     assert not any(". " in name for name in found)
-    assert text[found["northern Gaza"].start:found["northern Gaza"].end] == "northern Gaza"
+    start, end = found["northern Gaza"].phrase
+    assert text[start:end] == "northern Gaza"
+    assert text[found["northern Gaza"].start:found["northern Gaza"].end] == "Gaza"
 
 
 def test_long_names_and_names_that_end_a_sentence(parser):

@@ -51,6 +51,22 @@ class Toponym:
     source: str = ""
     geometry: dict | None = None   # GeoJSON of the place's own shape
     weak: bool = False             # a demonym ("Lebanese"): country-level only
+    # A spatial expression's whole span ("eastern Aleppo", "10 km south of Tyre"): its
+    # reading is the phrase's, while start:end is the place name the phrase is built on,
+    # the words a reader (and an annotator) marks as the place.
+    phrase: tuple[int, int] | None = None
+
+    @property
+    def phrase_start(self) -> int:
+        return self.phrase[0] if self.phrase else self.start
+
+    @property
+    def phrase_end(self) -> int:
+        return self.phrase[1] if self.phrase else self.end
+
+    def words(self, text: str) -> str:
+        """The words the reading was made from: the whole phrase, else the name."""
+        return text[self.phrase[0]:self.phrase[1]] if self.phrase else self.text
 
     def as_json(self) -> dict:
         keys = ("text", "start", "end", "name", "latitude", "longitude", "country_code",

@@ -35,15 +35,21 @@ _CAP_BEFORE_DASH = (r"[A-Z][\w'’.-]{0,60}(?:\s++(?:(?:al|el|de|of|the)\s*+)?+"
                     r"[A-Z][\w'’.-]{0,60}){0,3}")
 _DIRECTION = (r"(?i:north|south|east|west|central|north-?east|north-?west|south-?east|"
               r"south-?west)(?:ern)?")
-# Spatial expressions recognised whole; the geocoder parses their meaning.
+# Spatial expressions recognised whole; the geocoder parses their meaning. The group
+# ``name`` is the place name a one-name phrase is built on: the toponym's span is that
+# name (its reading stays the phrase's); a phrase of two names ("the Israel-Lebanon
+# border", "the border between Israel and Lebanon") names no one place, and a
+# capitalised direction ("Southern California") is part of a name: both keep their
+# whole span.
 _EXPRESSIONS = [
     re.compile(rf"\b\d++(?:\.\d+)?+\s*+(?:km|kilometers|kilometres|miles)\s++{_DIRECTION}\s++"
-               rf"of\s++{_CAP}"),
+               rf"of\s++(?P<name>{_CAP})"),
     re.compile(rf"\b(?:the\s++)?{_CAP_BEFORE_DASH}\s*+[-–—/]\s*+{_CAP}\s++"
                r"(?:border|frontier)\b"),
-    re.compile(rf"\b(?:the\s++)?border\s++(?:with|between)\s++{_CAP}(?:\s++and\s++{_CAP})?"),
-    re.compile(rf"\b(?:the\s++)?{_CAP}\s++border\b"),
-    re.compile(rf"\b(?:far\s++)?{_DIRECTION}\s++{_CAP}"),
+    re.compile(rf"\b(?:the\s++)?border\s++(?:with|between)\s++(?P<name>{_CAP})"
+               rf"(?:\s++and\s++(?P<other>{_CAP}))?"),
+    re.compile(rf"\b(?:the\s++)?(?P<name>{_CAP})\s++border\b"),
+    re.compile(rf"\b(?:far\s++)?(?P<direction>{_DIRECTION})\s++(?P<name>{_CAP})"),
 ]
 # Words that make the state or county before them the seat of an institution ("Kentucky
 # State Police", "Queensland Police Service", "Metcalfe County Sheriff's Office"): the
@@ -82,7 +88,8 @@ class Geoparser:
         ctx = self.geocoder.context(text, check=check, origin=origin)
         found: list[Toponym] = []
         taken: list[tuple[int, int]] = []
-        for start, end in self._expressions(text):
+        names = {}  # a one-name expression's start -> its name's span
+        for start, end, name in self._expressions(text):
             check()
             if len(" ".join(text[start:end].split())) > MAX_QUERY_CHARS:
                 continue  # no place's name is that long (and the geocoder refuses it)
@@ -90,6 +97,11 @@ class Geoparser:
             if top is not None:
                 found.append(top)
                 taken.append((start, end))
+                # a phrase that is itself a place's name ("North Carolina", "Eastern
+                # Cape", "South Sudan") is that name, not a part of another place
+                if name is not None and not self.geocoder.knows_name(
+                        mention_key(text[start:end])):
+                    names[start] = name
         lowercase_words = set(re.findall(r"\b[a-z][a-z'-]+\b", text))
         taken.sort()
         taken_starts = [s for s, _ in taken]
@@ -108,7 +120,10 @@ class Geoparser:
                                 institution=_before_institution(text, m.end))
             if top is not None:
                 found.append(top)
-        return _one_sense_per_text(sorted(found, key=lambda t: t.start))
+        # One sense per text compares the phrases read ("eastern Aleppo" is not
+        # "Aleppo"); only then does each expression's span become its name's.
+        return [_named(text, t, names.get(t.start))
+                for t in _one_sense_per_text(sorted(found, key=lambda t: t.start))]
 
     def _mentions(self, text: str, check):
         """The names the gazetteer knows in ``text``, and the user's own places'
@@ -118,6 +133,8 @@ class Geoparser:
         return found if with_user_places is None else with_user_places(text, found)
 
     def _expressions(self, text: str):
+        """(start, end, name) of each spatial expression, ``name`` the span of the one
+        place name it is built on (None for a phrase of two names)."""
         spans = []
         for pattern in _EXPRESSIONS:
             for m in pattern.finditer(text):
@@ -127,8 +144,8 @@ class Geoparser:
                 end = m.start() + stop.start() + 1 if stop else m.end()
                 if text[end - 1] == ".":
                     end -= 1
-                if not any(s < end and m.start() < e for s, e in spans):
-                    spans.append((m.start(), end))
+                if not any(s < end and m.start() < e for s, e, _ in spans):
+                    spans.append((m.start(), end, _name_span(m, end)))
         return sorted(spans)
 
     def _plausible(self, m) -> bool:
@@ -174,6 +191,26 @@ class Geoparser:
 
 def _no_check() -> None:
     pass
+
+
+def _name_span(m: re.Match, end: int) -> tuple[int, int] | None:
+    """The span of the one name expression ``m`` (cut at ``end``) is built on."""
+    groups = m.groupdict()
+    if "name" not in groups or groups.get("other") is not None:
+        return None
+    if (groups.get("direction") or "x")[0].isupper():
+        return None  # "Southern California", "East Java": the capital makes it a name
+    start, name_end = m.span("name")
+    name_end = min(name_end, end)
+    return (start, name_end) if start < name_end else None
+
+
+def _named(text: str, t: Toponym, name: tuple[int, int] | None) -> Toponym:
+    """``t`` with the span of the name its expression is built on, its reading kept."""
+    if name is None or (name[0], name[1]) == (t.start, t.end):
+        return t
+    return replace(t, text=text[name[0]:name[1]], start=name[0], end=name[1],
+                   phrase=(t.start, t.end))
 
 
 def _heads_name(text: str, start: int, end: int) -> bool:

@@ -69,7 +69,7 @@ def moved_in(text: str, sentence: list[Toponym], article: list[Toponym],
         origin = _named_origin(text, target, out) or _neighbour(target, article)
         if origin is None:
             continue
-        found = ask(geocode, f"{target.text} close to {origin.text}", target, text,
+        found = ask(geocode, f"{target.words(text)} close to {origin.words(text)}", target, text,
                     target.end, keep=2)
         if found is not None and found.country_code == target.country_code:
             # the strip where a force came in: part of a region, whatever the area's size
@@ -82,7 +82,7 @@ def crossed_into(text: str, t: Toponym, offset: int = 0) -> bool:
     ``text`` starts at ``offset`` of the text ``t`` was found in."""
     if t.kind not in _AREA_KINDS or t.weak:
         return False
-    at = t.start - offset
+    at = t.phrase_start - offset   # before "southern" of "into southern Israel"
     window = text[max(0, at - _WINDOW):at]
     # every movement phrase has one of these words: most names are passed over cheaply
     lowered = window.lower()
@@ -96,7 +96,7 @@ def _named_origin(text: str, target: Toponym, sentence: list[Toponym]) -> Topony
     for t in sentence:
         if t is target or t.weak or t.name == target.name:
             continue
-        window = text[max(0, t.start - 30):t.start]
+        window = text[max(0, t.phrase_start - 30):t.phrase_start]
         if _FROM_BEFORE.search(window) and not _DISTANCE_FROM.search(window):
             return t
     return None

@@ -128,7 +128,7 @@ class Extractor:
             if crossed_into(sentence.text, t, sentence.start):
                 return finest_inside(t, strong)
         for t in strong:
-            at = t.start - sentence.start
+            at = t.phrase_start - sentence.start  # "in eastern Aleppo": before the phrase
             if _LOCATIVE.search(sentence.text, max(0, at - _LOCATIVE_REACH), at) and \
                     not _AFFILIATION.search(sentence.text, max(0, at - _LOCATIVE_REACH), at):
                 return finest_inside(t, strong)

@@ -68,12 +68,13 @@ def compose(text: str, toponyms: list[Toponym], geocode) -> list[Toponym]:
     out = list(toponyms)
     for k in range(len(out) - 1):
         a, b = out[k], out[k + 1]
-        if b.start - a.end > _REACH:
+        if b.phrase_start - a.phrase_end > _REACH:
             continue
-        between = text[a.end:b.start]
+        between = text[a.phrase_end:b.phrase_start]
         composed = None
         if _NEAR_BETWEEN.match(between) and a.kind in _AREA_KINDS:
-            composed = ask(geocode, f"{a.text} close to {b.text}", a, text, b.end, keep=2)
+            composed = ask(geocode, f"{a.words(text)} close to {b.words(text)}", a, text, b.end,
+                            keep=2)
         elif _WITHIN_BETWEEN.match(between) or _OPEN_BRACKET.match(between):
             composed = _within(text, a, b, geocode)
         if composed is not None:
@@ -86,23 +87,26 @@ def _relative(text: str, t: Toponym, geocode) -> Toponym:
     "near the border with Gaza", "Jenin's outskirts": the name's place, composed."""
     if t.kind == "country" or t.weak:
         return t  # "outside Israel", "north of Lebanon": too coarse to compose
-    window = text[max(0, t.start - 40):t.start]
+    # an expression ("the Lebanon border") is read from its phrase's words, not its
+    # name's: the words before the phrase, never the phrase's own ("10 kilometers south")
+    start, words = t.phrase_start, t.words(text)
+    window = text[max(0, start - 40):start]
     query = None
     for n, pattern in enumerate(_BEFORE):
         m = pattern.search(window)
         if m is None:
             continue
         if n == 0:
-            query = f"{m.group(1)} {m.group(2)} from {t.text}"
+            query = f"{m.group(1)} {m.group(2)} from {words}"
         elif n == 1:
-            query = f"the {m.group(1).lower()} areas of {t.text}"
+            query = f"the {m.group(1).lower()} areas of {words}"
         elif n == 2:
-            query = f"{m.group(1).lower()} of {t.text}"
+            query = f"{m.group(1).lower()} of {words}"
         elif t.geo_precision < 2 or t.kind == "border":
-            query = f"near {t.text}"
+            query = f"near {words}"
         break
-    if query is None and t.geo_precision < 2 and _OUTSKIRTS_AFTER.match(text, t.end):
-        query = f"near {t.text}"
+    if query is None and t.geo_precision < 2 and _OUTSKIRTS_AFTER.match(text, t.phrase_end):
+        query = f"near {words}"
     if query is None:
         return t
     found = ask(geocode, query, t, text, t.end, keep=2)
@@ -112,19 +116,20 @@ def _relative(text: str, t: Toponym, geocode) -> Toponym:
 def _within(text: str, a: Toponym, b: Toponym, geocode) -> Toponym | None:
     """"Y in X" or "Y (X": Y read inside X, when the first reading was elsewhere; "Y (X"
     with no reading of Y inside X is near X."""
-    vicinity = _VICINITY_BEFORE.search(text, max(0, a.start - 40), a.start) is not None
+    vicinity = _VICINITY_BEFORE.search(text, max(0, a.phrase_start - 40),
+                                       a.phrase_start) is not None
     if a.kind in _AREA_KINDS or (_holds(b, a) and not vicinity):
         return None  # already inside (or nothing to narrow)
-    query = f"{a.text}, {b.text}"
+    query = f"{a.words(text)}, {b.words(text)}"
     if vicinity and a.geo_precision < 2:
         query = f"near {query}"
     found = ask(geocode, query, a, text, a.end, keep=2 if vicinity else 0)
     if found is not None and _holds(b, found):
         return found
-    if _OPEN_BRACKET.match(text[a.end:b.start]):
-        near = ask(geocode, f"near {b.text}", b, text, b.end, keep=2)
+    if _OPEN_BRACKET.match(text[a.phrase_end:b.phrase_start]):
+        near = ask(geocode, f"near {b.words(text)}", b, text, b.end, keep=2)
         if near is not None:
-            return replace(near, text=a.text, start=a.start, end=a.end)
+            return replace(near, text=a.text, start=a.start, end=a.end, phrase=a.phrase)
     return None
 
 
@@ -160,7 +165,10 @@ def ask(geocode, query: str, first: Toponym, text: str, end: int, keep: int):
     if loc is None or not _FIELDS <= set(loc.raw):
         return None  # (an online fallback's answer lacks the gazetteer's fields)
     raw = loc.raw
+    # a composed reading keeps the first name's span, and an expression's phrase
+    phrase = (first.phrase[0], max(end, first.phrase[1])) if first.phrase else None
     return Toponym(text=text[first.start:end], start=first.start, end=end, name=raw["name"],
+                   phrase=phrase,
                    latitude=raw["latitude"], longitude=raw["longitude"],
                    country_code=raw["country_code"], admin1=raw["admin1"], kind=raw["kind"],
                    geo_precision=max(raw["geo_precision"], keep), source=raw["source"],
