@@ -27,7 +27,6 @@ from flask import (
 from webapp.errors import BadQueryError, FilterError
 from webapp.extract.budget import UnreadableTextError, check_text
 from webapp.geocoder.user_places import keep_current
-from webapp.ingest_run import store_article
 from webapp.models import Article, vocabulary
 from webapp.web import FORM_TYPES, auth, csrf, error_response, get_store, jobs, services
 from webapp.store.base import MAX_ZOOM, Filters
@@ -354,15 +353,13 @@ def _wants_html() -> bool:
 
 
 def _store(article: Article) -> tuple[bool, list]:
-    """(stored?, the events extracted) — nothing is stored for a duplicate, and an
-    event a stored one already reports corrects it (webapp.corrections) rather than
-    being stored twice. Read while the client waits, so bounded: a short text built to
-    be slow stops at REQUEST_TIME_LIMIT (ExtractionTimeout, answered 422) instead of
-    holding a thread."""
+    """(stored?, the events extracted) — nothing is stored for a duplicate. Read while
+    the client waits, so bounded: a short text built to be slow stops at
+    REQUEST_TIME_LIMIT (ExtractionTimeout, answered 422) instead of holding a thread."""
     extractor = services().extractor
     keep_current(extractor.geocoder, get_store())
     found = extractor.events(article, time_limit=current_app.config["REQUEST_TIME_LIMIT"])
-    return store_article(get_store(), article, found, by=g.user.name)[0], found
+    return get_store().add_article(article, found, by=g.user.name), found
 
 
 def _map_url(content_hash: str, **extra) -> str:

@@ -17,7 +17,6 @@ from flask import Blueprint, current_app, g, redirect, render_template, url_for
 
 from webapp.errors import BriefingMapError
 from webapp.geocoder.user_places import keep_current
-from webapp.ingest_run import store_article
 from webapp.jobs import DONE, FAILED, Job, JobRunner, JobsBusy, run_in_child
 from webapp.models import Article
 from webapp.web import error_response, get_store, services
@@ -97,7 +96,7 @@ def _one(extractor, article: Article, map_url: str, seconds: float, by: str) -> 
                              what=f"extracting events from {len(article.text):,} characters")
     except BriefingMapError as err:
         return {**answer, "error": f"{err}; nothing was stored"}
-    stored, _ = store_article(get_store(), article, found, by=by)   # corrections too
+    stored = get_store().add_article(article, found, by=by)
     return {**answer, "stored": stored, "duplicate": not stored, "events": len(found)}
 
 
