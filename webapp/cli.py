@@ -409,11 +409,10 @@ def snapshot(db, types, since, until, country, region, text, bbox, title, frame,
       python -m webapp snapshot --type Battles --bbox 35,33,36.7,34.7 -o lebanon.pdf
     The picture is written whole or not at all.
     """
-    import os
-    import tempfile
     from pathlib import Path
 
     from webapp.errors import SnapshotError
+    from webapp.paths import write_whole
     from webapp.snapshot import check_format, make_spec, marks_for, render_snapshot
     from webapp.store import describe, open_store
     from webapp.store.base import make_filters
@@ -452,16 +451,7 @@ def snapshot(db, types, since, until, country, region, text, bbox, title, frame,
         if browser is not None:
             browser.close()
     try:
-        # Written beside the target and renamed over it: never a half-written picture.
-        handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                        suffix=".part")
-        try:
-            with os.fdopen(handle, "wb") as fh:
-                fh.write(picture)
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_whole(target, picture)   # never a half-written picture
     except OSError as err:
         raise click.ClickException(f"cannot write {output}: "
                                    f"{err.strerror or err}") from err

@@ -24,6 +24,22 @@ ROOT = Path(__file__).resolve().parents[1]
 STORE_FILE = "briefing.sqlite"
 
 
+def write_whole(path: Path, body: bytes) -> None:
+    """Write ``body`` to ``path`` beside it first and rename it over: a reader never
+    sees a half-written file, and a failure leaves the old one (OSError is the caller's
+    to word)."""
+    import tempfile
+
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as fh:
+            fh.write(body)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
 def instance_dir() -> Path:
     """The instance folder: ``BRIEFING_INSTANCE``, else the project's ``instance/``."""
     given = os.environ.get("BRIEFING_INSTANCE", "").strip()

@@ -10,15 +10,14 @@ the warm Chromium of :mod:`webapp.snapshot.browser`.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from webapp.brief.content import Brief, gather
 from webapp.brief.pictures import draw_pictures
 from webapp.errors import BriefError
+from webapp.paths import write_whole
 from webapp.store.base import Filters
 
 FORMATS = ("html", "pdf", "docx", "md")
@@ -89,14 +88,6 @@ def save(made: BriefFiles, target) -> list[Path]:
     written = []
     for number, (name, body) in enumerate(made.files):
         path = target if number == 0 else target.with_name(name)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                        suffix=".part")
-        try:
-            with os.fdopen(handle, "wb") as fh:
-                fh.write(body)
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_whole(path, body)
         written.append(path)
     return written
