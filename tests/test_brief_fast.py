@@ -181,3 +181,19 @@ def test_land_with_a_lake_is_drawn_filled_around_an_empty_hole():
     assert colour(13, 8) == (255, 255, 255)      # sea
     assert colour(16, 5) == (0, 0, 255)          # the line
     assert ax.get_xlim() == (0, 20)              # the view is left as it was
+
+
+def test_maps_drawn_by_two_processes_are_the_maps_drawn_by_one(db):
+    """The command line shares the maps' drawing between two forked processes; the
+    pictures are the ones a single process draws, in the same order."""
+    from webapp.brief.content import gather
+    from webapp.brief.pictures import draw_pictures
+
+    with SQLiteStore(db) as store:
+        brief = gather(store, make_filters())
+        alone = draw_pictures(store, brief, processes=1)
+        shared = draw_pictures(store, brief, processes=2)
+    assert len(alone) >= 2   # an overview and at least one hot spot
+    assert [p.name for p in shared] == [p.name for p in alone]
+    assert [p.png for p in shared] == [p.png for p in alone]
+    assert all(p.png.startswith(b"\x89PNG") for p in shared)

@@ -3,6 +3,7 @@ Word, HTML or Markdown (a thin shell over :mod:`webapp.brief`)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -80,7 +81,8 @@ def brief(db, types, since, until, country, region, text, bbox, include_flagged,
     try:
         with open_store(db) as store:
             made = make_brief(store, filters, fmt, compare=compare == "previous",
-                              title=title, stem=target.stem, browser=browser)
+                              title=title, stem=target.stem, browser=browser,
+                              processes=min(2, os.cpu_count() or 1))
     finally:
         if browser is not None:
             browser.close()

@@ -53,16 +53,18 @@ def safe_stem(name: str) -> str:
 
 
 def make_brief(store, filters: Filters, fmt: str, *, compare: bool = False,
-               title: str | None = None, stem: str = "brief", browser=None) -> BriefFiles:
+               title: str | None = None, stem: str = "brief", browser=None,
+               processes: int = 1) -> BriefFiles:
     """The brief of ``filters`` as ``fmt``; ``browser`` (a
-    :class:`~webapp.snapshot.browser.ChromiumRenderer`) prints the PDF."""
+    :class:`~webapp.snapshot.browser.ChromiumRenderer`) prints the PDF; ``processes``
+    draw the maps (see :func:`~webapp.brief.pictures.draw_pictures`)."""
     fmt = check_format(fmt)
     if fmt == "pdf" and browser is None:
         raise BriefError("a PDF brief is printed by Chromium, and there is none at "
                          "/usr/bin/chromium (install it, or write html or docx)")
     stem = safe_stem(stem)
     brief = gather(store, filters, compare=compare, title=title)
-    pictures = draw_pictures(store, brief)
+    pictures = draw_pictures(store, brief, processes)
     if fmt in ("html", "pdf"):
         from webapp.brief.html import brief_html
 

@@ -11,6 +11,8 @@ clusters otherwise, with the legend's exact totals either way.
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from webapp.brief.content import Brief
@@ -29,22 +31,42 @@ class Picture:
     height: int
 
 
-def draw_pictures(store, brief: Brief) -> list[Picture]:
-    """The overview map of the brief's events and a map of each hot spot, as PNG."""
+def draw_pictures(store, brief: Brief, processes: int = 1) -> list[Picture]:
+    """The overview map of the brief's events and a map of each hot spot, as PNG.
+
+    The store is asked here; with ``processes`` > 1 the drawing (matplotlib, the
+    larger part) is shared among forked worker processes. Only a single-threaded
+    caller such as the command line should ask for that: the server's threads and
+    their locks do not survive a fork."""
     if brief.period is None:
         return []
-    pictures = [_draw(store, brief, "overview", f"{brief.title}, {brief.period_words}",
-                      None, OVERVIEW_SIZE)]
-    for number, spot in enumerate(brief.hot_spots, 1):
-        pictures.append(_draw(store, brief, f"hot-spot-{number}",
-                              f"Hot spot {number}: {spot.name} ({spot.events:,} events)",
-                              spot.frame, HOT_SPOT_SIZE))
-    return pictures
+    wanted = [("overview", f"{brief.title}, {brief.period_words}", None, OVERVIEW_SIZE)]
+    wanted += [(f"hot-spot-{number}",
+                f"Hot spot {number}: {spot.name} ({spot.events:,} events)",
+                spot.frame, HOT_SPOT_SIZE)
+               for number, spot in enumerate(brief.hot_spots, 1)]
+    jobs = []
+    for name, caption, frame, size in wanted:
+        spec = make_spec(brief.filters, width=size[0], height=size[1], title=caption[:200],
+                         made_at=brief.made_at, view=frame)
+        jobs.append((marks_for(store, spec, want_days=False), spec))
+    pngs = _draw_all(jobs, processes)
+    return [Picture(name=name, caption=caption, png=png, width=size[0], height=size[1])
+            for (name, caption, _, size), png in zip(wanted, pngs)]
 
 
-def _draw(store, brief: Brief, name: str, caption: str, frame, size) -> Picture:
-    spec = make_spec(brief.filters, width=size[0], height=size[1], title=caption[:200],
-                     made_at=brief.made_at, view=frame)
-    marks = marks_for(store, spec, want_days=False)
-    png, _ = render_snapshot(marks, spec, "png", renderer="matplotlib")
-    return Picture(name=name, caption=caption, png=png, width=size[0], height=size[1])
+def _draw(job) -> bytes:
+    marks, spec = job
+    return render_snapshot(marks, spec, "png", renderer="matplotlib")[0]
+
+
+def _draw_all(jobs: list, processes: int) -> list[bytes]:
+    if processes < 2 or len(jobs) < 2 or \
+            "fork" not in multiprocessing.get_all_start_methods():
+        return [_draw(job) for job in jobs]
+    # imported before the fork, so that no worker pays for matplotlib again
+    import webapp.snapshot.static_render  # noqa: F401
+
+    with ProcessPoolExecutor(min(processes, len(jobs)),
+                             mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_draw, jobs))
