@@ -82,7 +82,8 @@ def brief(db, types, since, until, country, region, text, bbox, include_flagged,
         with open_store(db) as store:
             made = make_brief(store, filters, fmt, compare=compare == "previous",
                               title=title, stem=target.stem, browser=browser,
-                              processes=min(2, os.cpu_count() or 1))
+                              # a PDF's Chromium is starting on the second core
+                              processes=1 if browser else min(2, os.cpu_count() or 1))
     finally:
         if browser is not None:
             browser.close()
