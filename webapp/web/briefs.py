@@ -33,10 +33,7 @@ PAGE_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
 def brief():
     from webapp.brief import MEDIA_TYPES, check_format, make_brief
 
-    unknown = sorted(set(request.args) - KNOWN)
-    if unknown:   # a misspelt filter would otherwise give a brief of everything
-        raise FilterError(f"unknown parameter(s) {', '.join(map(repr, unknown))}; "
-                          f"known: {', '.join(sorted(KNOWN))}")
+    webfilters.refuse_unknown(request.args, KNOWN)
     chosen = webfilters.parse(request.args)
     compare = (webfilters.single(request.args, "compare") or "none").strip().lower()
     if compare not in ("previous", "none"):

@@ -93,6 +93,15 @@ def parse(args) -> Filters:
                         article)
 
 
+def refuse_unknown(args, known) -> None:
+    """A FilterError naming the parameters not in ``known``: a misspelt filter would
+    otherwise give a picture or brief of every event."""
+    unknown = sorted(set(args) - known)
+    if unknown:
+        raise FilterError(f"unknown parameter(s) {', '.join(map(repr, unknown))}; "
+                          f"known: {', '.join(sorted(known))}")
+
+
 def flag(args, name: str) -> bool:
     """A yes/no parameter: 1/true/yes/on or 0/false/no/off (or absent)."""
     value = (single(args, name) or "").lower()

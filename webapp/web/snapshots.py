@@ -32,10 +32,7 @@ KNOWN = frozenset(webfilters.NAMES) | frozenset(PICTURE_NAMES)
 def png():
     from webapp.snapshot import make_spec, marks_for, render_snapshot
 
-    unknown = sorted(set(request.args) - KNOWN)
-    if unknown:   # a misspelt filter would otherwise give a picture of everything
-        raise FilterError(f"unknown parameter(s) {', '.join(map(repr, unknown))}; "
-                          f"known: {', '.join(sorted(KNOWN))}")
+    webfilters.refuse_unknown(request.args, KNOWN)
     chosen = webfilters.parse(request.args)
     try:   # make_spec owns the limits on sizes, title and view, and their messages
         spec = make_spec(chosen, **{
