@@ -26,10 +26,12 @@ from dataclasses import replace
 from shapely.geometry import Point, shape
 
 from webapp.extract.relations import ask
+from webapp.geocoder.kinds import PlaceKind
 from webapp.geocoder.relative import distance_km
 from webapp.models import Toponym
 
-_AREA_KINDS = frozenset({"country", "region part", "admin area", "region", "area"})
+_AREA_KINDS = frozenset({PlaceKind.COUNTRY, PlaceKind.REGION_PART, PlaceKind.ADMIN_AREA,
+                         PlaceKind.REGION, PlaceKind.AREA})
 _MOVER = (r"(?:raids?|raided|incursions?|infiltrat(?:ed|es|e|ing|ion|ions)|cross(?:ed|es|ing)?|"
           r"storm(?:ed|s|ing)?|push(?:ed|es|ing)?|invasion|advance[ds]?|advancing|"
           r"sweep(?:s|ing)?|swept|poured|pour(?:s|ing)?|rushed|surged|"

@@ -27,6 +27,7 @@ from shapely.geometry import Point, shape
 
 from webapp.errors import BadQueryError, GeocoderServiceError
 from webapp.geocoder.context import haversine_km
+from webapp.geocoder.kinds import PlaceKind
 from webapp.models import Toponym
 
 _NEAR_BETWEEN = re.compile(
@@ -53,8 +54,9 @@ _BEFORE = [
                r"(?:in\s+)?the\s+vicinity\s+of|just\s+outside|outside)\s+(?:the\s+)?$"),
 ]
 _OUTSKIRTS_AFTER = re.compile(r"(?:'s|’s)?\s+(?:outskirts|suburbs|environs)\b")
-_AREA_KINDS = frozenset({"country", "admin area", "region part", "region", "area", "desert",
-                         "county", "border"})
+_AREA_KINDS = frozenset({PlaceKind.COUNTRY, PlaceKind.ADMIN_AREA, PlaceKind.REGION_PART,
+                         PlaceKind.REGION, PlaceKind.AREA, PlaceKind.DESERT, PlaceKind.COUNTY,
+                         PlaceKind.BORDER})
 _TOWN_REACH_KM = 25.0  # a place "in" or "(" a town lies this close to its point
 _FIELDS = {"name", "latitude", "longitude", "country_code", "admin1", "kind", "geo_precision",
            "source", "geometry"}

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from webapp.geocoder import relative, spatial
 from webapp.geocoder.gazetteer import Place
+from webapp.geocoder.kinds import PlaceKind
 from webapp.geocoder.people import People
 
 
@@ -101,7 +102,7 @@ class CompositeExpressions:
                 if not zone.contains(pt):
                     pt = spatial.point_on(zone)
             label = f"{expr.direction.capitalize()} of {p.name}"
-            part = moved(p, pt.y, pt.x, name=label, kind="region part",
+            part = moved(p, pt.y, pt.x, name=label, kind=PlaceKind.REGION_PART.value,
                           source=f"{p.source}#{expr.direction}-of")
             out.append((part, 2, zone))
         return out
@@ -118,7 +119,7 @@ class CompositeExpressions:
         piece = relative.nearest_part(a_geom, place[0][2])
         pt = self.people.representative_point(piece)
         label = f"{a.name} near {place[0][0].name}"
-        part = moved(a, pt.y, pt.x, name=label, kind="region part",
+        part = moved(a, pt.y, pt.x, name=label, kind=PlaceKind.REGION_PART.value,
                       source=f"{a.source}@{place[0][0].source}")
         return [(part, 2 if precision < 3 or a.kind == "country" else precision, piece)]
 

@@ -20,6 +20,7 @@ from shapely import affinity
 from shapely.geometry import Point, Polygon
 
 from webapp.geocoder import spatial
+from webapp.geocoder.kinds import PlaceKind
 
 KM_PER_DEGREE = 110.57
 # How far around a point place "east of X", "near X", "X's outskirts" reach.
@@ -143,7 +144,7 @@ class SubAreas:
         self.gaz = gaz
         self.by_country: dict[str, list[int]] = {}
         for i, (kind, cc) in enumerate(zip(gaz.kinds, gaz.country_codes)):
-            if kind == "admin area" and i in gaz.shapes_wkb:
+            if kind == PlaceKind.ADMIN_AREA and i in gaz.shapes_wkb:
                 self.by_country.setdefault(cc, []).append(i)
         self._cache: dict[int, list] = {}
 
